@@ -1,0 +1,128 @@
+package io.github.panamarnn.kernels;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+
+/**
+ * Chooses the {@link Kernels} implementation once per JVM, in the manner of Lucene's
+ * {@code VectorizationProvider}: the Vector API implementation when the {@code jdk.incubator.vector}
+ * module is readable, the JIT can compile it and the species is at least 128 bits wide; otherwise
+ * {@link ScalarKernels} after ONE warning that names the fix. Nothing that mentions a vector type is
+ * loaded before those checks pass, so a JVM without the module links and runs.
+ *
+ * <p>System properties:
+ * <ul>
+ * <li>{@value #SCALAR_PROPERTY}{@code =true}: use the scalar kernels;</li>
+ * <li>{@value #VECTOR_BITS_PROPERTY}{@code =128|256|512}: force a vector width (tests use 128 on a
+ *     256-bit machine);</li>
+ * <li>{@value #REQUIRE_VECTOR_PROPERTY}{@code =true}: throw instead of falling back, so that a test
+ *     or a service cannot silently run the scalar path.</li>
+ * </ul>
+ */
+public final class KernelProvider {
+    public static final String SCALAR_PROPERTY = "panamarnn.scalar";
+    public static final String VECTOR_BITS_PROPERTY = "panamarnn.vectorBits";
+    public static final String REQUIRE_VECTOR_PROPERTY = "panamarnn.requireVector";
+
+    private static final System.Logger LOG = System.getLogger(KernelProvider.class.getName());
+
+    private static final class Holder {
+        static final Selection SELECTION = select();
+    }
+
+    private record Selection(Kernels kernels, String fallbackReason) {
+    }
+
+    private KernelProvider() {
+    }
+
+    /** The kernels this JVM runs: vector when possible, scalar otherwise. */
+    public static Kernels get() {
+        return Holder.SELECTION.kernels;
+    }
+
+    /** The scalar specification, always available. */
+    public static Kernels scalar() {
+        return ScalarKernels.INSTANCE;
+    }
+
+    /** Why the scalar kernels were chosen, or {@code null} when the vector kernels run. */
+    public static String fallbackReason() {
+        return Holder.SELECTION.fallbackReason;
+    }
+
+    private static Selection select() {
+        String reason = vectorUnavailableReason();
+        if (reason == null) {
+            try {
+                Kernels k = (Kernels) Class.forName("io.github.panamarnn.kernels.PanamaKernels")
+                        .getDeclaredConstructor().newInstance();
+                return new Selection(k, null);
+            } catch (ReflectiveOperationException | LinkageError | IllegalArgumentException e) {
+                reason = "the Vector API kernels failed to load: " + e;
+            }
+        }
+        if (Boolean.getBoolean(REQUIRE_VECTOR_PROPERTY)) {
+            throw new IllegalStateException("vector kernels required (" + REQUIRE_VECTOR_PROPERTY + "=true) but unavailable: " + reason);
+        }
+        if (!Boolean.getBoolean(SCALAR_PROPERTY)) {
+            LOG.log(System.Logger.Level.WARNING, "panama-rnn runs its scalar kernels because " + reason);
+        }
+        return new Selection(ScalarKernels.INSTANCE, reason);
+    }
+
+    private static String vectorUnavailableReason() {
+        if (Boolean.getBoolean(SCALAR_PROPERTY)) {
+            return SCALAR_PROPERTY + "=true";
+        }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return "the module jdk.incubator.vector is not readable: pass --add-modules jdk.incubator.vector to java";
+        }
+        String jit = jitProblem();
+        if (jit != null) {
+            return jit;
+        }
+        int bits;
+        try {
+            bits = Class.forName("io.github.panamarnn.kernels.PanamaSpecies").getDeclaredField("LANES").getInt(null) * Float.SIZE;
+        } catch (ReflectiveOperationException | LinkageError e) {
+            Throwable cause = e instanceof ExceptionInInitializerError ei && ei.getCause() != null ? ei.getCause() : e;
+            return "the vector species could not be chosen: " + cause.getMessage();
+        }
+        if (bits < 128) {
+            return "the CPU's vectors are only " + bits + " bits wide";
+        }
+        return null;
+    }
+
+    /** Vector API code is 100x slower than scalar code unless C2 compiles it. */
+    private static String jitProblem() {
+        if (System.getProperty("java.vm.info", "").contains("interpreted mode")) {
+            return "the JVM runs interpreted (-Xint): the Vector API needs the C2 compiler";
+        }
+        try {
+            List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
+            for (String a : args) {
+                if (a.startsWith("-XX:TieredStopAtLevel=") && !a.endsWith("=4")) {
+                    return "C2 is disabled (" + a + "): the Vector API needs the C2 compiler";
+                }
+                if (a.equals("-XX:-UseCompiler")) {
+                    return "the JIT is disabled (" + a + ")";
+                }
+            }
+        } catch (LinkageError | SecurityException e) {
+            // java.management absent: cannot tell, assume the default JIT.
+        }
+        return null;
+    }
+
+    /** Prints which kernels this JVM would run (used by tests that start a JVM without the module). */
+    public static void main(String[] args) {
+        Kernels k = get();
+        System.out.println("kernels: " + k.name());
+        String why = fallbackReason();
+        if (why != null) {
+            System.out.println("fallback: " + why);
+        }
+    }
+}

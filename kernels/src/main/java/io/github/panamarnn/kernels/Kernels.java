@@ -1,0 +1,79 @@
+package io.github.panamarnn.kernels;
+
+/**
+ * The operations every recurrent cell runs on. Two implementations share these signatures:
+ * {@link ScalarKernels}, plain Java that is the specification, and a Vector API implementation
+ * that {@link KernelProvider} loads when the {@code jdk.incubator.vector} module is readable.
+ *
+ * <p>Implementations are stateless and thread-safe; the arrays they are handed belong to the
+ * caller. Hot-path methods validate nothing per element: shapes are checked once, when a cell is
+ * built. Every method reads and writes only the documented ranges of its arrays, whatever the
+ * sizes (no padding is required of caller arrays), and allocates nothing once compiled.
+ *
+ * <p>Conventions: matrices multiply row vectors ({@code y = x @ W + b}); a batch is {@code batch}
+ * rows at {@code off + b*stride}. Gate buffers are row-contiguous: row {@code b} of an LSTM gate
+ * buffer starts at {@code gOff + b*4*units}, of a GRU gate buffer at {@code gOff + b*3*units}, and
+ * state rows at {@code off + b*units}.
+ */
+public interface Kernels {
+
+    /** A short description: {@code "scalar"} or the vector species in use. */
+    String name();
+
+    /** Whether this is the Vector API implementation. */
+    boolean isVectorized();
+
+    /** Packs {@code W [rows, cols]} (and an optional bias) in the layout these kernels read fastest. */
+    PackedMatrix pack(int rows, int cols, PackedMatrix.Source w, float[] bias);
+
+    /**
+     * Matrix-vector product, batch 1: {@code y[yOff+n] = (accumulate ? y[yOff+n] : 0) + bias[n] +
+     * sum_k x[xOff+k] * W[k, n]} for {@code n < W.cols()}.
+     */
+    void matVec(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate);
+
+    /**
+     * Matrix-matrix product for a batch of rows: for each {@code b < batch},
+     * {@code y[yOff + b*yStride + n] = (accumulate ? y[..] : 0) + bias[n] + sum_k x[xOff + b*xStride + k] * W[k, n]}.
+     */
+    void matMul(PackedMatrix w, float[] x, int xOff, int xStride, int batch,
+                float[] y, int yOff, int yStride, boolean accumulate);
+
+    /** {@code dst[dstOff+i] = act(src[srcOff+i])} for {@code i < n}; {@code src} and {@code dst} may be the same range. */
+    void activate(Activation act, float[] src, int srcOff, float[] dst, int dstOff, int n);
+
+    /**
+     * The LSTM state update of {@link LstmGates} for {@code batch} rows, in one fused pass when
+     * {@link LstmGates#isFused()}: reads the gate pre-activations (row stride {@code 4*units}) and
+     * {@code c}, writes the new {@code c} in place and the new {@code h} (row strides {@code units}).
+     * The gate buffer is scratch: it may be overwritten.
+     */
+    void lstmUpdate(LstmGates g, int batch, float[] gates, int gOff, float[] c, int cOff, float[] h, int hOff);
+
+    /**
+     * GRU update, reset applied after the recurrent product (see {@link GruGates}): {@code gx} holds
+     * {@code x@W + bx} and {@code gh} holds {@code h@U + bh}, both {@code [z | r | n]} (row stride
+     * {@code 3*units}); writes {@code h'} to {@code hOut}, which may be the same range as {@code hPrev}.
+     * {@code gx} is scratch.
+     */
+    void gruUpdateResetAfter(GruGates g, int batch, float[] gx, int gxOff, float[] gh, int ghOff,
+                             float[] hPrev, int hPrevOff, float[] hOut, int hOutOff);
+
+    /**
+     * First half of the reset-before GRU: from the summed {@code z, r} pre-activations in
+     * {@code gates} (row stride {@code 3*units}), writes {@code r*h} to {@code rh} (row stride
+     * {@code units}), the input of the candidate's recurrent product.
+     */
+    void gruResetHidden(GruGates g, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff, float[] rh, int rhOff);
+
+    /**
+     * Second half of the reset-before GRU: {@code gates} now holds the {@code z} pre-activation and
+     * the complete candidate pre-activation {@code x@Wn + (r*h)@Un + bn}; writes {@code h'} to
+     * {@code hOut} (may alias {@code hPrev}). {@code gates} is scratch.
+     */
+    void gruUpdateResetBefore(GruGates g, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff,
+                              float[] hOut, int hOutOff);
+
+    /** {@code a[off+i] = min(max(a[off+i], lo), hi)} for {@code i < n}. */
+    void clamp(float[] a, int off, int n, float lo, float hi);
+}

@@ -1,0 +1,64 @@
+package io.github.panamarnn.tests.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.panamarnn.kernels.Activation;
+import io.github.panamarnn.kernels.GruGates;
+import io.github.panamarnn.kernels.KernelProvider;
+import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.LstmGates;
+import io.github.panamarnn.kernels.PackedMatrix;
+import io.github.panamarnn.tests.AllocationMeter;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import java.util.ArrayList;
+import java.util.List;
+
+/** After warm-up no kernel call allocates a byte (exact, by the thread's allocation counter). */
+class AllocationTest {
+    private static final Kernels K = KernelProvider.get();
+
+    @TestFactory
+    List<DynamicTest> kernelsAllocateNothing() {
+        SplittableRandom r = new SplittableRandom(7);
+        int u = 37; // not a multiple of the lane count: tails run too
+        PackedMatrix w = K.pack(2 * u + 3, 4 * u, (i, j) -> (float) Math.sin(i * 31 + j), TestData.uniform(r, 4 * u, -1, 1));
+        float[] x = TestData.uniform(r, 8 * (2 * u + 3), -1, 1);
+        float[] y = new float[8 * 4 * u];
+        float[] gates = TestData.floats(r, 8 * 4 * u, 2);
+        float[] c = new float[8 * u];
+        float[] h = new float[8 * u];
+        float[] gx = TestData.floats(r, 8 * 3 * u, 2);
+        float[] gh = TestData.floats(r, 8 * 3 * u, 2);
+        LstmGates fused = LstmGates.builder(u).forgetBias(1f).peepholes(TestData.uniform(r, 3 * u, -1, 1)).cellClip(3f).build();
+        LstmGates general = LstmGates.builder(u).activations(Activation.HARD_SIGMOID, Activation.TANH, Activation.RELU).gateClip(2f).build();
+        GruGates gru = GruGates.standard(u);
+        GruGates gruGeneral = GruGates.of(u, Activation.HARD_SIGMOID, Activation.SOFTSIGN, 3f);
+        List<DynamicTest> tests = new ArrayList<>();
+        tests.add(test("matVec", () -> K.matVec(w, x, 1, y, 2, true)));
+        tests.add(test("matVec again", () -> K.matVec(w, x, 1, y, 2, false)));
+        tests.add(test("matMul batch 7", () -> K.matMul(w, x, 0, 2 * u + 3, 7, y, 0, 4 * u, false)));
+        for (Activation a : ActivationPropertiesTest.all()) {
+            tests.add(test("activate " + a, () -> K.activate(a, gates, 1, y, 0, 3 * u + 5)));
+        }
+        tests.add(test("lstmUpdate fused", () -> K.lstmUpdate(fused, 3, gates, 0, c, 0, h, 0)));
+        tests.add(test("lstmUpdate general", () -> K.lstmUpdate(general, 3, gates, 0, c, 0, h, 0)));
+        tests.add(test("gru reset after", () -> K.gruUpdateResetAfter(gru, 3, gx, 0, gh, 0, h, 0, h, 0)));
+        tests.add(test("gru reset after general", () -> K.gruUpdateResetAfter(gruGeneral, 3, gx, 0, gh, 0, h, 0, h, 0)));
+        tests.add(test("gru reset before", () -> {
+            K.gruResetHidden(gru, 3, gx, 0, h, 0, c, 0);
+            K.gruUpdateResetBefore(gru, 3, gx, 0, h, 0, h, 0);
+        }));
+        tests.add(test("gru reset before general", () -> {
+            K.gruResetHidden(gruGeneral, 3, gx, 0, h, 0, c, 0);
+            K.gruUpdateResetBefore(gruGeneral, 3, gx, 0, h, 0, h, 0);
+        }));
+        tests.add(test("clamp", () -> K.clamp(y, 0, 101, -1, 1)));
+        return tests;
+    }
+
+    private static DynamicTest test(String name, Runnable call) {
+        return DynamicTest.dynamicTest(name, () -> assertEquals(0L, AllocationMeter.bytesPerCallAfterWarmup(call), name + " allocated"));
+    }
+}
