@@ -15,7 +15,10 @@ package io.github.panamarnn.kernels;
  *     underflow into subnormals or overflow to infinity round correctly.</li>
  * <li>expm1: the same reduction, {@code 2^n (e^r - 1) + (2^n - 1)} in one fma: no cancellation near 0.</li>
  * <li>sigmoid: {@code (x < 0 ? e : 1) / (1 + e)} with {@code e = exp(-|x|)}: one division, no overflow,
- *     an accurate left tail into the subnormals, exact 0 and 1 limits.</li>
+ *     exact 0 and 1 limits. As the argument of that exp is never positive, the gate sigmoid clamps it
+ *     once, at {@code SIG_CLAMP = -88}, and scales by one {@code 2^n} built from the exponent bits, which
+ *     is exactly 0 at the clamp (where the true value is subnormal) and normal above -87.34. Swish keeps the full-range exp,
+ *     whose subnormal tail it needs.</li>
  * <li>log1p on [0, 1] (softplus): {@code u = 1 + y}, Cephes logf on {@code m} in [sqrt(1/2), sqrt(2)],
  *     plus the correction {@code (y - (u - 1)) / u} for the rounding of u.</li>
  * <li>erfc for z >= 0 (GELU): Numerical Recipes' Chebyshev {@code erfcc} (fractional error below
@@ -54,6 +57,12 @@ final class Approximations {
     static final float EXP_LO = -104f;
     /** expm1 keeps a single normal 2^n: expm1 is -1 in float below -17 anyway. */
     static final float EXPM1_HI = 88f;
+    /**
+     * The gate sigmoid's clamp of {@code -|x|}: at -88, {@code n = -127} and the 2^n factor built from
+     * its bits is exactly +0, so e^-|x| is 0 there and the limits come out exact without a blend;
+     * above ln(Float.MIN_NORMAL) = -87.34 the factor is a normal float.
+     */
+    static final float SIG_CLAMP = -88f;
     static final float EXPM1_LO = -87f;
     static final float EP0 = 1.9875691500E-4f;
     static final float EP1 = 1.3981999507E-3f;

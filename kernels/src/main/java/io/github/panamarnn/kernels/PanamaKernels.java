@@ -137,9 +137,11 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * Batch 2..64: register-blocked 4 rows x 2 vectors (eight accumulators, two weight loads and four
-     * broadcasts per k), so it is bound by the fma units rather than by loads. Loop order panel ->
-     * half panel -> row block keeps the half panel's weights in L1 while every row block uses them.
+     * Batch 2..64: register-blocked 6 rows x 2 vectors (twelve accumulators, enough independent fma
+     * chains to cover the fma latency at two per cycle, plus two weight vectors and a broadcast:
+     * fifteen of the sixteen ymm registers). Loop order panel -> half panel -> row block keeps the
+     * half panel's weights in L1 while every row block uses them; leftover rows take the batch-1
+     * panel kernel (eight chains).
      */
     @Override
     public void matMul(PackedMatrix w, float[] x, int xOff, int xStride, int batch,
@@ -153,7 +155,7 @@ final class PanamaKernels implements Kernels {
             ScalarKernels.INSTANCE.matMul(w, x, xOff, xStride, batch, y, yOff, yStride, accumulate);
             return;
         }
-        final int blocked = batch & ~3;
+        final int blocked = batch - batch % 6;
         for (int q = 0; q < w.panels; q++) {
             final int p = q == 0 ? w.panels - 1 : q - 1; // right-aligned last panel first, as in matVec
             final int start = panelStart(w, p);
@@ -161,22 +163,24 @@ final class PanamaKernels implements Kernels {
                 final int base = p * w.rows * P + half;
                 final int biasAt = p * P + half;
                 final int col = start + half;
-                for (int b = 0; b < blocked; b += 4) {
-                    matMulBlock4(w.data, base, w.rows, x, xOff + b * xStride, xStride, w.bias, biasAt,
+                for (int b = 0; b < blocked; b += 6) {
+                    matMulBlock6(w.data, base, w.rows, x, xOff + b * xStride, xStride, w.bias, biasAt,
                             y, yOff + b * yStride + col, yStride, accumulate);
                 }
-                for (int b = blocked; b < batch; b++) {
-                    matMulBlock1(w.data, base, w.rows, x, xOff + b * xStride, w.bias, biasAt, y, yOff + b * yStride + col, accumulate);
-                }
+            }
+            for (int b = blocked; b < batch; b++) {
+                matVecPanel(w.data, p * w.rows * P, w.rows, x, xOff + b * xStride, w.bias, p * P, y, yOff + b * yStride + start, accumulate);
             }
         }
     }
 
-    private static void matMulBlock4(float[] a, int base, int rows, float[] x, int x0, int xStride, float[] bias, int biasAt,
+    private static void matMulBlock6(float[] a, int base, int rows, float[] x, int x0, int xStride, float[] bias, int biasAt,
                                      float[] y, int y0, int yStride, boolean accumulate) {
         final int x1 = x0 + xStride;
         final int x2 = x1 + xStride;
         final int x3 = x2 + xStride;
+        final int x4 = x3 + xStride;
+        final int x5 = x4 + xStride;
         FloatVector a00 = FloatVector.fromArray(S, bias, biasAt);
         FloatVector a01 = FloatVector.fromArray(S, bias, biasAt + L);
         FloatVector a10 = a00;
@@ -185,6 +189,10 @@ final class PanamaKernels implements Kernels {
         FloatVector a21 = a01;
         FloatVector a30 = a00;
         FloatVector a31 = a01;
+        FloatVector a40 = a00;
+        FloatVector a41 = a01;
+        FloatVector a50 = a00;
+        FloatVector a51 = a01;
         int o = base;
         for (int k = 0; k < rows; k++, o += P) {
             final FloatVector wa = FloatVector.fromArray(S, a, o);
@@ -201,10 +209,18 @@ final class PanamaKernels implements Kernels {
             v = FloatVector.broadcast(S, x[x3 + k]);
             a30 = wa.fma(v, a30);
             a31 = wb.fma(v, a31);
+            v = FloatVector.broadcast(S, x[x4 + k]);
+            a40 = wa.fma(v, a40);
+            a41 = wb.fma(v, a41);
+            v = FloatVector.broadcast(S, x[x5 + k]);
+            a50 = wa.fma(v, a50);
+            a51 = wb.fma(v, a51);
         }
         final int y1 = y0 + yStride;
         final int y2 = y1 + yStride;
         final int y3 = y2 + yStride;
+        final int y4 = y3 + yStride;
+        final int y5 = y4 + yStride;
         if (accumulate) {
             a00 = a00.add(FloatVector.fromArray(S, y, y0));
             a01 = a01.add(FloatVector.fromArray(S, y, y0 + L));
@@ -214,6 +230,10 @@ final class PanamaKernels implements Kernels {
             a21 = a21.add(FloatVector.fromArray(S, y, y2 + L));
             a30 = a30.add(FloatVector.fromArray(S, y, y3));
             a31 = a31.add(FloatVector.fromArray(S, y, y3 + L));
+            a40 = a40.add(FloatVector.fromArray(S, y, y4));
+            a41 = a41.add(FloatVector.fromArray(S, y, y4 + L));
+            a50 = a50.add(FloatVector.fromArray(S, y, y5));
+            a51 = a51.add(FloatVector.fromArray(S, y, y5 + L));
         }
         a00.intoArray(y, y0);
         a01.intoArray(y, y0 + L);
@@ -223,24 +243,10 @@ final class PanamaKernels implements Kernels {
         a21.intoArray(y, y2 + L);
         a30.intoArray(y, y3);
         a31.intoArray(y, y3 + L);
-    }
-
-    private static void matMulBlock1(float[] a, int base, int rows, float[] x, int xr, float[] bias, int biasAt,
-                                     float[] y, int yr, boolean accumulate) {
-        FloatVector a0 = FloatVector.fromArray(S, bias, biasAt);
-        FloatVector a1 = FloatVector.fromArray(S, bias, biasAt + L);
-        int o = base;
-        for (int k = 0; k < rows; k++, o += P) {
-            final FloatVector v = FloatVector.broadcast(S, x[xr + k]);
-            a0 = FloatVector.fromArray(S, a, o).fma(v, a0);
-            a1 = FloatVector.fromArray(S, a, o + L).fma(v, a1);
-        }
-        if (accumulate) {
-            a0 = a0.add(FloatVector.fromArray(S, y, yr));
-            a1 = a1.add(FloatVector.fromArray(S, y, yr + L));
-        }
-        a0.intoArray(y, yr);
-        a1.intoArray(y, yr + L);
+        a40.intoArray(y, y4);
+        a41.intoArray(y, y4 + L);
+        a50.intoArray(y, y5);
+        a51.intoArray(y, y5 + L);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -436,16 +442,15 @@ final class PanamaKernels implements Kernels {
     private static void sigmoidLoop(float[] s, int so, float[] d, int dof, int n) {
         for (int i = 0; i < n; i += L) {
             FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector sec = x.abs().neg().blend(EXP_HI, x.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, x.abs().neg().compare(LT, EXP_LO));
-            FloatVector set = sec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sen = set.sub(ROUND_MAGIC);
-            FloatVector ser = sen.fma(FloatVector.broadcast(S, -LN2_HI), sec).sub(sen.mul(LN2_LO));
-            FloatVector seq = ser.fma(EP0, EP1).fma(ser, FloatVector.broadcast(S, EP2)).fma(ser, FloatVector.broadcast(S, EP3)).fma(ser, FloatVector.broadcast(S, EP4)).fma(ser, FloatVector.broadcast(S, EP5))
-                    .fma(ser.mul(ser), ser);
-            IntVector sei = set.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector seh = sei.lanewise(ASHR, 1);
-            FloatVector se = seq.add(1f).mul(seh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(sei.sub(seh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+            FloatVector sm = x.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+            FloatVector sc = sm.blend(SIG_CLAMP, sm.compare(LT, SIG_CLAMP));
+            FloatVector st = sc.fma(LOG2E, ROUND_MAGIC);
+            FloatVector sn = st.sub(ROUND_MAGIC);
+            FloatVector sr = sn.fma(FloatVector.broadcast(S, -LN2_HI), sc);
+            sr = sn.fma(FloatVector.broadcast(S, -LN2_LO), sr);
+            FloatVector se = sr.fma(EP0, EP1).fma(sr, FloatVector.broadcast(S, EP2)).fma(sr, FloatVector.broadcast(S, EP3)).fma(sr, FloatVector.broadcast(S, EP4)).fma(sr, FloatVector.broadcast(S, EP5))
+                    .fma(sr.mul(sr), sr).add(1f)
+                    .mul(st.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
             FloatVector r = FloatVector.broadcast(S, 1f).blend(se, x.compare(LT, 0f)).div(se.add(1f));
             r.intoArray(d, dof + i);
         }
@@ -458,7 +463,8 @@ final class PanamaKernels implements Kernels {
             FloatVector sec = x.abs().neg().blend(EXP_HI, x.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, x.abs().neg().compare(LT, EXP_LO));
             FloatVector set = sec.fma(LOG2E, ROUND_MAGIC);
             FloatVector sen = set.sub(ROUND_MAGIC);
-            FloatVector ser = sen.fma(FloatVector.broadcast(S, -LN2_HI), sec).sub(sen.mul(LN2_LO));
+            FloatVector ser = sen.fma(FloatVector.broadcast(S, -LN2_HI), sec);
+            ser = sen.fma(FloatVector.broadcast(S, -LN2_LO), ser);
             FloatVector seq = ser.fma(EP0, EP1).fma(ser, FloatVector.broadcast(S, EP2)).fma(ser, FloatVector.broadcast(S, EP3)).fma(ser, FloatVector.broadcast(S, EP4)).fma(ser, FloatVector.broadcast(S, EP5))
                     .fma(ser.mul(ser), ser);
             IntVector sei = set.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
@@ -478,7 +484,8 @@ final class PanamaKernels implements Kernels {
             FloatVector ec = x.blend(EXP_HI, x.compare(GT, EXP_HI)).blend(EXP_LO, x.compare(LT, EXP_LO));
             FloatVector et = ec.fma(LOG2E, ROUND_MAGIC);
             FloatVector en = et.sub(ROUND_MAGIC);
-            FloatVector er = en.fma(FloatVector.broadcast(S, -LN2_HI), ec).sub(en.mul(LN2_LO));
+            FloatVector er = en.fma(FloatVector.broadcast(S, -LN2_HI), ec);
+            er = en.fma(FloatVector.broadcast(S, -LN2_LO), er);
             FloatVector eq = er.fma(EP0, EP1).fma(er, FloatVector.broadcast(S, EP2)).fma(er, FloatVector.broadcast(S, EP3)).fma(er, FloatVector.broadcast(S, EP4)).fma(er, FloatVector.broadcast(S, EP5))
                     .fma(er.mul(er), er);
             IntVector ei = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
@@ -496,7 +503,8 @@ final class PanamaKernels implements Kernels {
             FloatVector mc = x.blend(EXPM1_HI, x.compare(GT, EXPM1_HI)).blend(EXPM1_LO, x.compare(LT, EXPM1_LO));
             FloatVector mt = mc.fma(LOG2E, ROUND_MAGIC);
             FloatVector mn = mt.sub(ROUND_MAGIC);
-            FloatVector mr = mn.fma(FloatVector.broadcast(S, -LN2_HI), mc).sub(mn.mul(LN2_LO));
+            FloatVector mr = mn.fma(FloatVector.broadcast(S, -LN2_HI), mc);
+            mr = mn.fma(FloatVector.broadcast(S, -LN2_LO), mr);
             FloatVector mq = mr.fma(EP0, EP1).fma(mr, FloatVector.broadcast(S, EP2)).fma(mr, FloatVector.broadcast(S, EP3)).fma(mr, FloatVector.broadcast(S, EP4)).fma(mr, FloatVector.broadcast(S, EP5))
                     .fma(mr.mul(mr), mr);
             IntVector mi = mt.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
@@ -514,7 +522,8 @@ final class PanamaKernels implements Kernels {
             FloatVector ec = x.abs().neg().blend(EXP_HI, x.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, x.abs().neg().compare(LT, EXP_LO));
             FloatVector et = ec.fma(LOG2E, ROUND_MAGIC);
             FloatVector en = et.sub(ROUND_MAGIC);
-            FloatVector er = en.fma(FloatVector.broadcast(S, -LN2_HI), ec).sub(en.mul(LN2_LO));
+            FloatVector er = en.fma(FloatVector.broadcast(S, -LN2_HI), ec);
+            er = en.fma(FloatVector.broadcast(S, -LN2_LO), er);
             FloatVector eq = er.fma(EP0, EP1).fma(er, FloatVector.broadcast(S, EP2)).fma(er, FloatVector.broadcast(S, EP3)).fma(er, FloatVector.broadcast(S, EP4)).fma(er, FloatVector.broadcast(S, EP5))
                     .fma(er.mul(er), er);
             IntVector ei = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
@@ -549,7 +558,8 @@ final class PanamaKernels implements Kernels {
             FloatVector cac = chi.neg().blend(EXP_HI, chi.neg().compare(GT, EXP_HI)).blend(EXP_LO, chi.neg().compare(LT, EXP_LO));
             FloatVector cat = cac.fma(LOG2E, ROUND_MAGIC);
             FloatVector can = cat.sub(ROUND_MAGIC);
-            FloatVector car = can.fma(FloatVector.broadcast(S, -LN2_HI), cac).sub(can.mul(LN2_LO));
+            FloatVector car = can.fma(FloatVector.broadcast(S, -LN2_HI), cac);
+            car = can.fma(FloatVector.broadcast(S, -LN2_LO), car);
             FloatVector caq = car.fma(EP0, EP1).fma(car, FloatVector.broadcast(S, EP2)).fma(car, FloatVector.broadcast(S, EP3)).fma(car, FloatVector.broadcast(S, EP4)).fma(car, FloatVector.broadcast(S, EP5))
                     .fma(car.mul(car), car);
             IntVector cai = cat.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
@@ -559,7 +569,8 @@ final class PanamaKernels implements Kernels {
             FloatVector cbc = cp.sub(clo).blend(EXP_HI, cp.sub(clo).compare(GT, EXP_HI)).blend(EXP_LO, cp.sub(clo).compare(LT, EXP_LO));
             FloatVector cbt = cbc.fma(LOG2E, ROUND_MAGIC);
             FloatVector cbn = cbt.sub(ROUND_MAGIC);
-            FloatVector cbr = cbn.fma(FloatVector.broadcast(S, -LN2_HI), cbc).sub(cbn.mul(LN2_LO));
+            FloatVector cbr = cbn.fma(FloatVector.broadcast(S, -LN2_HI), cbc);
+            cbr = cbn.fma(FloatVector.broadcast(S, -LN2_LO), cbr);
             FloatVector cbq = cbr.fma(EP0, EP1).fma(cbr, FloatVector.broadcast(S, EP2)).fma(cbr, FloatVector.broadcast(S, EP3)).fma(cbr, FloatVector.broadcast(S, EP4)).fma(cbr, FloatVector.broadcast(S, EP5))
                     .fma(cbr.mul(cbr), cbr);
             IntVector cbi = cbt.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
@@ -635,16 +646,15 @@ final class PanamaKernels implements Kernels {
         for (int upper = S.loopBound(u); j < upper; j += L) {
             FloatVector zi = FloatVector.fromArray(S, p, 0 + j).fma(FloatVector.fromArray(S, c, co + j), FloatVector.fromArray(S, gates, gi + j));
             FloatVector zg = FloatVector.fromArray(S, gates, gi + 2 * u + j);
-            FloatVector siec = zi.abs().neg().blend(EXP_HI, zi.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, zi.abs().neg().compare(LT, EXP_LO));
-            FloatVector siet = siec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sien = siet.sub(ROUND_MAGIC);
-            FloatVector sier = sien.fma(FloatVector.broadcast(S, -LN2_HI), siec).sub(sien.mul(LN2_LO));
-            FloatVector sieq = sier.fma(EP0, EP1).fma(sier, FloatVector.broadcast(S, EP2)).fma(sier, FloatVector.broadcast(S, EP3)).fma(sier, FloatVector.broadcast(S, EP4)).fma(sier, FloatVector.broadcast(S, EP5))
-                    .fma(sier.mul(sier), sier);
-            IntVector siei = siet.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector sieh = siei.lanewise(ASHR, 1);
-            FloatVector sie = sieq.add(1f).mul(sieh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(siei.sub(sieh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+            FloatVector sim = zi.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+            FloatVector sic = sim.blend(SIG_CLAMP, sim.compare(LT, SIG_CLAMP));
+            FloatVector sit = sic.fma(LOG2E, ROUND_MAGIC);
+            FloatVector sin = sit.sub(ROUND_MAGIC);
+            FloatVector sir = sin.fma(FloatVector.broadcast(S, -LN2_HI), sic);
+            sir = sin.fma(FloatVector.broadcast(S, -LN2_LO), sir);
+            FloatVector sie = sir.fma(EP0, EP1).fma(sir, FloatVector.broadcast(S, EP2)).fma(sir, FloatVector.broadcast(S, EP3)).fma(sir, FloatVector.broadcast(S, EP4)).fma(sir, FloatVector.broadcast(S, EP5))
+                    .fma(sir.mul(sir), sir).add(1f)
+                    .mul(sit.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
             FloatVector ig = FloatVector.broadcast(S, 1f).blend(sie, zi.compare(LT, 0f)).div(sie.add(1f));
             FloatVector tgx2 = zg.mul(zg);
             FloatVector tgp = tgx2.fma(TA13, TA11).fma(tgx2, FloatVector.broadcast(S, TA9)).fma(tgx2, FloatVector.broadcast(S, TA7)).fma(tgx2, FloatVector.broadcast(S, TA5))
@@ -667,16 +677,15 @@ final class PanamaKernels implements Kernels {
         for (int upper = S.loopBound(u); j < upper; j += L) {
             FloatVector cp = FloatVector.fromArray(S, c, co + j);
             FloatVector zf = FloatVector.fromArray(S, p, u + j).fma(cp, FloatVector.fromArray(S, gates, gi + u + j)).add(fb);
-            FloatVector sfec = zf.abs().neg().blend(EXP_HI, zf.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, zf.abs().neg().compare(LT, EXP_LO));
-            FloatVector sfet = sfec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sfen = sfet.sub(ROUND_MAGIC);
-            FloatVector sfer = sfen.fma(FloatVector.broadcast(S, -LN2_HI), sfec).sub(sfen.mul(LN2_LO));
-            FloatVector sfeq = sfer.fma(EP0, EP1).fma(sfer, FloatVector.broadcast(S, EP2)).fma(sfer, FloatVector.broadcast(S, EP3)).fma(sfer, FloatVector.broadcast(S, EP4)).fma(sfer, FloatVector.broadcast(S, EP5))
-                    .fma(sfer.mul(sfer), sfer);
-            IntVector sfei = sfet.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector sfeh = sfei.lanewise(ASHR, 1);
-            FloatVector sfe = sfeq.add(1f).mul(sfeh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(sfei.sub(sfeh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+            FloatVector sfm = zf.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+            FloatVector sfc = sfm.blend(SIG_CLAMP, sfm.compare(LT, SIG_CLAMP));
+            FloatVector sft = sfc.fma(LOG2E, ROUND_MAGIC);
+            FloatVector sfn = sft.sub(ROUND_MAGIC);
+            FloatVector sfr = sfn.fma(FloatVector.broadcast(S, -LN2_HI), sfc);
+            sfr = sfn.fma(FloatVector.broadcast(S, -LN2_LO), sfr);
+            FloatVector sfe = sfr.fma(EP0, EP1).fma(sfr, FloatVector.broadcast(S, EP2)).fma(sfr, FloatVector.broadcast(S, EP3)).fma(sfr, FloatVector.broadcast(S, EP4)).fma(sfr, FloatVector.broadcast(S, EP5))
+                    .fma(sfr.mul(sfr), sfr).add(1f)
+                    .mul(sft.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
             FloatVector fg = FloatVector.broadcast(S, 1f).blend(sfe, zf.compare(LT, 0f)).div(sfe.add(1f));
             FloatVector cn = fg.fma(cp, FloatVector.fromArray(S, gates, gi + 2 * u + j));
             cn = cn.blend(clip, cn.compare(GT, clip)).blend(-clip, cn.compare(LT, -clip));
@@ -695,16 +704,15 @@ final class PanamaKernels implements Kernels {
         for (int upper = S.loopBound(u); j < upper; j += L) {
             FloatVector cn = FloatVector.fromArray(S, c, co + j);
             FloatVector zo = FloatVector.fromArray(S, p, 2 * u + j).fma(cn, FloatVector.fromArray(S, gates, go + j));
-            FloatVector soec = zo.abs().neg().blend(EXP_HI, zo.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, zo.abs().neg().compare(LT, EXP_LO));
-            FloatVector soet = soec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector soen = soet.sub(ROUND_MAGIC);
-            FloatVector soer = soen.fma(FloatVector.broadcast(S, -LN2_HI), soec).sub(soen.mul(LN2_LO));
-            FloatVector soeq = soer.fma(EP0, EP1).fma(soer, FloatVector.broadcast(S, EP2)).fma(soer, FloatVector.broadcast(S, EP3)).fma(soer, FloatVector.broadcast(S, EP4)).fma(soer, FloatVector.broadcast(S, EP5))
-                    .fma(soer.mul(soer), soer);
-            IntVector soei = soet.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector soeh = soei.lanewise(ASHR, 1);
-            FloatVector soe = soeq.add(1f).mul(soeh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(soei.sub(soeh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+            FloatVector som = zo.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+            FloatVector soc = som.blend(SIG_CLAMP, som.compare(LT, SIG_CLAMP));
+            FloatVector sot = soc.fma(LOG2E, ROUND_MAGIC);
+            FloatVector son = sot.sub(ROUND_MAGIC);
+            FloatVector sor = son.fma(FloatVector.broadcast(S, -LN2_HI), soc);
+            sor = son.fma(FloatVector.broadcast(S, -LN2_LO), sor);
+            FloatVector soe = sor.fma(EP0, EP1).fma(sor, FloatVector.broadcast(S, EP2)).fma(sor, FloatVector.broadcast(S, EP3)).fma(sor, FloatVector.broadcast(S, EP4)).fma(sor, FloatVector.broadcast(S, EP5))
+                    .fma(sor.mul(sor), sor).add(1f)
+                    .mul(sot.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
             FloatVector og = FloatVector.broadcast(S, 1f).blend(soe, zo.compare(LT, 0f)).div(soe.add(1f));
             FloatVector tcx2 = cn.mul(cn);
             FloatVector tcp = tcx2.fma(TA13, TA11).fma(tcx2, FloatVector.broadcast(S, TA9)).fma(tcx2, FloatVector.broadcast(S, TA7)).fma(tcx2, FloatVector.broadcast(S, TA5))
@@ -744,16 +752,15 @@ final class PanamaKernels implements Kernels {
         int j = 0;
         for (int upper = S.loopBound(u); j < upper; j += L) {
             FloatVector zz = FloatVector.fromArray(S, gx, xo + j).add(FloatVector.fromArray(S, gh, ho + j));
-            FloatVector szec = zz.abs().neg().blend(EXP_HI, zz.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, zz.abs().neg().compare(LT, EXP_LO));
-            FloatVector szet = szec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector szen = szet.sub(ROUND_MAGIC);
-            FloatVector szer = szen.fma(FloatVector.broadcast(S, -LN2_HI), szec).sub(szen.mul(LN2_LO));
-            FloatVector szeq = szer.fma(EP0, EP1).fma(szer, FloatVector.broadcast(S, EP2)).fma(szer, FloatVector.broadcast(S, EP3)).fma(szer, FloatVector.broadcast(S, EP4)).fma(szer, FloatVector.broadcast(S, EP5))
-                    .fma(szer.mul(szer), szer);
-            IntVector szei = szet.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector szeh = szei.lanewise(ASHR, 1);
-            FloatVector sze = szeq.add(1f).mul(szeh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(szei.sub(szeh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+            FloatVector szm = zz.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+            FloatVector szc = szm.blend(SIG_CLAMP, szm.compare(LT, SIG_CLAMP));
+            FloatVector szt = szc.fma(LOG2E, ROUND_MAGIC);
+            FloatVector szn = szt.sub(ROUND_MAGIC);
+            FloatVector szr = szn.fma(FloatVector.broadcast(S, -LN2_HI), szc);
+            szr = szn.fma(FloatVector.broadcast(S, -LN2_LO), szr);
+            FloatVector sze = szr.fma(EP0, EP1).fma(szr, FloatVector.broadcast(S, EP2)).fma(szr, FloatVector.broadcast(S, EP3)).fma(szr, FloatVector.broadcast(S, EP4)).fma(szr, FloatVector.broadcast(S, EP5))
+                    .fma(szr.mul(szr), szr).add(1f)
+                    .mul(szt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
             FloatVector z = FloatVector.broadcast(S, 1f).blend(sze, zz.compare(LT, 0f)).div(sze.add(1f));
             z.intoArray(gx, xo + j);
         }
@@ -767,16 +774,15 @@ final class PanamaKernels implements Kernels {
         int j = 0;
         for (int upper = S.loopBound(u); j < upper; j += L) {
             FloatVector zr = FloatVector.fromArray(S, gx, xo + u + j).add(FloatVector.fromArray(S, gh, ho + u + j));
-            FloatVector srec = zr.abs().neg().blend(EXP_HI, zr.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, zr.abs().neg().compare(LT, EXP_LO));
-            FloatVector sret = srec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sren = sret.sub(ROUND_MAGIC);
-            FloatVector srer = sren.fma(FloatVector.broadcast(S, -LN2_HI), srec).sub(sren.mul(LN2_LO));
-            FloatVector sreq = srer.fma(EP0, EP1).fma(srer, FloatVector.broadcast(S, EP2)).fma(srer, FloatVector.broadcast(S, EP3)).fma(srer, FloatVector.broadcast(S, EP4)).fma(srer, FloatVector.broadcast(S, EP5))
-                    .fma(srer.mul(srer), srer);
-            IntVector srei = sret.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector sreh = srei.lanewise(ASHR, 1);
-            FloatVector sre = sreq.add(1f).mul(sreh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(srei.sub(sreh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+            FloatVector srm = zr.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+            FloatVector src = srm.blend(SIG_CLAMP, srm.compare(LT, SIG_CLAMP));
+            FloatVector srt = src.fma(LOG2E, ROUND_MAGIC);
+            FloatVector srn = srt.sub(ROUND_MAGIC);
+            FloatVector srr = srn.fma(FloatVector.broadcast(S, -LN2_HI), src);
+            srr = srn.fma(FloatVector.broadcast(S, -LN2_LO), srr);
+            FloatVector sre = srr.fma(EP0, EP1).fma(srr, FloatVector.broadcast(S, EP2)).fma(srr, FloatVector.broadcast(S, EP3)).fma(srr, FloatVector.broadcast(S, EP4)).fma(srr, FloatVector.broadcast(S, EP5))
+                    .fma(srr.mul(srr), srr).add(1f)
+                    .mul(srt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
             FloatVector r = FloatVector.broadcast(S, 1f).blend(sre, zr.compare(LT, 0f)).div(sre.add(1f));
             FloatVector zn = r.fma(FloatVector.fromArray(S, gh, ho + 2 * u + j), FloatVector.fromArray(S, gx, xo + 2 * u + j));
             zn.intoArray(gx, xo + 2 * u + j);
@@ -818,16 +824,15 @@ final class PanamaKernels implements Kernels {
             int j = 0;
         for (int upper = S.loopBound(u); j < upper; j += L) {
                 FloatVector zr = FloatVector.fromArray(S, gates, ro + j);
-                FloatVector srec = zr.abs().neg().blend(EXP_HI, zr.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, zr.abs().neg().compare(LT, EXP_LO));
-                FloatVector sret = srec.fma(LOG2E, ROUND_MAGIC);
-                FloatVector sren = sret.sub(ROUND_MAGIC);
-                FloatVector srer = sren.fma(FloatVector.broadcast(S, -LN2_HI), srec).sub(sren.mul(LN2_LO));
-                FloatVector sreq = srer.fma(EP0, EP1).fma(srer, FloatVector.broadcast(S, EP2)).fma(srer, FloatVector.broadcast(S, EP3)).fma(srer, FloatVector.broadcast(S, EP4)).fma(srer, FloatVector.broadcast(S, EP5))
-                        .fma(srer.mul(srer), srer);
-                IntVector srei = sret.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-                IntVector sreh = srei.lanewise(ASHR, 1);
-                FloatVector sre = sreq.add(1f).mul(sreh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                        .mul(srei.sub(sreh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+                FloatVector srm = zr.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+                FloatVector src = srm.blend(SIG_CLAMP, srm.compare(LT, SIG_CLAMP));
+                FloatVector srt = src.fma(LOG2E, ROUND_MAGIC);
+                FloatVector srn = srt.sub(ROUND_MAGIC);
+                FloatVector srr = srn.fma(FloatVector.broadcast(S, -LN2_HI), src);
+                srr = srn.fma(FloatVector.broadcast(S, -LN2_LO), srr);
+                FloatVector sre = srr.fma(EP0, EP1).fma(srr, FloatVector.broadcast(S, EP2)).fma(srr, FloatVector.broadcast(S, EP3)).fma(srr, FloatVector.broadcast(S, EP4)).fma(srr, FloatVector.broadcast(S, EP5))
+                        .fma(srr.mul(srr), srr).add(1f)
+                        .mul(srt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
                 FloatVector r = FloatVector.broadcast(S, 1f).blend(sre, zr.compare(LT, 0f)).div(sre.add(1f));
                 FloatVector v = r.mul(FloatVector.fromArray(S, hPrev, po + j));
                 v.intoArray(rh, oo + j);
@@ -848,16 +853,15 @@ final class PanamaKernels implements Kernels {
         for (int upper = S.loopBound(u); j < upper; j += L) {
                 FloatVector zz = FloatVector.fromArray(S, gates, go + j);
                 FloatVector zn = FloatVector.fromArray(S, gates, go + 2 * u + j);
-                FloatVector szec = zz.abs().neg().blend(EXP_HI, zz.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, zz.abs().neg().compare(LT, EXP_LO));
-                FloatVector szet = szec.fma(LOG2E, ROUND_MAGIC);
-                FloatVector szen = szet.sub(ROUND_MAGIC);
-                FloatVector szer = szen.fma(FloatVector.broadcast(S, -LN2_HI), szec).sub(szen.mul(LN2_LO));
-                FloatVector szeq = szer.fma(EP0, EP1).fma(szer, FloatVector.broadcast(S, EP2)).fma(szer, FloatVector.broadcast(S, EP3)).fma(szer, FloatVector.broadcast(S, EP4)).fma(szer, FloatVector.broadcast(S, EP5))
-                        .fma(szer.mul(szer), szer);
-                IntVector szei = szet.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-                IntVector szeh = szei.lanewise(ASHR, 1);
-                FloatVector sze = szeq.add(1f).mul(szeh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                        .mul(szei.sub(szeh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+                FloatVector szm = zz.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+                FloatVector szc = szm.blend(SIG_CLAMP, szm.compare(LT, SIG_CLAMP));
+                FloatVector szt = szc.fma(LOG2E, ROUND_MAGIC);
+                FloatVector szn = szt.sub(ROUND_MAGIC);
+                FloatVector szr = szn.fma(FloatVector.broadcast(S, -LN2_HI), szc);
+                szr = szn.fma(FloatVector.broadcast(S, -LN2_LO), szr);
+                FloatVector sze = szr.fma(EP0, EP1).fma(szr, FloatVector.broadcast(S, EP2)).fma(szr, FloatVector.broadcast(S, EP3)).fma(szr, FloatVector.broadcast(S, EP4)).fma(szr, FloatVector.broadcast(S, EP5))
+                        .fma(szr.mul(szr), szr).add(1f)
+                        .mul(szt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
                 FloatVector z = FloatVector.broadcast(S, 1f).blend(sze, zz.compare(LT, 0f)).div(sze.add(1f));
                 FloatVector tnx2 = zn.mul(zn);
                 FloatVector tnp = tnx2.fma(TA13, TA11).fma(tnx2, FloatVector.broadcast(S, TA9)).fma(tnx2, FloatVector.broadcast(S, TA7)).fma(tnx2, FloatVector.broadcast(S, TA5))

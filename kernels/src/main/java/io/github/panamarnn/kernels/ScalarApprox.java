@@ -25,7 +25,7 @@ final class ScalarApprox {
     /** {@code e^r - 1} of the reduction of {@code c}, and the integer {@code n}, as the vector code computes them. */
     private static float reducedExpm1(float c, float t) {
         float n = t - ROUND_MAGIC;
-        float r = Math.fma(n, -LN2_HI, c) - n * LN2_LO;
+        float r = Math.fma(n, -LN2_LO, Math.fma(n, -LN2_HI, c));
         float q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(r, EP0, EP1), r, EP2), r, EP3), r, EP4), r, EP5);
         return Math.fma(q, r * r, r);
     }
@@ -47,7 +47,17 @@ final class ScalarApprox {
         return Math.fma(s, q, s - 1f);
     }
 
+    /** The gate sigmoid: exp(-|x|) clamped once at SIG_CLAMP, one 2^n factor (see Approximations). */
     static float sigmoid(float x) {
+        float m = Float.intBitsToFloat(Float.floatToRawIntBits(x) | SIGN_BIT);
+        float c = m < SIG_CLAMP ? SIG_CLAMP : m;
+        float t = Math.fma(c, LOG2E, ROUND_MAGIC);
+        float e = (reducedExpm1(c, t) + 1f) * Float.intBitsToFloat((Float.floatToRawIntBits(t) - (ROUND_MAGIC_BITS - 127)) << 23);
+        return (x < 0f ? e : 1f) / (e + 1f);
+    }
+
+    /** The sigmoid of swish: the full-range exp, accurate into the subnormals, where swish's result is still normal. */
+    static float sigmoidAccurate(float x) {
         float e = exp(-Math.abs(x));
         return (x < 0f ? e : 1f) / (e + 1f);
     }
@@ -109,7 +119,7 @@ final class ScalarApprox {
             case SOFTPLUS:
                 return (x < 0f ? 0f : x) + log1pUnit(exp(-Math.abs(x)));
             case SWISH:
-                return x == Float.NEGATIVE_INFINITY ? 0f : x * sigmoid(x);
+                return x == Float.NEGATIVE_INFINITY ? 0f : x * sigmoidAccurate(x);
             case GELU: {
                 float za = Math.abs(x) * INV_SQRT2;
                 float half = erfcNonNegative(za > ERFC_ZMAX ? ERFC_ZMAX : za) * 0.5f;

@@ -1,0 +1,46 @@
+package io.github.panamarnn.cells;
+
+/**
+ * A recurrent cell (SEMANTICS.md section 1): built once from its configuration and weights,
+ * immutable and shareable by any number of threads. One {@link #step} reads an input batch
+ * {@code [B, inputSize]} and a state, writes the output {@code [B, outputSize]} into a buffer the
+ * caller owns and updates the state in place; it allocates nothing. The state (and its scratch)
+ * belongs to one stream or thread.
+ */
+public interface RnnCell {
+
+    int inputSize();
+
+    int outputSize();
+
+    /** Widths of the state parts, in order (an LSTM: {@code c} then {@code h}). */
+    int[] stateSizes();
+
+    /** A zeroed state for {@code batch} rows, with the scratch this cell's step needs. */
+    CellState zeroState(int batch);
+
+    /**
+     * A state for {@code batch} rows initialised from user arrays, one per part, each
+     * {@code [batch, size]}; a wrong length names the expected and actual sizes.
+     */
+    default CellState initialState(int batch, float[]... parts) {
+        CellState s = zeroState(batch);
+        if (parts.length != s.partCount()) {
+            throw new IllegalArgumentException("expected " + s.partCount() + " state parts, got " + parts.length);
+        }
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i].length % stateSizes()[i] != 0 || parts[i].length / stateSizes()[i] != batch) {
+                throw new IllegalArgumentException("state part " + i + " has " + parts[i].length + " values: batch size "
+                        + (parts[i].length / (double) stateSizes()[i]) + " disagrees with the batch size " + batch);
+            }
+            s.setPart(i, parts[i]);
+        }
+        return s;
+    }
+
+    /**
+     * One step for the state's batch: {@code x[xOff + b*inputSize() + i]} in,
+     * {@code out[outOff + b*outputSize() + j]} out, the state updated in place.
+     */
+    void step(float[] x, int xOff, CellState state, float[] out, int outOff);
+}

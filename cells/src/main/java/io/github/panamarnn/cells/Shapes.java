@@ -1,0 +1,39 @@
+package io.github.panamarnn.cells;
+
+/** Build-time validation with messages that name the expected and the actual value. */
+final class Shapes {
+    private Shapes() {
+    }
+
+    static float[] check(String what, float[] a, int... shape) {
+        long n = 1;
+        StringBuilder s = new StringBuilder("[");
+        for (int i = 0; i < shape.length; i++) {
+            n *= shape[i];
+            s.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        s.append(']');
+        if (a == null) {
+            throw new IllegalArgumentException(what + " is missing: expected " + s + " (" + n + " values)");
+        }
+        if (a.length != n) {
+            throw new IllegalArgumentException(what + " must be " + s + " = " + n + " values, got " + a.length);
+        }
+        return a;
+    }
+
+    static int positive(String what, int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(what + " must be positive, got " + v);
+        }
+        return v;
+    }
+
+    /** A clip value: +Inf (none) or positive. */
+    static float clip(String what, float v) {
+        if (Float.isNaN(v) || v <= 0) {
+            throw new IllegalArgumentException(what + " must be positive (or absent), got " + v);
+        }
+        return v;
+    }
+}

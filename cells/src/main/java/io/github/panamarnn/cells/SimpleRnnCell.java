@@ -1,0 +1,125 @@
+package io.github.panamarnn.cells;
+
+import io.github.panamarnn.kernels.Activation;
+import io.github.panamarnn.kernels.KernelProvider;
+import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.PackedMatrix;
+
+/**
+ * The simple (Elman) RNN cell: {@code h' = act(x@W + h@U + b)} (TF1 {@code BasicRNNCell}, Keras
+ * {@code SimpleRNN}, ONNX {@code RNN}, PyTorch {@code nn.RNN}). State and output: {@code h}.
+ * Immutable and thread-safe; a state belongs to one stream.
+ */
+public final class SimpleRnnCell implements RnnCell {
+    private final Kernels k;
+    private final int in;
+    private final int units;
+    private final Activation act;
+    private final PackedMatrix wx;
+    private final PackedMatrix wh;
+
+    private SimpleRnnCell(int in, int units, Activation act, PackedMatrix.Source wx, PackedMatrix.Source wh, float[] bias) {
+        this.k = KernelProvider.get();
+        this.in = in;
+        this.units = units;
+        this.act = act;
+        this.wx = k.pack(in, units, wx, bias);
+        this.wh = k.pack(units, units, wh, null);
+    }
+
+    /** TF1 {@code BasicRNNCell}: {@code kernel [in + units, units]} on {@code concat(x, h)}, {@code bias [units]}. */
+    public static SimpleRnnCell tf1(int in, int units, float[] kernel, float[] bias, Activation activation) {
+        Shapes.positive("num_units", units);
+        Shapes.check("kernel", kernel, in + units, units);
+        Shapes.check("bias", bias, units);
+        return new SimpleRnnCell(in, units, activation, (r, c) -> kernel[r * units + c], (r, c) -> kernel[(in + r) * units + c], bias);
+    }
+
+    /** Keras {@code SimpleRNN}: {@code kernel [in, u]}, {@code recurrent_kernel [u, u]}, {@code bias [u]} or null. */
+    public static SimpleRnnCell keras(int in, int units, float[] kernel, float[] recurrentKernel, float[] bias, Activation activation) {
+        Shapes.positive("units", units);
+        Shapes.check("kernel", kernel, in, units);
+        Shapes.check("recurrent_kernel", recurrentKernel, units, units);
+        if (bias != null) {
+            Shapes.check("bias", bias, units);
+        }
+        return new SimpleRnnCell(in, units, activation, (r, c) -> kernel[r * units + c], (r, c) -> recurrentKernel[r * units + c], bias);
+    }
+
+    /** One direction of ONNX {@code RNN}: {@code W [h, in]}, {@code R [h, h]}, {@code B [2h]} or null, activation f. */
+    public static SimpleRnnCell onnx(int in, int hidden, float[] w, float[] r, float[] b, Activation f) {
+        Shapes.positive("hidden_size", hidden);
+        Shapes.check("W", w, hidden, in);
+        Shapes.check("R", r, hidden, hidden);
+        float[] bias = null;
+        if (b != null) {
+            Shapes.check("B", b, 2 * hidden);
+            bias = new float[hidden];
+            for (int i = 0; i < hidden; i++) {
+                bias[i] = b[i] + b[hidden + i];
+            }
+        }
+        return new SimpleRnnCell(in, hidden, f, (row, c) -> w[c * in + row], (row, c) -> r[c * hidden + row], bias);
+    }
+
+    /** One layer and direction of PyTorch {@code nn.RNN}: {@code weight_ih [h, in]}, {@code weight_hh [h, h]}, biases (both or neither). */
+    public static SimpleRnnCell torch(int in, int hidden, float[] weightIh, float[] weightHh, float[] biasIh, float[] biasHh,
+                                      Activation nonlinearity) {
+        Shapes.positive("hidden_size", hidden);
+        float[] b = null;
+        if ((biasIh == null) != (biasHh == null)) {
+            throw new IllegalArgumentException("bias_ih and bias_hh must both be given or both be absent");
+        }
+        if (biasIh != null) {
+            b = new float[2 * hidden];
+            System.arraycopy(Shapes.check("bias_ih", biasIh, hidden), 0, b, 0, hidden);
+            System.arraycopy(Shapes.check("bias_hh", biasHh, hidden), 0, b, hidden, hidden);
+        }
+        return onnx(in, hidden, Shapes.check("weight_ih", weightIh, hidden, in), Shapes.check("weight_hh", weightHh, hidden, hidden), b,
+                nonlinearity);
+    }
+
+    @Override
+    public int inputSize() {
+        return in;
+    }
+
+    @Override
+    public int outputSize() {
+        return units;
+    }
+
+    @Override
+    public int[] stateSizes() {
+        return new int[] {units};
+    }
+
+    static final class State extends CellState {
+        final float[] pre;
+
+        State(int batch, int units) {
+            super(batch, new int[] {units});
+            this.pre = new float[batch * units];
+        }
+    }
+
+    @Override
+    public CellState zeroState(int batch) {
+        return new State(batch, units);
+    }
+
+    @Override
+    public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
+        State s = (State) state;
+        final float[] h = s.parts[0];
+        k.matMul(wx, x, xOff, in, s.batch, s.pre, 0, units, false);
+        k.matMul(wh, h, 0, units, s.batch, s.pre, 0, units, true);
+        k.activate(act, s.pre, 0, h, 0, s.batch * units);
+        System.arraycopy(h, 0, output, outOff, s.batch * units);
+    }
+
+    @Override
+    public String toString() {
+        return "SimpleRnnCell[in=" + in + ", units=" + units + ", " + act + "]";
+    }
+}

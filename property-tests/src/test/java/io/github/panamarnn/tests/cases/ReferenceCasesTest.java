@@ -1,0 +1,132 @@
+package io.github.panamarnn.tests.cases;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every reference case computed by a real framework (TensorFlow, Keras, TF.js, PyTorch, ONNX,
+ * onnxruntime) under {@code rnn.cases.dir} (default {@code ../shared/cases}), run through the
+ * library's public API and compared with the case's tolerances. Prints one line per family:
+ * {@code cases FAMILY: N passed, N failed, N skipped}. A skip always states its reason.
+ */
+class ReferenceCasesTest {
+    private static final Path DIR = Path.of(System.getProperty("rnn.cases.dir", "../shared/cases"));
+    /** family -> {passed, failed, skipped}. */
+    private static final Map<String, int[]> COUNTS = new TreeMap<>();
+
+    @TestFactory
+    Stream<DynamicTest> referenceCases() throws IOException {
+        assertTrue(Files.isDirectory(DIR), "no reference cases at " + DIR.toAbsolutePath() + " (set -Drnn.cases.dir)");
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(DIR)) {
+            files = walk.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+        assertTrue(!files.isEmpty(), "no case files under " + DIR.toAbsolutePath());
+        return files.stream().map(f -> DynamicTest.dynamicTest(DIR.relativize(f).toString(), () -> check(f)));
+    }
+
+    private static void check(Path file) throws IOException {
+        String family = DIR.relativize(file).getName(0).toString();
+        int[] counts;
+        synchronized (COUNTS) {
+            counts = COUNTS.computeIfAbsent(family, k -> new int[3]);
+        }
+        ReferenceCase c = new ReferenceCase(file, family);
+        Map<String, float[]> got;
+        try {
+            got = CaseRunner.run(c);
+        } catch (CaseRunner.Skip s) {
+            counts[2]++;
+            Assumptions.abort(c.id + ": skipped: " + s.getMessage());
+            return;
+        } catch (RuntimeException | Error e) {
+            counts[1]++;
+            throw e;
+        }
+        try {
+            compare(c, got);
+            counts[0]++;
+        } catch (AssertionError e) {
+            counts[1]++;
+            throw e;
+        }
+    }
+
+    /** atol, rtol from the cases README by kind: single step, T <= 10, T > 10 or units >= 32. */
+    static double[] tolerance(ReferenceCase c) {
+        int steps = c.config.path("timesteps").isInt() ? c.config.path("timesteps").asInt() : 99;
+        int units = Math.max(c.config.path("units").asInt(0), Math.max(c.config.path("num_units").asInt(0),
+                c.config.path("hidden_size").asInt(0)));
+        if (c.config.path("mode").asText().equals("single_step") || steps == 1) {
+            return new double[] {1e-5, 1e-5};
+        }
+        if (steps > 10 || units >= 32) {
+            return new double[] {5e-5, 1e-4};
+        }
+        return new double[] {2e-5, 1e-4};
+    }
+
+    static void compare(ReferenceCase c, Map<String, float[]> got) {
+        double[] tol = tolerance(c);
+        StringBuilder errors = new StringBuilder();
+        var names = c.expected.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            float[] exp = ReferenceCase.floats(c.expected.get(name));
+            int[] shape = ReferenceCase.shape(c.expected.get(name));
+            float[] g = got.get(name);
+            if (g == null) {
+                errors.append("\n  ").append(name).append(": not produced (got ").append(got.keySet()).append(')');
+                continue;
+            }
+            if (g.length != exp.length) {
+                errors.append("\n  ").append(name).append(": shape ").append(Arrays.toString(shape)).append(" = ").append(exp.length)
+                        .append(" values expected, got ").append(g.length);
+                continue;
+            }
+            for (int i = 0; i < exp.length; i++) {
+                double diff = Math.abs(g[i] - exp[i]);
+                boolean ok = exp[i] == 0f && g[i] == 0f || diff <= tol[0] + tol[1] * Math.abs(exp[i]);
+                if (!ok) {
+                    errors.append("\n  ").append(name).append(" flat index ").append(i).append(" ").append(Arrays.toString(unravel(i, shape)))
+                            .append(": expected ").append(exp[i]).append(", got ").append(g[i]).append(", |diff| ").append(diff);
+                    break;
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new AssertionError(c.id + " (atol " + tol[0] + ", rtol " + tol[1] + "):" + errors);
+        }
+    }
+
+    static int[] unravel(int flat, int[] shape) {
+        int[] idx = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            idx[d] = flat % shape[d];
+            flat /= shape[d];
+        }
+        return idx;
+    }
+
+    @AfterAll
+    static void summary() {
+        synchronized (COUNTS) {
+            for (Map.Entry<String, int[]> e : COUNTS.entrySet()) {
+                int[] n = e.getValue();
+                System.out.println("cases " + e.getKey() + ": " + n[0] + " passed, " + n[1] + " failed, " + n[2] + " skipped");
+            }
+        }
+    }
+}
