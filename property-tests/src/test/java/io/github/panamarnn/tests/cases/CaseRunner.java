@@ -3,8 +3,11 @@ package io.github.panamarnn.tests.cases;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.panamarnn.cells.CellState;
 import io.github.panamarnn.cells.GruCell;
+import io.github.panamarnn.cells.LayerNormSimpleRnnCell;
 import io.github.panamarnn.cells.LstmCell;
 import io.github.panamarnn.cells.MultiRnnCell;
+import io.github.panamarnn.cells.ProjectionWrapper;
+import io.github.panamarnn.cells.ResidualWrapper;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.kernels.Activation;
@@ -140,8 +143,16 @@ final class CaseRunner {
                 }
                 return new MultiRnnCell(layers);
             }
+            case "ResidualWrapper":
+                return new ResidualWrapper(tf1Cell(c, cc.get("inner"), prefix, in));
+            case "OutputProjectionWrapper": {
+                String p = prefix + "output_projection_wrapper/";
+                RnnCell inner = tf1Cell(c, cc.get("inner"), p, in);
+                int size = cc.path("output_size").asInt();
+                return ProjectionWrapper.output(inner, size, c.weight(p + "kernel"), c.weight(p + "bias"));
+            }
             default:
-                throw new Skip("TF1 cell " + kind + " is not built yet (wrappers come with the rest of issue 3)");
+                throw new Skip("TF1 cell " + kind + " is not built yet");
         }
     }
 
@@ -154,6 +165,10 @@ final class CaseRunner {
                     names.add("cell_" + l + "_" + s);
                 }
             }
+        } else if (cell instanceof ResidualWrapper r) {
+            names.addAll(tf1StateNames(r.inner()));
+        } else if (cell instanceof ProjectionWrapper p) {
+            names.addAll(tf1StateNames(p.inner()));
         } else if (cell instanceof LstmCell) {
             names.add("c");
             names.add("h");
@@ -255,9 +270,11 @@ final class CaseRunner {
 
     static Map<String, float[]> keras(ReferenceCase c) {
         String type = c.config.path("case_type").asText("plain");
+        if (type.equals("ln_simple_rnn")) {
+            return lnSimpleRnn(c);
+        }
         if (!type.equals("plain")) {
-            throw new Skip(type.equals("ln_simple_rnn") ? "the layer-normalised simple cell is not built yet (rest of issue 3)"
-                    : type + " needs the runners (issue 4)");
+            throw new Skip(type + " needs the runners (issue 4)");
         }
         if (c.cfg("masking") != null) {
             throw new Skip("masking needs the runners (issue 4)");
@@ -297,6 +314,25 @@ final class CaseRunner {
         if (c.cell.equals("LSTM")) {
             got.put("final_c", state.part(0).clone());
         }
+        return got;
+    }
+
+    static Map<String, float[]> lnSimpleRnn(ReferenceCase c) {
+        int batch = c.config.path("batch").asInt();
+        int steps = c.config.path("timesteps").asInt();
+        int in = c.config.path("input_size").asInt();
+        int units = c.config.path("units").asInt();
+        float eps = (float) c.config.path("layer_norm").path("epsilon").asDouble(1e-3);
+        RnnCell cell = LayerNormSimpleRnnCell.keras(in, units, c.weight("simple_rnn_cell/kernel"), c.weight("simple_rnn_cell/recurrent_kernel"),
+                c.weight("simple_rnn_cell/bias"), c.weight("layer_norm/gamma"), c.weight("layer_norm/beta"), eps, Activation.TANH);
+        CellState state = cell.zeroState(batch);
+        if (c.hasInput("initial_h")) {
+            state.setPart(0, c.input("initial_h"));
+        }
+        float[] seq = forward(cell, state, c.input("x"), batch, steps, false);
+        Map<String, float[]> got = new LinkedHashMap<>();
+        got.put("output", c.config.path("return_sequences").asBoolean(true) ? seq : lastStep(seq, batch, steps, units));
+        got.put("final_h", state.part(0).clone());
         return got;
     }
 

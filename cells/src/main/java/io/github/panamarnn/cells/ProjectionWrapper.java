@@ -1,0 +1,84 @@
+package io.github.panamarnn.cells;
+
+import io.github.panamarnn.kernels.KernelProvider;
+import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.PackedMatrix;
+
+/**
+ * TF1 {@code OutputProjectionWrapper} and {@code InputProjectionWrapper} (SEMANTICS.md 2): a dense
+ * layer {@code y = v @ kernel + bias} after the cell's output, or before its input. The state is the
+ * inner cell's (an output projection does not feed back). Immutable and thread-safe; a state
+ * belongs to one stream.
+ */
+public final class ProjectionWrapper implements RnnCell, CellWrapper {
+    private final RnnCell inner;
+    private final boolean onOutput;
+    private final int in;
+    private final int out;
+    private final PackedMatrix w;
+    private final Kernels k = KernelProvider.get();
+
+    private ProjectionWrapper(RnnCell inner, boolean onOutput, int rows, int cols, float[] kernel, float[] bias) {
+        Shapes.check(onOutput ? "output projection kernel" : "input projection kernel", kernel, rows, cols);
+        if (bias != null) {
+            Shapes.check("projection bias", bias, cols);
+        }
+        this.inner = inner;
+        this.onOutput = onOutput;
+        this.in = onOutput ? inner.inputSize() : rows;
+        this.out = onOutput ? cols : inner.outputSize();
+        this.w = k.pack(rows, cols, (r, c) -> kernel[r * cols + c], bias);
+    }
+
+    /** {@code OutputProjectionWrapper(cell, output_size)}: {@code kernel [cell output, output_size]}, {@code bias [output_size]}. */
+    public static ProjectionWrapper output(RnnCell inner, int outputSize, float[] kernel, float[] bias) {
+        return new ProjectionWrapper(inner, true, inner.outputSize(), Shapes.positive("output_size", outputSize), kernel, bias);
+    }
+
+    /** {@code InputProjectionWrapper(cell, num_proj)} on inputs of width {@code inputSize}: {@code kernel [inputSize, cell input]}. */
+    public static ProjectionWrapper input(RnnCell inner, int inputSize, float[] kernel, float[] bias) {
+        return new ProjectionWrapper(inner, false, Shapes.positive("input size", inputSize), inner.inputSize(), kernel, bias);
+    }
+
+    @Override
+    public RnnCell inner() {
+        return inner;
+    }
+
+    @Override
+    public int inputSize() {
+        return in;
+    }
+
+    @Override
+    public int outputSize() {
+        return out;
+    }
+
+    @Override
+    public int[] stateSizes() {
+        return inner.stateSizes();
+    }
+
+    @Override
+    public CellState zeroState(int batch) {
+        return new WrappedState(inner.zeroState(batch), batch * (onOutput ? inner.outputSize() : inner.inputSize()));
+    }
+
+    @Override
+    public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
+        WrappedState s = (WrappedState) state;
+        if (onOutput) {
+            inner.step(x, xOff, s.inner, s.scratch, 0);
+            k.matMul(w, s.scratch, 0, inner.outputSize(), s.batch, output, outOff, out, false);
+        } else {
+            k.matMul(w, x, xOff, in, s.batch, s.scratch, 0, inner.inputSize(), false);
+            inner.step(s.scratch, 0, s.inner, output, outOff);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return (onOutput ? "OutputProjectionWrapper[" : "InputProjectionWrapper[") + inner + " -> " + out + "]";
+    }
+}

@@ -1,0 +1,179 @@
+package io.github.panamarnn.unroll;
+
+import io.github.panamarnn.cells.CellState;
+import io.github.panamarnn.cells.RnnCell;
+
+/**
+ * The symbolic loop ({@code dynamic_rnn}, SEMANTICS.md 3-5): runs a cell over any number of steps up
+ * to the capacity chosen at build time, for a fixed batch, with the sequence rules of TF1, Keras and
+ * ONNX. One mechanism serves them all: at processing step {@code t}, row {@code b} reads input time
+ * {@code src(b, t)} and writes output time {@code dst(b, t)}, or is inactive (its state is carried
+ * and its output is zero, or the previous output for Keras masks):
+ * <ul>
+ * <li>{@link Order#FORWARD}: {@code src = dst = t}, active while {@code t < length[b]} (TF
+ *     {@code sequence_length}: zero outputs after, the final state at the last valid step; length 0
+ *     keeps the initial state);</li>
+ * <li>{@link Order#REVERSE_WITHIN_LENGTH}: {@code src = dst = length[b] - 1 - t} (TF1
+ *     {@code reverse_sequence} of a bidirectional run, ONNX {@code reverse}: each row starts at its
+ *     own last valid step and results stand at their input's position);</li>
+ * <li>{@link Order#BACKWARDS}: {@code src = T - 1 - t}, {@code dst = t} (Keras {@code go_backwards}:
+ *     the returned sequence is in processing order).</li>
+ * </ul>
+ * A Keras mask makes a step inactive where it is false.
+ *
+ * <p>Not thread-safe: a runner owns its state and buffers, one per stream or thread; the cell it
+ * runs is shared. {@link #run} allocates nothing.
+ */
+public final class SequenceRunner {
+    /** Processing order of a run (see the class comment). */
+    public enum Order {
+        FORWARD, REVERSE_WITHIN_LENGTH, BACKWARDS
+    }
+
+    /** What an inactive (masked or past-the-end) step outputs. */
+    public enum Padding {
+        /** Zeros: TF {@code sequence_length}, ONNX {@code sequence_lens}, Keras {@code zero_output_for_mask}. */
+        ZERO,
+        /** The row's previous output (the initial h's place is 0): Keras masking. */
+        REPEAT_PREVIOUS
+    }
+
+    private final RnnCell cell;
+    private final int batch;
+    private final int capacity;
+    private final CellState state;
+    private final CellState saved;
+    private final float[] xt;
+    private final float[] yt;
+    private final float[] lastOut;
+    private final boolean[] active;
+    private final int[] fullLengths;
+
+    public SequenceRunner(RnnCell cell, int batch, int capacity) {
+        if (batch < 1 || capacity < 1) {
+            throw new IllegalArgumentException("batch and capacity must be positive, got batch " + batch + ", capacity " + capacity);
+        }
+        this.cell = cell;
+        this.batch = batch;
+        this.capacity = capacity;
+        this.state = cell.zeroState(batch);
+        this.saved = cell.zeroState(batch);
+        this.xt = new float[batch * cell.inputSize()];
+        this.yt = new float[batch * cell.outputSize()];
+        this.lastOut = new float[batch * cell.outputSize()];
+        this.active = new boolean[batch];
+        this.fullLengths = new int[batch];
+    }
+
+    public RnnCell cell() {
+        return cell;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The state the next {@link #run} starts from and the last one ended in (live; set or reset it between runs). */
+    public CellState state() {
+        return state;
+    }
+
+    /**
+     * Runs {@code steps} steps from {@link #state()}.
+     *
+     * @param x         inputs, {@code [B, T, in]}, or {@code [T, B, in]} when {@code timeMajor}
+     * @param lengths   per-row valid lengths in {@code [0, steps]}, or null for all {@code steps}
+     * @param mask      Keras mask {@code [B, T]} (true = process), or null
+     * @param outputs   {@code [B, T, out]} (or {@code [T, B, out]} when {@code timeMajor}), or null
+     *                  when only the final state is wanted
+     * @throws IllegalArgumentException for a length outside {@code [0, steps]} (naming the row and value),
+     *                                  {@code steps} above the capacity, or arrays too short
+     */
+    public void run(float[] x, int steps, boolean timeMajor, int[] lengths, boolean[] mask, Order order, Padding padding, float[] outputs) {
+        final int in = cell.inputSize();
+        final int out = cell.outputSize();
+        if (steps < 0 || steps > capacity) {
+            throw new IllegalArgumentException("steps must be in [0, " + capacity + "] (the capacity), got " + steps);
+        }
+        if (x.length < batch * steps * in) {
+            throw new IllegalArgumentException("inputs need " + batch * steps * in + " values, got " + x.length);
+        }
+        if (outputs != null && outputs.length < batch * steps * out) {
+            throw new IllegalArgumentException("outputs need " + batch * steps * out + " values, got " + outputs.length);
+        }
+        if (mask != null && mask.length < batch * steps) {
+            throw new IllegalArgumentException("mask needs " + batch * steps + " values, got " + mask.length);
+        }
+        int[] len = lengths;
+        if (len == null) {
+            java.util.Arrays.fill(fullLengths, steps);
+            len = fullLengths;
+        } else {
+            if (len.length != batch) {
+                throw new IllegalArgumentException("sequence_length must have one value per row: " + batch + ", got " + len.length);
+            }
+            for (int b = 0; b < batch; b++) {
+                if (len[b] < 0 || len[b] > steps) {
+                    throw new IllegalArgumentException("sequence_length of row " + b + " is " + len[b] + ", outside [0, " + steps + "]");
+                }
+            }
+        }
+        if (outputs != null) {
+            java.util.Arrays.fill(outputs, 0, batch * steps * out, 0f);
+        }
+        java.util.Arrays.fill(lastOut, 0f);
+        int maxLen = 0;
+        for (int b = 0; b < batch; b++) {
+            maxLen = Math.max(maxLen, len[b]);
+        }
+        final int last = order == Order.BACKWARDS ? steps : maxLen; // early exit at max(sequence_length)
+        for (int t = 0; t < last; t++) {
+            boolean all = true;
+            for (int b = 0; b < batch; b++) {
+                int src = source(order, t, len[b], steps);
+                boolean on = src >= 0 && (mask == null || mask[b * steps + src]);
+                active[b] = on;
+                all &= on;
+                System.arraycopy(x, timeMajor ? (Math.max(src, 0) * batch + b) * in : (b * steps + Math.max(src, 0)) * in, xt, b * in, in);
+            }
+            if (!all) {
+                copyState(state, saved);
+            }
+            cell.step(xt, 0, state, yt, 0);
+            for (int b = 0; b < batch; b++) {
+                int dst = order == Order.BACKWARDS ? t : source(order, t, len[b], steps);
+                if (active[b]) {
+                    System.arraycopy(yt, b * out, lastOut, b * out, out);
+                } else {
+                    state.copyRowFrom(saved, b);
+                    if (padding == Padding.ZERO) {
+                        continue; // the output stays zero
+                    }
+                }
+                if (outputs != null && dst >= 0) {
+                    int o = timeMajor ? (dst * batch + b) * out : (b * steps + dst) * out;
+                    System.arraycopy(active[b] ? yt : lastOut, b * out, outputs, o, out);
+                }
+            }
+        }
+    }
+
+    /** Input time of processing step {@code t} for a row of length {@code len}, or -1 when past its end. */
+    private static int source(Order order, int t, int len, int steps) {
+        return switch (order) {
+            case FORWARD -> t < len ? t : -1;
+            case REVERSE_WITHIN_LENGTH -> t < len ? len - 1 - t : -1;
+            case BACKWARDS -> steps - 1 - t;
+        };
+    }
+
+    private static void copyState(CellState from, CellState to) {
+        for (int i = 0; i < from.partCount(); i++) {
+            System.arraycopy(from.part(i), 0, to.part(i), 0, from.part(i).length);
+        }
+    }
+}
