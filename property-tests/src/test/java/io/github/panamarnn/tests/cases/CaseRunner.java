@@ -11,6 +11,9 @@ import io.github.panamarnn.cells.ResidualWrapper;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.kernels.Activation;
+import io.github.panamarnn.unroll.SequenceRunner;
+import io.github.panamarnn.unroll.SequenceRunner.Order;
+import io.github.panamarnn.unroll.SequenceRunner.Padding;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,24 +51,47 @@ final class CaseRunner {
     // ---------------------------------------------------------------------------------------------
     // Sequences by hand: a loop of cell steps.
 
-    /** Runs {@code cell} over {@code x} ({@code [B, T, D]}, or {@code [T, B, D]} when timeMajor); returns outputs {@code [B, T, out]}. */
+    /** Runs {@code cell} over {@code x} from {@code state} (updated), plain forward; returns outputs {@code [B, T, out]}. */
     static float[] forward(RnnCell cell, CellState state, float[] x, int batch, int steps, boolean timeMajor) {
-        int d = cell.inputSize();
+        return sequence(cell, state, x, batch, steps, timeMajor, null, null, Order.FORWARD, Padding.ZERO);
+    }
+
+    /**
+     * Runs {@code cell} through a {@link SequenceRunner} from {@code state} (updated to the final state);
+     * returns outputs {@code [B, T, out]} batch-major whatever the input layout.
+     */
+    static float[] sequence(RnnCell cell, CellState state, float[] x, int batch, int steps, boolean timeMajor, int[] lengths,
+                            boolean[] mask, Order order, Padding padding) {
+        SequenceRunner runner = new SequenceRunner(cell, batch, Math.max(steps, 1));
+        for (int i = 0; i < state.partCount(); i++) {
+            runner.state().setPart(i, state.part(i));
+        }
         int o = cell.outputSize();
-        float[] xt = new float[batch * d];
-        float[] yt = new float[batch * o];
         float[] out = new float[batch * steps * o];
+        runner.run(x, steps, timeMajor, lengths, mask, order, padding, out);
+        for (int i = 0; i < state.partCount(); i++) {
+            state.setPart(i, runner.state().part(i));
+        }
+        return timeMajor ? toBatchMajor(out, batch, steps, o) : out;
+    }
+
+    static float[] toBatchMajor(float[] tb, int batch, int steps, int width) {
+        float[] bt = new float[tb.length];
         for (int t = 0; t < steps; t++) {
             for (int b = 0; b < batch; b++) {
-                int src = timeMajor ? (t * batch + b) * d : (b * steps + t) * d;
-                System.arraycopy(x, src, xt, b * d, d);
-            }
-            cell.step(xt, 0, state, yt, 0);
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(yt, b * o, out, (b * steps + t) * o, o);
+                System.arraycopy(tb, (t * batch + b) * width, bt, (b * steps + t) * width, width);
             }
         }
-        return out;
+        return bt;
+    }
+
+    static int[] ints(ReferenceCase c, String input) {
+        com.fasterxml.jackson.databind.JsonNode d = c.inputs.get(input).get("data");
+        int[] a = new int[d.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = d.get(i).asInt();
+        }
+        return a;
     }
 
     static float[] toTimeMajor(float[] bt, int batch, int steps, int width) {
@@ -181,11 +207,9 @@ final class CaseRunner {
     static Map<String, float[]> tf1(ReferenceCase c) {
         String mode = c.config.path("mode").asText();
         if (mode.equals("bidirectional_dynamic_rnn")) {
-            throw new Skip("bidirectional_dynamic_rnn needs the runners (issue 4)");
+            return tf1Bidirectional(c);
         }
-        if (c.hasInput("sequence_length")) {
-            throw new Skip("sequence_length needs the runners (issue 4)");
-        }
+        int[] lengths = c.hasInput("sequence_length") ? ints(c, "sequence_length") : null;
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
         int in = c.config.path("input_size").asInt();
@@ -219,7 +243,7 @@ final class CaseRunner {
             }
             return got;
         }
-        got.put("outputs", forward(cell, state, x, batch, steps, false));
+        got.put("outputs", sequence(cell, state, x, batch, steps, false, lengths, null, Order.FORWARD, Padding.ZERO));
         if (flat) {
             float[] f = new float[batch * state.flatSize()];
             state.readFlat(f, 0);
@@ -227,6 +251,33 @@ final class CaseRunner {
         } else {
             for (int i = 0; i < names.size(); i++) {
                 got.put("final_state_" + names.get(i), state.part(i).clone());
+            }
+        }
+        return got;
+    }
+
+    /** TF1 bidirectional_dynamic_rnn: forward over x, backward over each row's valid prefix reversed, outputs aligned. */
+    static Map<String, float[]> tf1Bidirectional(ReferenceCase c) {
+        int batch = c.config.path("batch").asInt();
+        int steps = c.config.path("timesteps").asInt();
+        int in = c.config.path("input_size").asInt();
+        int[] lengths = c.hasInput("sequence_length") ? ints(c, "sequence_length") : null;
+        Map<String, float[]> got = new LinkedHashMap<>();
+        String[] dirs = {"fw", "bw"};
+        for (int d = 0; d < 2; d++) {
+            RnnCell cell = tf1Cell(c, c.config.get("cell_" + dirs[d]), dirs[d] + "/", in);
+            CellState state = cell.zeroState(batch);
+            List<String> names = tf1StateNames(cell);
+            for (int i = 0; i < names.size(); i++) {
+                float[] v = c.input("initial_" + dirs[d] + "_" + names.get(i));
+                if (v != null) {
+                    state.setPart(i, v);
+                }
+            }
+            got.put("outputs_" + dirs[d], sequence(cell, state, c.input("x"), batch, steps, false, lengths, null,
+                    d == 0 ? Order.FORWARD : Order.REVERSE_WITHIN_LENGTH, Padding.ZERO));
+            for (int i = 0; i < names.size(); i++) {
+                got.put("final_state_" + dirs[d] + "_" + names.get(i), state.part(i).clone());
             }
         }
         return got;
@@ -268,51 +319,153 @@ final class CaseRunner {
     // ---------------------------------------------------------------------------------------------
     // Keras (and TF.js layers)
 
+    /** A Keras layer's cell from weights {@code prefix + kernel/recurrent_kernel/bias}. */
+    static RnnCell kerasCell(ReferenceCase c, String prefix, int in, int units) {
+        Activation a = act(c.cfg("activation"), Activation.TANH);
+        Activation ra = act(c.cfg("recurrent_activation"), Activation.SIGMOID);
+        float[] bias = c.config.path("use_bias").asBoolean(true) ? c.weight(prefix + "bias") : null;
+        return switch (c.cell) {
+            case "LSTM" -> LstmCell.keras(in, units, c.weight(prefix + "kernel"), c.weight(prefix + "recurrent_kernel"), bias, a, ra);
+            case "GRU" -> {
+                boolean resetAfter = c.cfg("reset_after") != null ? c.cfg("reset_after").asBoolean()
+                        : bias != null && bias.length == 6 * units;
+                yield GruCell.keras(in, units, resetAfter, c.weight(prefix + "kernel"), c.weight(prefix + "recurrent_kernel"), bias, a, ra);
+            }
+            case "SimpleRNN" -> SimpleRnnCell.keras(in, units, c.weight(prefix + "kernel"), c.weight(prefix + "recurrent_kernel"), bias, a);
+            default -> throw new Skip("Keras layer " + c.cell + " is not built yet");
+        };
+    }
+
+    /** Keras Masking: a step is masked iff all its features equal mask_value; null without masking. */
+    static boolean[] kerasMask(ReferenceCase c, float[] x, int batch, int steps, int in) {
+        JsonNode m = c.cfg("masking");
+        if (m == null) {
+            return null;
+        }
+        float value = (float) m.path("mask_value").asDouble(0.0);
+        boolean[] mask = new boolean[batch * steps];
+        for (int i = 0; i < batch * steps; i++) {
+            boolean allEqual = true;
+            for (int k = 0; k < in; k++) {
+                allEqual &= x[i * in + k] == value;
+            }
+            mask[i] = !allEqual;
+        }
+        return mask;
+    }
+
     static Map<String, float[]> keras(ReferenceCase c) {
         String type = c.config.path("case_type").asText("plain");
-        if (type.equals("ln_simple_rnn")) {
-            return lnSimpleRnn(c);
-        }
-        if (!type.equals("plain")) {
-            throw new Skip(type + " needs the runners (issue 4)");
-        }
-        if (c.cfg("masking") != null) {
-            throw new Skip("masking needs the runners (issue 4)");
-        }
-        if (c.config.path("go_backwards").asBoolean(false)) {
-            throw new Skip("go_backwards needs the runners (issue 4)");
+        switch (type) {
+            case "ln_simple_rnn":
+                return lnSimpleRnn(c);
+            case "bidirectional":
+                return kerasBidirectional(c);
+            case "stateful_two_chunks":
+                return kerasStateful(c);
+            case "plain":
+                break;
+            default:
+                throw new Skip("Keras case type " + type + " unknown");
         }
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
         int in = c.config.path("input_size").asInt();
         int units = c.config.path("units").asInt();
-        Activation a = act(c.cfg("activation"), Activation.TANH);
-        Activation ra = act(c.cfg("recurrent_activation"), Activation.SIGMOID);
-        float[] bias = c.config.path("use_bias").asBoolean(true) ? c.weight("bias") : null;
-        RnnCell cell = switch (c.cell) {
-            case "LSTM" -> LstmCell.keras(in, units, c.weight("kernel"), c.weight("recurrent_kernel"), bias, a, ra);
-            case "GRU" -> {
-                boolean resetAfter = c.cfg("reset_after") != null ? c.cfg("reset_after").asBoolean()
-                        : bias != null && bias.length == 6 * units;
-                yield GruCell.keras(in, units, resetAfter, c.weight("kernel"), c.weight("recurrent_kernel"), bias, a, ra);
-            }
-            case "SimpleRNN" -> SimpleRnnCell.keras(in, units, c.weight("kernel"), c.weight("recurrent_kernel"), bias, a);
-            default -> throw new Skip("Keras layer " + c.cell + " is not built yet");
-        };
+        boolean lstm = c.cell.equals("LSTM");
+        RnnCell cell = kerasCell(c, "", in, units);
         CellState state = cell.zeroState(batch);
         // Keras state order is [h, c]; the library's LSTM state is (c, h).
         if (c.hasInput("initial_h")) {
-            state.setPart(c.cell.equals("LSTM") ? 1 : 0, c.input("initial_h"));
+            state.setPart(lstm ? 1 : 0, c.input("initial_h"));
         }
         if (c.hasInput("initial_c")) {
             state.setPart(0, c.input("initial_c"));
         }
-        float[] seq = forward(cell, state, c.input("x"), batch, steps, false);
+        float[] x = c.input("x");
+        Order order = c.config.path("go_backwards").asBoolean(false) ? Order.BACKWARDS : Order.FORWARD;
+        float[] seq = sequence(cell, state, x, batch, steps, false, null, kerasMask(c, x, batch, steps, in), order, Padding.REPEAT_PREVIOUS);
         Map<String, float[]> got = new LinkedHashMap<>();
         got.put("output", c.config.path("return_sequences").asBoolean(true) ? seq : lastStep(seq, batch, steps, units));
-        got.put("final_h", state.part(c.cell.equals("LSTM") ? 1 : 0).clone());
-        if (c.cell.equals("LSTM")) {
+        got.put("final_h", state.part(lstm ? 1 : 0).clone());
+        if (lstm) {
             got.put("final_c", state.part(0).clone());
+        }
+        return got;
+    }
+
+    /**
+     * Keras Bidirectional: the forward layer, and the backward copy over the reversed sequence, flipped back to line up
+     * with the input; under a mask both output zeros at masked steps (zero_output_for_mask = return_sequences).
+     */
+    static Map<String, float[]> kerasBidirectional(ReferenceCase c) {
+        int batch = c.config.path("batch").asInt();
+        int steps = c.config.path("timesteps").asInt();
+        int in = c.config.path("input_size").asInt();
+        int units = c.config.path("units").asInt();
+        boolean lstm = c.cell.equals("LSTM");
+        boolean returnSequences = c.config.path("return_sequences").asBoolean(true);
+        float[] x = c.input("x");
+        boolean[] mask = kerasMask(c, x, batch, steps, in);
+        Padding pad = returnSequences ? Padding.ZERO : Padding.REPEAT_PREVIOUS;
+        float[][] ys = new float[2][];
+        Map<String, float[]> got = new LinkedHashMap<>();
+        String[] names = {"forward", "backward"};
+        for (int d = 0; d < 2; d++) {
+            RnnCell cell = kerasCell(c, names[d] + "/", in, units);
+            CellState state = cell.zeroState(batch);
+            float[] seq = sequence(cell, state, x, batch, steps, false, null, mask, d == 0 ? Order.FORWARD : Order.REVERSE_WITHIN_LENGTH, pad);
+            ys[d] = returnSequences ? seq : state.part(lstm ? 1 : 0).clone();
+            got.put(names[d] + "_h", state.part(lstm ? 1 : 0).clone());
+            if (lstm) {
+                got.put(names[d] + "_c", state.part(0).clone());
+            }
+        }
+        JsonNode mm = c.cfg("merge_mode");
+        if (mm == null) {
+            got.put("output_forward", ys[0]);
+            got.put("output_backward", ys[1]);
+            return got;
+        }
+        int rows = ys[0].length / units;
+        String mode = mm.asText();
+        float[] merged = new float[mode.equals("concat") ? 2 * ys[0].length : ys[0].length];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < units; j++) {
+                float f = ys[0][r * units + j];
+                float b = ys[1][r * units + j];
+                switch (mode) {
+                    case "concat" -> {
+                        merged[r * 2 * units + j] = f;
+                        merged[r * 2 * units + units + j] = b;
+                    }
+                    case "sum" -> merged[r * units + j] = f + b;
+                    case "mul" -> merged[r * units + j] = f * b;
+                    case "ave" -> merged[r * units + j] = (f + b) / 2;
+                    default -> throw new Skip("merge_mode " + mode + " unknown");
+                }
+            }
+        }
+        got.put("output", merged);
+        return got;
+    }
+
+    /** Keras stateful: the second call starts from the states the first call left. */
+    static Map<String, float[]> kerasStateful(ReferenceCase c) {
+        int batch = c.config.path("batch").asInt();
+        int in = c.config.path("input_size").asInt();
+        int units = c.config.path("units").asInt();
+        boolean lstm = c.cell.equals("LSTM");
+        RnnCell cell = kerasCell(c, "", in, units);
+        CellState state = cell.zeroState(batch);
+        Map<String, float[]> got = new LinkedHashMap<>();
+        for (int chunk = 1; chunk <= 2; chunk++) {
+            int steps = c.config.path("timesteps").get(chunk - 1).asInt();
+            got.put("output_chunk" + chunk, forward(cell, state, c.input("x_chunk" + chunk), batch, steps, false));
+            got.put("state_h_after_chunk" + chunk, state.part(lstm ? 1 : 0).clone());
+            if (lstm) {
+                got.put("state_c_after_chunk" + chunk, state.part(0).clone());
+            }
         }
         return got;
     }
@@ -339,14 +492,22 @@ final class CaseRunner {
     // ---------------------------------------------------------------------------------------------
     // ONNX
 
+    static float[] slice(float[] a, int index, int size) {
+        if (a == null) {
+            return null;
+        }
+        float[] s = new float[size];
+        System.arraycopy(a, index * size, s, 0, size);
+        return s;
+    }
+
+    static float[] tensor(ReferenceCase c, String name) {
+        return c.hasInput(name) ? c.input(name) : c.weight(name);
+    }
+
     static Map<String, float[]> onnx(ReferenceCase c) {
         String direction = c.config.path("direction").asText("forward");
-        if (!direction.equals("forward")) {
-            throw new Skip("direction=" + direction + " needs the runners (issue 4)");
-        }
-        if (c.hasInput("sequence_lens")) {
-            throw new Skip("sequence_lens needs the runners (issue 4)");
-        }
+        int dirs = direction.equals("bidirectional") ? 2 : 1;
         int hidden = c.config.path("hidden_size").asInt();
         int layout = c.config.path("layout").asInt(0);
         float[] x = c.input("X");
@@ -354,6 +515,13 @@ final class CaseRunner {
         int steps = layout == 0 ? xs[0] : xs[1];
         int batch = layout == 0 ? xs[1] : xs[0];
         int in = xs[2];
+        int gates = switch (c.cell) {
+            case "LSTM" -> 4;
+            case "GRU" -> 3;
+            case "RNN" -> 1;
+            default -> throw new Skip("ONNX op " + c.cell + " unknown");
+        };
+        int perDir = gates == 4 ? 3 : gates == 3 ? 2 : 1;
         JsonNode acts = c.config.get("activations");
         JsonNode alphas = c.cfg("activation_alpha");
         JsonNode betas = c.cfg("activation_beta");
@@ -364,28 +532,62 @@ final class CaseRunner {
             f[i] = Activation.onnx(acts.get(i).asText(), al, be);
         }
         float clip = c.cfg("clip") == null ? Float.POSITIVE_INFINITY : (float) c.cfg("clip").asDouble();
-        RnnCell cell = switch (c.cell) {
-            case "LSTM" -> LstmCell.onnx(in, hidden, c.weight("W"), c.weight("R"), c.hasInput("B") ? c.input("B") : c.weight("B"),
-                    c.hasInput("P") ? c.input("P") : c.weight("P"), clip, c.config.path("input_forget").asInt(0) != 0, f[0], f[1], f[2]);
-            case "GRU" -> GruCell.onnx(in, hidden, c.weight("W"), c.weight("R"), c.hasInput("B") ? c.input("B") : c.weight("B"),
-                    c.config.path("linear_before_reset").asInt(0) != 0, clip, f[0], f[1]);
-            case "RNN" -> SimpleRnnCell.onnx(in, hidden, c.weight("W"), c.weight("R"), c.hasInput("B") ? c.input("B") : c.weight("B"), f[0]);
-            default -> throw new Skip("ONNX op " + c.cell + " unknown");
-        };
-        CellState state = cell.zeroState(batch);
-        // initial_h [1, B, H] (layout 0) and [B, 1, H] (layout 1) flatten alike for one direction.
-        if (c.hasInput("initial_h")) {
-            state.setPart(c.cell.equals("LSTM") ? 1 : 0, c.input("initial_h"));
+        int[] lengths = c.hasInput("sequence_lens") ? ints(c, "sequence_lens") : null;
+        float[] w = tensor(c, "W");
+        float[] r = tensor(c, "R");
+        float[] bb = tensor(c, "B");
+        float[] pp = tensor(c, "P");
+        float[] h0 = c.input("initial_h");
+        float[] c0 = c.input("initial_c");
+        boolean lstm = gates == 4;
+        float[] y = new float[steps * dirs * batch * hidden];
+        float[] yh = new float[dirs * batch * hidden];
+        float[] yc = new float[dirs * batch * hidden];
+        for (int d = 0; d < dirs; d++) {
+            float[] wd = slice(w, d, gates * hidden * in);
+            float[] rd = slice(r, d, gates * hidden * hidden);
+            float[] bd = slice(bb, d, 2 * gates * hidden);
+            int a0 = d * perDir;
+            RnnCell cell = switch (c.cell) {
+                case "LSTM" -> LstmCell.onnx(in, hidden, wd, rd, bd, slice(pp, d, 3 * hidden), clip, c.config.path("input_forget").asInt(0) != 0,
+                        f[a0], f[a0 + 1], f[a0 + 2]);
+                case "GRU" -> GruCell.onnx(in, hidden, wd, rd, bd, c.config.path("linear_before_reset").asInt(0) != 0, clip, f[a0], f[a0 + 1]);
+                default -> SimpleRnnCell.onnx(in, hidden, wd, rd, bd, f[a0]);
+            };
+            CellState state = cell.zeroState(batch);
+            // initial_h is [dirs, B, H] (layout 0) or [B, dirs, H] (layout 1).
+            for (String name : new String[] {"h", "c"}) {
+                float[] init = name.equals("h") ? h0 : c0;
+                if (init == null || (name.equals("c") && !lstm)) {
+                    continue;
+                }
+                float[] part = new float[batch * hidden];
+                for (int b = 0; b < batch; b++) {
+                    int src = layout == 0 ? (d * batch + b) * hidden : (b * dirs + d) * hidden;
+                    System.arraycopy(init, src, part, b * hidden, hidden);
+                }
+                state.setPart(name.equals("h") ? (lstm ? 1 : 0) : 0, part);
+            }
+            boolean reverse = direction.equals("reverse") || d == 1;
+            float[] seq = sequence(cell, state, x, batch, steps, layout == 0, lengths, null,
+                    reverse ? Order.REVERSE_WITHIN_LENGTH : Order.FORWARD, Padding.ZERO);
+            for (int b = 0; b < batch; b++) {
+                for (int t = 0; t < steps; t++) {
+                    int dst = layout == 0 ? ((t * dirs + d) * batch + b) * hidden : ((b * steps + t) * dirs + d) * hidden;
+                    System.arraycopy(seq, (b * steps + t) * hidden, y, dst, hidden);
+                }
+                int hd = layout == 0 ? (d * batch + b) * hidden : (b * dirs + d) * hidden;
+                System.arraycopy(state.part(lstm ? 1 : 0), b * hidden, yh, hd, hidden);
+                if (lstm) {
+                    System.arraycopy(state.part(0), b * hidden, yc, hd, hidden);
+                }
+            }
         }
-        if (c.hasInput("initial_c")) {
-            state.setPart(0, c.input("initial_c"));
-        }
-        float[] seq = forward(cell, state, x, batch, steps, layout == 0);
         Map<String, float[]> got = new LinkedHashMap<>();
-        got.put("Y", layout == 0 ? toTimeMajor(seq, batch, steps, hidden) : seq);
-        got.put("Y_h", state.part(c.cell.equals("LSTM") ? 1 : 0).clone());
-        if (c.cell.equals("LSTM")) {
-            got.put("Y_c", state.part(0).clone());
+        got.put("Y", y);
+        got.put("Y_h", yh);
+        if (lstm) {
+            got.put("Y_c", yc);
         }
         return got;
     }
@@ -394,64 +596,66 @@ final class CaseRunner {
     // PyTorch
 
     static Map<String, float[]> torch(ReferenceCase c) {
-        if (c.config.path("bidirectional").asBoolean(false)) {
-            throw new Skip("bidirectional needs the runners (issue 4)");
-        }
-        if (c.hasInput("lengths")) {
-            throw new Skip("packed sequences need the runners (issue 4)");
-        }
         int layers = c.config.path("num_layers").asInt(1);
+        int dirs = c.config.path("bidirectional").asBoolean(false) ? 2 : 1;
         int hidden = c.config.path("hidden_size").asInt();
         int in = c.config.path("input_size").asInt();
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
         boolean batchFirst = c.config.path("batch_first").asBoolean(false);
         int proj = c.cfg("proj_size") == null ? 0 : c.cfg("proj_size").asInt();
-        List<RnnCell> cells = new ArrayList<>();
-        int depth = in;
-        for (int l = 0; l < layers; l++) {
-            String s = "_l" + l;
-            RnnCell cell = switch (c.cell) {
-                case "LSTM" -> LstmCell.torch(depth, hidden, proj, c.weight("weight_ih" + s), c.weight("weight_hh" + s),
-                        c.weight("bias_ih" + s), c.weight("bias_hh" + s), c.weight("weight_hr" + s));
-                case "GRU" -> GruCell.torch(depth, hidden, c.weight("weight_ih" + s), c.weight("weight_hh" + s), c.weight("bias_ih" + s),
-                        c.weight("bias_hh" + s));
-                case "RNN" -> SimpleRnnCell.torch(depth, hidden, c.weight("weight_ih" + s), c.weight("weight_hh" + s), c.weight("bias_ih" + s),
-                        c.weight("bias_hh" + s), Activation.named(c.config.path("nonlinearity").asText("tanh")));
-                default -> throw new Skip("torch module " + c.cell + " unknown");
-            };
-            cells.add(cell);
-            depth = cell.outputSize();
-        }
-        MultiRnnCell stack = new MultiRnnCell(cells);
-        CellState state = stack.zeroState(batch);
         boolean lstm = c.cell.equals("LSTM");
         int hw = lstm && proj > 0 ? proj : hidden;
+        int[] lengths = c.hasInput("lengths") ? ints(c, "lengths") : null;
         float[] h0 = c.input("h0");
         float[] c0 = c.input("c0");
+        float[] layerIn = c.input("x");
+        boolean inTimeMajor = !batchFirst;
+        int depth = in;
+        float[] hn = new float[layers * dirs * batch * hw];
+        float[] cn = new float[layers * dirs * batch * hidden];
+        float[] outBt = null;
         for (int l = 0; l < layers; l++) {
-            if (h0 != null) {
-                float[] part = new float[batch * hw];
-                System.arraycopy(h0, l * batch * hw, part, 0, part.length);
-                state.setPart(lstm ? 2 * l + 1 : l, part);
+            float[][] dirOut = new float[dirs][];
+            for (int d = 0; d < dirs; d++) {
+                String s = "_l" + l + (d == 1 ? "_reverse" : "");
+                RnnCell cell = switch (c.cell) {
+                    case "LSTM" -> LstmCell.torch(depth, hidden, proj, c.weight("weight_ih" + s), c.weight("weight_hh" + s),
+                            c.weight("bias_ih" + s), c.weight("bias_hh" + s), c.weight("weight_hr" + s));
+                    case "GRU" -> GruCell.torch(depth, hidden, c.weight("weight_ih" + s), c.weight("weight_hh" + s), c.weight("bias_ih" + s),
+                            c.weight("bias_hh" + s));
+                    case "RNN" -> SimpleRnnCell.torch(depth, hidden, c.weight("weight_ih" + s), c.weight("weight_hh" + s), c.weight("bias_ih" + s),
+                            c.weight("bias_hh" + s), Activation.named(c.config.path("nonlinearity").asText("tanh")));
+                    default -> throw new Skip("torch module " + c.cell + " unknown");
+                };
+                CellState state = cell.zeroState(batch);
+                int index = l * dirs + d;
+                if (h0 != null) {
+                    state.setPart(lstm ? 1 : 0, slice(h0, index, batch * hw));
+                }
+                if (c0 != null) {
+                    state.setPart(0, slice(c0, index, batch * hidden));
+                }
+                dirOut[d] = sequence(cell, state, layerIn, batch, steps, inTimeMajor, lengths, null,
+                        d == 0 ? Order.FORWARD : Order.REVERSE_WITHIN_LENGTH, Padding.ZERO);
+                System.arraycopy(state.part(lstm ? 1 : 0), 0, hn, index * batch * hw, batch * hw);
+                if (lstm) {
+                    System.arraycopy(state.part(0), 0, cn, index * batch * hidden, batch * hidden);
+                }
             }
-            if (c0 != null) {
-                float[] part = new float[batch * hidden];
-                System.arraycopy(c0, l * batch * hidden, part, 0, part.length);
-                state.setPart(2 * l, part);
+            // The next layer reads [forward | backward] at every step, batch-major.
+            outBt = new float[batch * steps * dirs * hw];
+            for (int i = 0; i < batch * steps; i++) {
+                for (int d = 0; d < dirs; d++) {
+                    System.arraycopy(dirOut[d], i * hw, outBt, (i * dirs + d) * hw, hw);
+                }
             }
+            layerIn = outBt;
+            inTimeMajor = false;
+            depth = dirs * hw;
         }
-        float[] seq = forward(stack, state, c.input("x"), batch, steps, !batchFirst);
         Map<String, float[]> got = new LinkedHashMap<>();
-        got.put("output", batchFirst ? seq : toTimeMajor(seq, batch, steps, hw));
-        float[] hn = new float[layers * batch * hw];
-        float[] cn = new float[layers * batch * hidden];
-        for (int l = 0; l < layers; l++) {
-            System.arraycopy(state.part(lstm ? 2 * l + 1 : l), 0, hn, l * batch * hw, batch * hw);
-            if (lstm) {
-                System.arraycopy(state.part(2 * l), 0, cn, l * batch * hidden, batch * hidden);
-            }
-        }
+        got.put("output", batchFirst ? outBt : toTimeMajor(outBt, batch, steps, dirs * hw));
         got.put("h_n", hn);
         if (lstm) {
             got.put("c_n", cn);
