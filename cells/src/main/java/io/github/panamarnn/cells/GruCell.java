@@ -53,6 +53,22 @@ public final class GruCell implements RnnCell {
         }
     }
 
+    private GruCell(GruCell o, Kernels k) {
+        this.k = k;
+        this.in = o.in;
+        this.units = o.units;
+        this.resetAfter = o.resetAfter;
+        this.gates = o.gates;
+        this.wx = Shapes.repack(k, o.wx);
+        this.wh = Shapes.repack(k, o.wh);
+        this.whn = Shapes.repack(k, o.whn);
+    }
+
+    /** This cell on other kernels (e.g. {@link KernelProvider#scalar()}, the specification), same weights. */
+    public GruCell using(Kernels kernels) {
+        return new GruCell(this, kernels);
+    }
+
     private static int[] blockMap(String order) {
         int[] map = new int[3];
         for (int b = 0; b < 3; b++) {

@@ -43,6 +43,23 @@ public final class LstmCell implements RnnCell {
         this.gates = gates;
     }
 
+    private LstmCell(LstmCell o, Kernels k) {
+        this.k = k;
+        this.in = o.in;
+        this.units = o.units;
+        this.out = o.out;
+        this.wx = Shapes.repack(k, o.wx);
+        this.wh = Shapes.repack(k, o.wh);
+        this.proj = Shapes.repack(k, o.proj);
+        this.projClip = o.projClip;
+        this.gates = o.gates;
+    }
+
+    /** This cell on other kernels (e.g. {@link KernelProvider#scalar()}, the specification), same weights. */
+    public LstmCell using(Kernels kernels) {
+        return new LstmCell(this, kernels);
+    }
+
     /** Canonical block of each source block, for a source gate order given as letters over {i, f, g, o}. */
     private static int[] blockMap(String order) {
         int[] map = new int[4];

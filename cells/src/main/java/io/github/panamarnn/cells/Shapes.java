@@ -5,6 +5,18 @@ final class Shapes {
     private Shapes() {
     }
 
+    /** The same weights packed for {@code k} (null stays null). */
+    static io.github.panamarnn.kernels.PackedMatrix repack(io.github.panamarnn.kernels.Kernels k, io.github.panamarnn.kernels.PackedMatrix m) {
+        if (m == null) {
+            return null;
+        }
+        float[] bias = new float[m.cols()];
+        for (int c = 0; c < bias.length; c++) {
+            bias[c] = m.bias(c);
+        }
+        return k.pack(m.rows(), m.cols(), m::get, bias);
+    }
+
     static float[] check(String what, float[] a, int... shape) {
         long n = 1;
         StringBuilder s = new StringBuilder("[");

@@ -27,6 +27,20 @@ public final class SimpleRnnCell implements RnnCell {
         this.wh = k.pack(units, units, wh, null);
     }
 
+    private SimpleRnnCell(SimpleRnnCell o, Kernels k) {
+        this.k = k;
+        this.in = o.in;
+        this.units = o.units;
+        this.act = o.act;
+        this.wx = Shapes.repack(k, o.wx);
+        this.wh = Shapes.repack(k, o.wh);
+    }
+
+    /** This cell on other kernels (e.g. {@link KernelProvider#scalar()}, the specification), same weights. */
+    public SimpleRnnCell using(Kernels kernels) {
+        return new SimpleRnnCell(this, kernels);
+    }
+
     /** TF1 {@code BasicRNNCell}: {@code kernel [in + units, units]} on {@code concat(x, h)}, {@code bias [units]}. */
     public static SimpleRnnCell tf1(int in, int units, float[] kernel, float[] bias, Activation activation) {
         Shapes.positive("num_units", units);

@@ -27,9 +27,11 @@ import jdk.incubator.vector.VectorSpecies;
  * loop has its approximations (constants and derivations in {@link Approximations}) written inline
  * and calls only the Vector API; its tail (fewer elements than a vector) runs the same
  * approximations lane by lane in {@link ScalarApprox}, bit for bit; the matrix products
- * work panel by panel in methods that exchange only arrays and ints. The loops of the
- * approximations repeat the same few lines on purpose; {@code ActivationErrorBoundsTest} and
- * {@code GatePropertiesTest} pin every copy to the specification.
+ * work panel by panel in methods that exchange only arrays and ints. The loops below the
+ * marker "The loops, math inline" repeat the same few lines on purpose: they are generated from one
+ * definition of each approximation by {@code kernels/tools/generate_loops.py} (edit the math there),
+ * and {@code ActivationErrorBoundsTest} and {@code GatePropertiesTest} pin every copy to the
+ * specification.
  */
 final class PanamaKernels implements Kernels {
     private static final VectorSpecies<Float> S = PanamaSpecies.FLOAT;

@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""Generates the loop section of PanamaKernels.java (between the markers), in place.
+
+The vector approximations (tanh, exp, expm1, sigmoid, log1p, erfc) must be written inline in every
+loop: a vector passed to a method C2 does not inline is boxed (see the PanamaKernels class
+comment). This script writes those copies from one definition each, plus the scalar tails that
+call ScalarApprox. Edit the math here, run `python3 kernels/tools/generate_loops.py`, then
+`./panama test` (the property tests pin every copy to the specification). Not part of the build.
+"""
+import os
+import re
+
+
+def B(c):  # broadcast constant
+    return f'FloatVector.broadcast(S, {c})'
+
+def tanh(x, out, p):
+    return f'''FloatVector {p}x2 = {x}.mul({x});
+FloatVector {p}p = {p}x2.fma(TA13, TA11).fma({p}x2, {B('TA9')}).fma({p}x2, {B('TA7')}).fma({p}x2, {B('TA5')})
+        .fma({p}x2, {B('TA3')}).fma({p}x2, {B('TA1')}).mul({x});
+FloatVector {p}q = {p}x2.fma(TB6, TB4).fma({p}x2, {B('TB2')}).fma({p}x2, {B('TB0')});
+FloatVector {p}a = {x}.abs();
+FloatVector {out} = {p}p.div({p}q).blend({x}, {p}a.compare(LT, TANH_TINY))
+        .blend({x}.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), {p}a.compare(GE, TANH_SATURATE));
+'''
+def reduce(x, p, lo, hi):
+    return f'''FloatVector {p}c = {x}.blend({hi}, {x}.compare(GT, {hi})).blend({lo}, {x}.compare(LT, {lo}));
+FloatVector {p}t = {p}c.fma(LOG2E, ROUND_MAGIC);
+FloatVector {p}n = {p}t.sub(ROUND_MAGIC);
+FloatVector {p}r = {p}n.fma({B('-LN2_HI')}, {p}c);
+{p}r = {p}n.fma({B('-LN2_LO')}, {p}r);
+FloatVector {p}q = {p}r.fma(EP0, EP1).fma({p}r, {B('EP2')}).fma({p}r, {B('EP3')}).fma({p}r, {B('EP4')}).fma({p}r, {B('EP5')})
+        .fma({p}r.mul({p}r), {p}r);
+IntVector {p}i = {p}t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+'''
+def exp(x, out, p):
+    return reduce(x, p, 'EXP_LO', 'EXP_HI') + f'''IntVector {p}h = {p}i.lanewise(ASHR, 1);
+FloatVector {out} = {p}q.add(1f).mul({p}h.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
+        .mul({p}i.sub({p}h).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+'''
+def expm1(x, out, p):
+    return reduce(x, p, 'EXPM1_LO', 'EXPM1_HI') + f'''FloatVector {p}s = {p}i.add(127).lanewise(LSHL, 23).reinterpretAsFloats();
+FloatVector {out} = {p}s.fma({p}q, {p}s.sub(1f));
+'''
+def sigmoid(x, out, p):
+    return exp(f'{x}.abs().neg()', f'{p}e', p+'e') + f'''FloatVector {out} = {B('1f')}.blend({p}e, {x}.compare(LT, 0f)).div({p}e.add(1f));
+'''
+
+def sigmoid_fast(x, out, p):
+    return f"""FloatVector {p}m = {x}.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+FloatVector {p}c = {p}m.blend(SIG_CLAMP, {p}m.compare(LT, SIG_CLAMP));
+FloatVector {p}t = {p}c.fma(LOG2E, ROUND_MAGIC);
+FloatVector {p}n = {p}t.sub(ROUND_MAGIC);
+FloatVector {p}r = {p}n.fma({B('-LN2_HI')}, {p}c);
+{p}r = {p}n.fma({B('-LN2_LO')}, {p}r);
+FloatVector {p}e = {p}r.fma(EP0, EP1).fma({p}r, {B('EP2')}).fma({p}r, {B('EP3')}).fma({p}r, {B('EP4')}).fma({p}r, {B('EP5')})
+        .fma({p}r.mul({p}r), {p}r).add(1f)
+        .mul({p}t.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
+FloatVector {out} = {B('1f')}.blend({p}e, {x}.compare(LT, 0f)).div({p}e.add(1f));
+"""
+
+def log1p_unit(y, out, p):
+    return f'''FloatVector {p}u = {y}.add(1f);
+VectorMask<Float> {p}big = {p}u.compare(GT, SQRT2);
+FloatVector {p}f = {p}u.blend({p}u.mul(0.5f), {p}big).sub(1f);
+FloatVector {p}e = {B('0f')}.blend(1f, {p}big);
+FloatVector {p}z = {p}f.mul({p}f);
+FloatVector {p}p = {p}f.fma(LP0, LP1).fma({p}f, {B('LP2')}).fma({p}f, {B('LP3')}).fma({p}f, {B('LP4')}).fma({p}f, {B('LP5')})
+        .fma({p}f, {B('LP6')}).fma({p}f, {B('LP7')}).fma({p}f, {B('LP8')}).mul({p}f).mul({p}z);
+{p}p = {p}p.add({p}e.mul(LN2_LO)).add({p}z.mul(-0.5f));
+FloatVector {out} = {p}f.add({p}p).add({p}e.mul(LN2_HI)).add({y}.sub({p}u.sub(1f)).div({p}u));
+'''
+def erfc_nonneg(z, out, p):
+    return f'''FloatVector {p}t = {B('1f')}.div({z}.fma(0.5f, 1f));
+FloatVector {p}p = {p}t.fma(ERFC9, ERFC8).fma({p}t, {B('ERFC7')}).fma({p}t, {B('ERFC6')}).fma({p}t, {B('ERFC5')})
+        .fma({p}t, {B('ERFC4')}).fma({p}t, {B('ERFC3')}).fma({p}t, {B('ERFC2')}).fma({p}t, {B('ERFC1')}).fma({p}t, {B('ERFC0')});
+FloatVector {p}hi = {z}.mul({z});
+FloatVector {p}lo = {z}.fma({z}, {p}hi.neg());
+''' + exp(f'{p}hi.neg()', f'{p}e1', p+'a') + exp(f'{p}p.sub({p}lo)', f'{p}e2', p+'b') + f'''FloatVector {out} = {p}t.mul({p}e1).mul({p}e2);
+'''
+
+def ind(code, n):
+    return ''.join((' '*n + l + '\n') if l.strip() else '\n' for l in code.splitlines())
+
+def LOAD(a, off, i='i', n='n'):
+    return f'FloatVector.fromArray(S, {a}, {off} + {i})'
+def STORE(v, a, off, i='i', n='n'):
+    return f'{v}.intoArray({a}, {off} + {i});\n'
+
+def elementwise(name, doc, params, body, out='r', extra_before='', loads=None):
+    """Loop over whole vectors i < n (a multiple of L): x from s[so + i], out to d[dof + i]."""
+    code = f'''    /** {doc} Whole vectors: {{@code n}} is a multiple of the lane count. */
+    private static void {name}(float[] s, int so, float[] d, int dof, int n{params}) {{
+{extra_before}        for (int i = 0; i < n; i += L) {{
+            FloatVector x = {LOAD('s', 'so')};
+{ind(body, 12)}{ind(STORE(out, 'd', 'dof'), 12)}        }}
+    }}
+
+'''
+    return code
+
+parts=[]
+parts.append(elementwise('tanhLoop','{@code tanh(x)}.','',tanh('x','r','t')))
+parts.append(elementwise('scaledTanhLoop','{@code alpha * tanh(beta * x)}.',', float alpha, float beta',
+    'FloatVector bx = x.mul(beta);\n'+tanh('bx','t0','t')+'FloatVector r = t0.mul(alpha);\n'))
+parts.append(elementwise('sigmoidLoop','{@code 1 / (1 + exp(-x))}.','',sigmoid_fast('x','r','s')))
+parts.append(elementwise('swishLoop','{@code x * sigmoid(x)}, 0 at -Inf.','',sigmoid('x','sg','s')+'FloatVector r = x.mul(sg).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));\n'))
+parts.append(elementwise('exponentialLoop','{@code exp(x)}.','',exp('x','r','e')))
+parts.append(elementwise('eluLoop','{@code scale * (x > 0 ? x : alpha * expm1(x))}: ELU with scale 1, SELU with its constants.',', float alpha, float scale',
+    expm1('x','em','m')+'FloatVector r = x.blend(em.mul(alpha), x.compare(LE, 0f)).mul(scale);\n'))
+parts.append(elementwise('softplusLoop','{@code max(x, 0) + log1p(exp(-|x|))}: no overflow, no cancellation.','',
+    exp('x.abs().neg()','ex','e')+log1p_unit('ex','lp','lg')+'FloatVector r = x.blend(0f, x.compare(LT, 0f)).add(lp);\n'))
+parts.append(elementwise('geluLoop','{@code x * Phi(x)}, Phi from erfc of {@code |x|/sqrt(2)}: no cancellation in either tail.','',
+    'FloatVector za = x.abs().mul(INV_SQRT2);\nFloatVector z = za.blend(ERFC_ZMAX, za.compare(GT, ERFC_ZMAX));\n'+erfc_nonneg('z','ec','c')+'FloatVector half = ec.mul(0.5f);\nFloatVector phi = half.neg().add(1f).blend(half, x.compare(LT, 0f));\nFloatVector r = x.mul(phi).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));\n'))
+parts.append(elementwise('softsignLoop','{@code x / (1 + |x|)}, +-1 at +-Inf.','',
+    'FloatVector ax = x.abs();\nFloatVector r = x.div(ax.add(1f)).blend(x.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), ax.compare(EQ, Float.POSITIVE_INFINITY));\n'))
+parts.append(elementwise('affineLoop','{@code min(max(alpha*x + beta, lo), hi)} (hard sigmoid with [0, 1]); NaN stays NaN.',', float alpha, float beta, float lo, float hi',
+    'FloatVector v = x.fma(alpha, beta);\nFloatVector r = v.blend(lo, v.compare(LT, lo)).blend(hi, v.compare(GT, hi));\n'))
+parts.append(elementwise('leakyReluLoop','{@code x < 0 ? slope*x : x} (relu when {@code slope == 0}).',', float slope',
+    'FloatVector r = x.blend(x.mul(slope), x.compare(LT, 0f));\n'))
+parts.append(elementwise('thresholdedReluLoop','{@code x > alpha ? x : 0}; NaN stays NaN.',', float alpha',
+    'FloatVector r = x.blend(0f, x.compare(LE, alpha));\n'))
+
+# LSTM fused: passes of at most one sigmoid and one tanh each, small enough for C1 (see PanamaKernels).
+lstm = f"""    /**
+     * The LSTM update (canonical gates [i | f | g | o]) as three passes over a row, each with its
+     * activations inline and all data in L1: {{@code i*g}} into the g block, then {{@code c'}} in
+     * place, then {{@code h}}. Peepholes are zeros when the cell has none; a cell clip of +Inf
+     * changes nothing.
+     */
+    private static void lstmFused(LstmGates g, int batch, float[] gates, int gOff, float[] c, int cOff, float[] h, int hOff) {{
+        final int u = g.units;
+        for (int b = 0; b < batch; b++) {{
+            final int gi = gOff + b * 4 * u;
+            final int co = cOff + b * u;
+            lstmInputPass(u, gates, gi, g.peepholes, c, co);
+            lstmCellPass(u, gates, gi, g.peepholes, g.forgetBias, g.cellClip, c, co);
+            lstmOutputPass(u, gates, gi + 3 * u, g.peepholes, c, co, h, hOff + b * u);
+        }}
+    }}
+
+    /** {{@code sigmoid(zi + pi*c) * tanh(zg)}} into the g block. */
+    private static void lstmInputPass(int u, float[] gates, int gi, float[] p, float[] c, int co) {{
+        int j = 0;
+        for (int upper = S.loopBound(u); j < upper; j += L) {{
+            FloatVector zi = {LOAD('p','0','j','u')}.fma({LOAD('c','co','j','u')}, {LOAD('gates','gi','j','u')});
+            FloatVector zg = {LOAD('gates','gi + 2 * u','j','u')};
+{ind(sigmoid_fast('zi','ig','si'),12)}{ind(tanh('zg','gg','tg'),12)}            FloatVector v = ig.mul(gg);
+{ind(STORE('v','gates','gi + 2 * u','j','u'),12)}        }}
+    }}
+
+    /** {{@code c' = clip(sigmoid(zf + fb + pf*c) * c + i*g)}}, in place. */
+    private static void lstmCellPass(int u, float[] gates, int gi, float[] p, float fb, float clip, float[] c, int co) {{
+        int j = 0;
+        for (int upper = S.loopBound(u); j < upper; j += L) {{
+            FloatVector cp = {LOAD('c','co','j','u')};
+            FloatVector zf = {LOAD('p','u','j','u')}.fma(cp, {LOAD('gates','gi + u','j','u')}).add(fb);
+{ind(sigmoid_fast('zf','fg','sf'),12)}            FloatVector cn = fg.fma(cp, {LOAD('gates','gi + 2 * u','j','u')});
+            cn = cn.blend(clip, cn.compare(GT, clip)).blend(-clip, cn.compare(LT, -clip));
+{ind(STORE('cn','c','co','j','u'),12)}        }}
+    }}
+
+    /** {{@code h = sigmoid(zo + po*c') * tanh(c')}}. */
+    private static void lstmOutputPass(int u, float[] gates, int go, float[] p, float[] c, int co, float[] h, int ho) {{
+        int j = 0;
+        for (int upper = S.loopBound(u); j < upper; j += L) {{
+            FloatVector cn = {LOAD('c','co','j','u')};
+            FloatVector zo = {LOAD('p','2 * u','j','u')}.fma(cn, {LOAD('gates','go','j','u')});
+{ind(sigmoid_fast('zo','og','so'),12)}{ind(tanh('cn','tc','tc'),12)}            FloatVector hn = og.mul(tc);
+{ind(STORE('hn','h','ho','j','u'),12)}        }}
+    }}
+
+"""
+parts.append(lstm)
+
+gru_after = f"""    /**
+     * Reset-after GRU as three passes over a row (at most one sigmoid and one tanh each): {{@code z}}
+     * into {{@code gx}}'s z block, the candidate pre-activation {{@code xn + r*hn}} into its n block,
+     * then {{@code h' = n + z*(h - n)}} with {{@code n = tanh(...)}}. {{@code gx}} is scratch.
+     */
+    private static void gruResetAfterFused(GruGates g, int batch, float[] gx, int gxOff, float[] gh, int ghOff,
+                                           float[] hPrev, int hPrevOff, float[] hOut, int hOutOff) {{
+        final int u = g.units;
+        for (int b = 0; b < batch; b++) {{
+            final int xo = gxOff + b * 3 * u;
+            final int ho = ghOff + b * 3 * u;
+            sigmoidSumPass(u, gx, xo, gh, ho);
+            gruResetPass(u, gx, xo, gh, ho);
+            gruTanhBlendPass(u, gx, xo, hPrev, hPrevOff + b * u, hOut, hOutOff + b * u);
+        }}
+    }}
+
+    /** {{@code gx[xo+j] = sigmoid(gx[xo+j] + gh[ho+j])}}. */
+    private static void sigmoidSumPass(int u, float[] gx, int xo, float[] gh, int ho) {{
+        int j = 0;
+        for (int upper = S.loopBound(u); j < upper; j += L) {{
+            FloatVector zz = {LOAD('gx','xo','j','u')}.add({LOAD('gh','ho','j','u')});
+{ind(sigmoid_fast('zz','z','sz'),12)}{ind(STORE('z','gx','xo','j','u'),12)}        }}
+    }}
+
+    /** {{@code xn + sigmoid(xr + hr) * hn}} into the n block of {{@code gx}}. */
+    private static void gruResetPass(int u, float[] gx, int xo, float[] gh, int ho) {{
+        int j = 0;
+        for (int upper = S.loopBound(u); j < upper; j += L) {{
+            FloatVector zr = {LOAD('gx','xo + u','j','u')}.add({LOAD('gh','ho + u','j','u')});
+{ind(sigmoid_fast('zr','r','sr'),12)}            FloatVector zn = r.fma({LOAD('gh','ho + 2 * u','j','u')}, {LOAD('gx','xo + 2 * u','j','u')});
+{ind(STORE('zn','gx','xo + 2 * u','j','u'),12)}        }}
+    }}
+
+    /** {{@code h' = n + z*(h - n)}}, {{@code z}} activated at {{@code go}}, {{@code n = tanh(gates[go+2u..])}}. */
+    private static void gruTanhBlendPass(int u, float[] gates, int go, float[] hPrev, int po, float[] hOut, int oo) {{
+        int j = 0;
+        for (int upper = S.loopBound(u); j < upper; j += L) {{
+            FloatVector zn = {LOAD('gates','go + 2 * u','j','u')};
+{ind(tanh('zn','nn','tn'),12)}            FloatVector hp = {LOAD('hPrev','po','j','u')};
+            FloatVector hn = {LOAD('gates','go','j','u')}.fma(hp.sub(nn), nn);
+{ind(STORE('hn','hOut','oo','j','u'),12)}        }}
+    }}
+
+"""
+parts.append(gru_after)
+
+gru_rh = f'''    /** Reset-before GRU, first half: {{@code rh = sigmoid(zr) * h}}. */
+    private static void gruResetHiddenFused(int u, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff, float[] rh, int rhOff) {{
+        for (int b = 0; b < batch; b++) {{
+            final int ro = gOff + b * 3 * u + u;
+            final int po = hPrevOff + b * u;
+            final int oo = rhOff + b * u;
+            int j = 0;
+        for (int upper = S.loopBound(u); j < upper; j += L) {{
+                FloatVector zr = {LOAD('gates','ro','j','u')};
+{ind(sigmoid_fast('zr','r','sr'),16)}                FloatVector v = r.mul({LOAD('hPrev','po','j','u')});
+{ind(STORE('v','rh','oo','j','u'),16)}            }}
+        }}
+    }}
+
+    /** Reset-before GRU, second half: {{@code h' = n + z*(h - n)}} with {{@code z = sigmoid(zz)}}, {{@code n = tanh(zn)}}. */
+    private static void gruResetBeforeFused(int u, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff, float[] hOut, int hOutOff) {{
+        for (int b = 0; b < batch; b++) {{
+            final int go = gOff + b * 3 * u;
+            final int po = hPrevOff + b * u;
+            final int oo = hOutOff + b * u;
+            int j = 0;
+        for (int upper = S.loopBound(u); j < upper; j += L) {{
+                FloatVector zz = {LOAD('gates','go','j','u')};
+                FloatVector zn = {LOAD('gates','go + 2 * u','j','u')};
+{ind(sigmoid_fast('zz','z','sz'),16)}{ind(tanh('zn','nn','tn'),16)}                FloatVector hp = {LOAD('hPrev','po','j','u')};
+                FloatVector hn = z.fma(hp.sub(nn), nn);
+{ind(STORE('hn','hOut','oo','j','u'),16)}            }}
+        }}
+    }}
+
+'''
+parts.append(gru_rh)
+
+# arithmetic helpers of general paths
+def arith(name, doc, sig, body, n='n'):
+    return f'''    /** {doc} */
+    private static void {name}({sig}) {{
+        for (int i = 0; i < {n}; i += L) {{
+{ind(body,12)}        }}
+    }}
+
+'''
+parts.append(arith('fmaInto','{@code d[dOff+i] += a[aOff+i] * b[bOff+i]}.','float[] d, int dOff, float[] a, int aOff, float[] b, int bOff, int n',
+    f'FloatVector v = {LOAD("a","aOff")}.fma({LOAD("b","bOff")}, {LOAD("d","dOff")});\n'+STORE('v','d','dOff')))
+parts.append(arith('mulInto','{@code d[dOff+i] *= a[aOff+i]}.','float[] d, int dOff, float[] a, int aOff, int n',
+    f'FloatVector v = {LOAD("d","dOff")}.mul({LOAD("a","aOff")});\n'+STORE('v','d','dOff')))
+parts.append(arith('addInto','{@code d[dOff+i] += a[aOff+i]}.','float[] d, int dOff, float[] a, int aOff, int n',
+    f'FloatVector v = {LOAD("d","dOff")}.add({LOAD("a","aOff")});\n'+STORE('v','d','dOff')))
+parts.append(arith('addScalar','{@code d[off+i] += s}.','float[] d, int off, int n, float s',
+    f'FloatVector v = {LOAD("d","off")}.add(s);\n'+STORE('v','d','off')))
+parts.append(arith('oneMinus','{@code d[dOff+i] = 1 - a[aOff+i]}.','float[] a, int aOff, float[] d, int dOff, int n',
+    f'FloatVector v = {LOAD("a","aOff")}.neg().add(1f);\n'+STORE('v','d','dOff')))
+parts.append(arith('lstmCombine','{@code c = clip(f*c + i*g)} from activated gates at {@code gi} (i), {@code gi+u} (f), {@code gi+2u} (g).',
+    'float[] gates, int gi, float[] c, int co, int n, float clip',
+    f'FloatVector v = {LOAD("gates","gi + n")}.fma({LOAD("c","co")}, {LOAD("gates","gi")}.mul({LOAD("gates","gi + 2 * n")}));\nv = v.blend(clip, v.compare(GT, clip)).blend(-clip, v.compare(LT, -clip));\n'+STORE('v','c','co')))
+parts.append(arith('gruBlend','{@code hOut = n + z*(h - n)} from activated {@code z} at {@code zo} and {@code n} at {@code no}.',
+    'float[] gates, int zo, int no, float[] hPrev, int po, float[] hOut, int oo, int n',
+    f'FloatVector nn = {LOAD("gates","no")};\nFloatVector v = {LOAD("gates","zo")}.fma({LOAD("hPrev","po")}.sub(nn), nn);\n'+STORE('v','hOut','oo')))
+parts.append(arith('clampLoop','{@code a[off+i] = min(max(a[off+i], lo), hi)}; NaN stays NaN.','float[] a, int off, int n, float lo, float hi',
+    f'FloatVector v = {LOAD("a","off")};\nv = v.blend(lo, v.compare(LT, lo)).blend(hi, v.compare(GT, hi));\n'+STORE('v','a','off')))
+src = ''.join(parts)
+
+SA='ScalarApprox'
+tails={
+ 'lstmInputPass': f'gates[gi + 2 * u + j] = {SA}.sigmoid(Math.fma(p[j], c[co + j], gates[gi + j])) * {SA}.tanh(gates[gi + 2 * u + j]);',
+ 'lstmCellPass': f'float cp = c[co + j];\nfloat cn = Math.fma({SA}.sigmoid(Math.fma(p[u + j], cp, gates[gi + u + j]) + fb), cp, gates[gi + 2 * u + j]);\nc[co + j] = cn > clip ? clip : cn < -clip ? -clip : cn;',
+ 'lstmOutputPass': f'float cn = c[co + j];\nh[ho + j] = {SA}.sigmoid(Math.fma(p[2 * u + j], cn, gates[go + j])) * {SA}.tanh(cn);',
+ 'sigmoidSumPass': f'gx[xo + j] = {SA}.sigmoid(gx[xo + j] + gh[ho + j]);',
+ 'gruResetPass': f'float r = {SA}.sigmoid(gx[xo + u + j] + gh[ho + u + j]);\ngx[xo + 2 * u + j] = Math.fma(r, gh[ho + 2 * u + j], gx[xo + 2 * u + j]);',
+ 'gruTanhBlendPass': f'float nn = {SA}.tanh(gates[go + 2 * u + j]);\nhOut[oo + j] = Math.fma(gates[go + j], hPrev[po + j] - nn, nn);',
+ 'fmaInto': 'd[dOff + i] = Math.fma(a[aOff + i], b[bOff + i], d[dOff + i]);',
+ 'mulInto': 'd[dOff + i] = d[dOff + i] * a[aOff + i];',
+ 'addInto': 'd[dOff + i] = d[dOff + i] + a[aOff + i];',
+ 'addScalar': 'd[off + i] = d[off + i] + s;',
+ 'oneMinus': 'd[dOff + i] = -a[aOff + i] + 1f;',
+ 'lstmCombine': 'float v = Math.fma(gates[gi + n + i], c[co + i], gates[gi + i] * gates[gi + 2 * n + i]);\nc[co + i] = v > clip ? clip : v < -clip ? -clip : v;',
+ 'gruBlend': 'float nn = gates[no + i];\nhOut[oo + i] = Math.fma(gates[zo + i], hPrev[po + i] - nn, nn);',
+ 'clampLoop': 'float v = a[off + i];\nv = v < lo ? lo : v;\na[off + i] = v > hi ? hi : v;',
+}
+def ind2(code,n): return ''.join(' '*n+l+'\n' for l in code.splitlines())
+for name,tail in tails.items():
+    start=src.index(f'private static void {name}(')
+    end=src.index('\n    }\n', start)  # end of method body
+    body=src[start:end]
+    var='j' if 'int j = 0;' in body else 'i'
+    if var=='i':
+        body=body.replace('        for (int i = 0; i < n; i += L) {','        int i = 0;\n        for (int upper = S.loopBound(n); i < upper; i += L) {',1)
+        cond='i < n'; inc='i++'
+    else:
+        cond='j < u'; inc='j++'
+    body=body+f'\n        for (; {cond}; {inc}) {{\n'+ind2(tail,12)+'        }'
+    src=src[:start]+body+src[end:]
+# nested loops in gruResetHiddenFused / gruResetBeforeFused
+for name,tail in {'gruResetHiddenFused': f'rh[oo + j] = {SA}.sigmoid(gates[ro + j]) * hPrev[po + j];',
+                  'gruResetBeforeFused': f'float nn = {SA}.tanh(gates[go + 2 * u + j]);\nhOut[oo + j] = Math.fma({SA}.sigmoid(gates[go + j]), hPrev[po + j] - nn, nn);'}.items():
+    start=src.index(f'private static void {name}(')
+    end=src.index('\n    }\n', start)
+    body=src[start:end]
+    body=body.replace('            for (int j = 0; j < u; j += L) {','            int j = 0;\n            for (int upper = S.loopBound(u); j < upper; j += L) {',1)
+    # loop end inside batch loop: last "            }\n        }" 
+    k=body.rindex('            }\n        }')
+    body=body[:k]+'            }\n            for (; j < u; j++) {\n'+ind2(tail,16)+'            }\n        }'+body[k+len('            }\n        }'):]
+    src=src[:start]+body+src[end:]
+
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGET = os.path.join(HERE, '..', 'src', 'main', 'java', 'io', 'github', 'panamarnn', 'kernels', 'PanamaKernels.java')
+BEGIN = '    // The loops, math inline (see the class comment).\n\n'
+END = '    @Override\n    public String toString()'
+java = open(TARGET).read()
+a = java.index(BEGIN) + len(BEGIN)
+b = java.index(END)
+open(TARGET, 'w').write(java[:a] + src + java[b:])
+print('wrote', os.path.normpath(TARGET))
