@@ -12,8 +12,7 @@ import java.util.SplittableRandom;
  *
  * <p>Immutable and thread-safe; a state (with its generator and masks) belongs to one stream.
  */
-public final class DropoutWrapper implements RnnCell, CellWrapper {
-    private final RnnCell inner;
+public final class DropoutWrapper extends CellWrapper {
     private final boolean active;
     private final float inputKeep;
     private final float outputKeep;
@@ -23,7 +22,7 @@ public final class DropoutWrapper implements RnnCell, CellWrapper {
     private final boolean[] droppable;
 
     private DropoutWrapper(RnnCell inner, boolean active, float inputKeep, float outputKeep, float stateKeep, long seed, boolean variational) {
-        this.inner = inner;
+        super(inner);
         this.active = active;
         this.inputKeep = keep("input_keep_prob", inputKeep);
         this.outputKeep = keep("output_keep_prob", outputKeep);
@@ -71,26 +70,6 @@ public final class DropoutWrapper implements RnnCell, CellWrapper {
     /** Dropout kept on at inference (Monte-Carlo dropout), seeded. */
     public static DropoutWrapper monteCarlo(RnnCell inner, float inputKeep, float outputKeep, float stateKeep, long seed, boolean variational) {
         return new DropoutWrapper(inner, true, inputKeep, outputKeep, stateKeep, seed, variational);
-    }
-
-    @Override
-    public RnnCell inner() {
-        return inner;
-    }
-
-    @Override
-    public int inputSize() {
-        return inner.inputSize();
-    }
-
-    @Override
-    public int outputSize() {
-        return inner.outputSize();
-    }
-
-    @Override
-    public int[] stateSizes() {
-        return inner.stateSizes();
     }
 
     static final class State extends WrappedState {

@@ -6,14 +6,13 @@ package io.github.panamarnn.cells;
  * {@link #stepIds} takes them as ints. An id outside {@code [0, vocab)} is an error naming it. The
  * embedding table is copied once; immutable and thread-safe; a state belongs to one stream.
  */
-public final class EmbeddingWrapper implements RnnCell, CellWrapper {
-    private final RnnCell inner;
+public final class EmbeddingWrapper extends CellWrapper {
     private final int vocab;
     private final int dim;
     private final float[] table;
 
     public EmbeddingWrapper(RnnCell inner, int vocab, int dim, float[] embedding) {
-        this.inner = inner;
+        super(inner);
         this.vocab = Shapes.positive("vocabulary size", vocab);
         this.dim = Shapes.positive("embedding size", dim);
         if (dim != inner.inputSize()) {
@@ -23,23 +22,8 @@ public final class EmbeddingWrapper implements RnnCell, CellWrapper {
     }
 
     @Override
-    public RnnCell inner() {
-        return inner;
-    }
-
-    @Override
     public int inputSize() {
         return 1;
-    }
-
-    @Override
-    public int outputSize() {
-        return inner.outputSize();
-    }
-
-    @Override
-    public int[] stateSizes() {
-        return inner.stateSizes();
     }
 
     @Override

@@ -10,8 +10,7 @@ import io.github.panamarnn.kernels.PackedMatrix;
  * inner cell's (an output projection does not feed back). Immutable and thread-safe; a state
  * belongs to one stream.
  */
-public final class ProjectionWrapper implements RnnCell, CellWrapper {
-    private final RnnCell inner;
+public final class ProjectionWrapper extends CellWrapper {
     private final boolean onOutput;
     private final int in;
     private final int out;
@@ -19,11 +18,11 @@ public final class ProjectionWrapper implements RnnCell, CellWrapper {
     private final Kernels k = KernelProvider.get();
 
     private ProjectionWrapper(RnnCell inner, boolean onOutput, int rows, int cols, float[] kernel, float[] bias) {
+        super(inner);
         Shapes.check(onOutput ? "output projection kernel" : "input projection kernel", kernel, rows, cols);
         if (bias != null) {
             Shapes.check("projection bias", bias, cols);
         }
-        this.inner = inner;
         this.onOutput = onOutput;
         this.in = onOutput ? inner.inputSize() : rows;
         this.out = onOutput ? cols : inner.outputSize();
@@ -41,11 +40,6 @@ public final class ProjectionWrapper implements RnnCell, CellWrapper {
     }
 
     @Override
-    public RnnCell inner() {
-        return inner;
-    }
-
-    @Override
     public int inputSize() {
         return in;
     }
@@ -53,11 +47,6 @@ public final class ProjectionWrapper implements RnnCell, CellWrapper {
     @Override
     public int outputSize() {
         return out;
-    }
-
-    @Override
-    public int[] stateSizes() {
-        return inner.stateSizes();
     }
 
     @Override

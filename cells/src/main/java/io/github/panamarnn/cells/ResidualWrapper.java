@@ -5,40 +5,14 @@ package io.github.panamarnn.cells;
  * inner cell's, without the residual (the next step's h is the inner h). Input and output sizes must
  * match. Immutable and thread-safe; a state belongs to one stream.
  */
-public final class ResidualWrapper implements RnnCell, CellWrapper {
-    private final RnnCell inner;
+public final class ResidualWrapper extends CellWrapper {
 
     public ResidualWrapper(RnnCell inner) {
+        super(inner);
         if (inner.inputSize() != inner.outputSize()) {
             throw new IllegalArgumentException("ResidualWrapper needs input size == output size, got input " + inner.inputSize()
                     + " and output " + inner.outputSize());
         }
-        this.inner = inner;
-    }
-
-    @Override
-    public RnnCell inner() {
-        return inner;
-    }
-
-    @Override
-    public int inputSize() {
-        return inner.inputSize();
-    }
-
-    @Override
-    public int outputSize() {
-        return inner.outputSize();
-    }
-
-    @Override
-    public int[] stateSizes() {
-        return inner.stateSizes();
-    }
-
-    @Override
-    public CellState zeroState(int batch) {
-        return inner.zeroState(batch);
     }
 
     @Override
