@@ -19,7 +19,7 @@ import io.github.panamarnn.kernels.PackedMatrix;
  *
  * <p>State: {@code h [B, units]}; output {@code h}. Immutable and thread-safe; a state belongs to one stream.
  */
-public final class GruCell implements RnnCell {
+public final class GruCell implements InputProjectedCell {
     private final Kernels k;
     private final int in;
     private final int units;
@@ -244,20 +244,40 @@ public final class GruCell implements RnnCell {
     }
 
     @Override
+    public int projectionSize() {
+        return 3 * units;
+    }
+
+    @Override
+    public void projectInputs(float[] x, int xOff, int rows, float[] gx, int gxOff) {
+        k.matMul(wx, x, xOff, in, rows, gx, gxOff, 3 * units, false);
+    }
+
+    @Override
     public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
         State s = (State) state;
+        k.matMul(wx, x, xOff, in, s.batch, s.gx, 0, 3 * units, false);
+        recurrent(s.gx, 0, s, output, outOff);
+    }
+
+    @Override
+    public void stepProjected(float[] gx, int gxOff, CellState state, float[] output, int outOff) {
+        recurrent(gx, gxOff, (State) state, output, outOff);
+    }
+
+    /** The recurrent half from projected inputs {@code gx[gOff ..]} (consumed). */
+    private void recurrent(float[] gx, int gOff, State s, float[] output, int outOff) {
         final int batch = s.batch;
         final float[] h = s.parts[0];
         final int n3 = 3 * units;
-        k.matMul(wx, x, xOff, in, batch, s.gx, 0, n3, false);
         if (resetAfter) {
             k.matMul(wh, h, 0, units, batch, s.gh, 0, n3, false);
-            k.gruUpdateResetAfter(gates, batch, s.gx, 0, s.gh, 0, h, 0, h, 0);
+            k.gruUpdateResetAfter(gates, batch, gx, gOff, s.gh, 0, h, 0, h, 0);
         } else {
-            k.matMul(wh, h, 0, units, batch, s.gx, 0, n3, true);
-            k.gruResetHidden(gates, batch, s.gx, 0, h, 0, s.gh, 0);
-            k.matMul(whn, s.gh, 0, units, batch, s.gx, 2 * units, n3, true);
-            k.gruUpdateResetBefore(gates, batch, s.gx, 0, h, 0, h, 0);
+            k.matMul(wh, h, 0, units, batch, gx, gOff, n3, true);
+            k.gruResetHidden(gates, batch, gx, gOff, h, 0, s.gh, 0);
+            k.matMul(whn, s.gh, 0, units, batch, gx, gOff + 2 * units, n3, true);
+            k.gruUpdateResetBefore(gates, batch, gx, gOff, h, 0, h, 0);
         }
         System.arraycopy(h, 0, output, outOff, batch * units);
     }

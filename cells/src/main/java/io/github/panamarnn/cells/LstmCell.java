@@ -18,7 +18,7 @@ import io.github.panamarnn.kernels.PackedMatrix;
  *
  * <p>Immutable and thread-safe; a {@link CellState} from {@link #zeroState} belongs to one stream.
  */
-public final class LstmCell implements RnnCell {
+public final class LstmCell implements InputProjectedCell {
     private final Kernels k;
     private final int in;
     private final int units;
@@ -336,17 +336,37 @@ public final class LstmCell implements RnnCell {
     }
 
     @Override
+    public int projectionSize() {
+        return 4 * units;
+    }
+
+    @Override
+    public void projectInputs(float[] x, int xOff, int rows, float[] gx, int gxOff) {
+        k.matMul(wx, x, xOff, in, rows, gx, gxOff, 4 * units, false);
+    }
+
+    @Override
     public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
         State s = (State) state;
+        k.matMul(wx, x, xOff, in, s.batch, s.gateBuf, 0, 4 * units, false);
+        recurrent(s.gateBuf, 0, s, output, outOff);
+    }
+
+    @Override
+    public void stepProjected(float[] gx, int gxOff, CellState state, float[] output, int outOff) {
+        recurrent(gx, gxOff, (State) state, output, outOff);
+    }
+
+    /** The recurrent half: gates += h@Wh, the update, the projection. {@code gates} is consumed. */
+    private void recurrent(float[] gates, int gOff, State s, float[] output, int outOff) {
         final int batch = s.batch;
         final float[] c = s.parts[0];
         final float[] h = s.parts[1];
-        k.matMul(wx, x, xOff, in, batch, s.gateBuf, 0, 4 * units, false);
-        k.matMul(wh, h, 0, out, batch, s.gateBuf, 0, 4 * units, true);
+        k.matMul(wh, h, 0, out, batch, gates, gOff, 4 * units, true);
         if (proj == null) {
-            k.lstmUpdate(gates, batch, s.gateBuf, 0, c, 0, h, 0);
+            k.lstmUpdate(this.gates, batch, gates, gOff, c, 0, h, 0);
         } else {
-            k.lstmUpdate(gates, batch, s.gateBuf, 0, c, 0, s.m, 0);
+            k.lstmUpdate(this.gates, batch, gates, gOff, c, 0, s.m, 0);
             k.matMul(proj, s.m, 0, units, batch, h, 0, out, false);
             if (projClip != Float.POSITIVE_INFINITY) {
                 k.clamp(h, 0, batch * out, -projClip, projClip);

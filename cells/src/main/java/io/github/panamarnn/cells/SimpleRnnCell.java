@@ -10,7 +10,7 @@ import io.github.panamarnn.kernels.PackedMatrix;
  * {@code SimpleRNN}, ONNX {@code RNN}, PyTorch {@code nn.RNN}). State and output: {@code h}.
  * Immutable and thread-safe; a state belongs to one stream.
  */
-public final class SimpleRnnCell implements RnnCell {
+public final class SimpleRnnCell implements InputProjectedCell {
     private final Kernels k;
     private final int in;
     private final int units;
@@ -123,12 +123,31 @@ public final class SimpleRnnCell implements RnnCell {
     }
 
     @Override
+    public int projectionSize() {
+        return units;
+    }
+
+    @Override
+    public void projectInputs(float[] x, int xOff, int rows, float[] gx, int gxOff) {
+        k.matMul(wx, x, xOff, in, rows, gx, gxOff, units, false);
+    }
+
+    @Override
     public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
         State s = (State) state;
-        final float[] h = s.parts[0];
         k.matMul(wx, x, xOff, in, s.batch, s.pre, 0, units, false);
-        k.matMul(wh, h, 0, units, s.batch, s.pre, 0, units, true);
-        k.activate(act, s.pre, 0, h, 0, s.batch * units);
+        recurrent(s.pre, 0, s, output, outOff);
+    }
+
+    @Override
+    public void stepProjected(float[] gx, int gxOff, CellState state, float[] output, int outOff) {
+        recurrent(gx, gxOff, (State) state, output, outOff);
+    }
+
+    private void recurrent(float[] pre, int off, State s, float[] output, int outOff) {
+        final float[] h = s.parts[0];
+        k.matMul(wh, h, 0, units, s.batch, pre, off, units, true);
+        k.activate(act, pre, off, h, 0, s.batch * units);
         System.arraycopy(h, 0, output, outOff, s.batch * units);
     }
 

@@ -12,6 +12,7 @@ import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.unroll.SequenceRunner;
+import io.github.panamarnn.unroll.StaticRunner;
 import io.github.panamarnn.unroll.SequenceRunner.Order;
 import io.github.panamarnn.unroll.SequenceRunner.Padding;
 import java.util.ArrayList;
@@ -73,6 +74,26 @@ final class CaseRunner {
             state.setPart(i, runner.state().part(i));
         }
         return timeMajor ? toBatchMajor(out, batch, steps, o) : out;
+    }
+
+    /** TF static_rnn through the {@link StaticRunner} (batched input projections); state in and out as {@link #sequence}. */
+    static float[] unrolled(RnnCell cell, CellState state, float[] x, int batch, int steps, int[] lengths) {
+        StaticRunner runner = new StaticRunner(cell, batch, steps);
+        int part = 0;
+        for (int l = 0; l < runner.layerCount(); l++) {
+            for (int p = 0; p < runner.state(l).partCount(); p++, part++) {
+                runner.state(l).setPart(p, state.part(part));
+            }
+        }
+        float[] out = new float[batch * steps * cell.outputSize()];
+        runner.run(x, false, lengths, out);
+        part = 0;
+        for (int l = 0; l < runner.layerCount(); l++) {
+            for (int p = 0; p < runner.state(l).partCount(); p++, part++) {
+                state.setPart(part, runner.state(l).part(p));
+            }
+        }
+        return out;
     }
 
     static float[] toBatchMajor(float[] tb, int batch, int steps, int width) {
@@ -243,7 +264,11 @@ final class CaseRunner {
             }
             return got;
         }
-        got.put("outputs", sequence(cell, state, x, batch, steps, false, lengths, null, Order.FORWARD, Padding.ZERO));
+        if (mode.equals("static_rnn")) {
+            got.put("outputs", unrolled(cell, state, x, batch, steps, lengths));
+        } else {
+            got.put("outputs", sequence(cell, state, x, batch, steps, false, lengths, null, Order.FORWARD, Padding.ZERO));
+        }
         if (flat) {
             float[] f = new float[batch * state.flatSize()];
             state.readFlat(f, 0);
