@@ -40,7 +40,7 @@ public final class SequenceRunner {
 
     private final RnnCell cell;
     private final int batch;
-    private final int capacity;
+    private int capacity;
     private final CellState state;
     private final CellState saved;
     private final float[] xt;
@@ -75,6 +75,18 @@ public final class SequenceRunner {
 
     public int capacity() {
         return capacity;
+    }
+
+    /**
+     * Raises the capacity (the longest sequence {@link #run} accepts). Explicit by design: a call with
+     * more steps than the capacity is an error, never a silent re-allocation on a hot path. This
+     * runner's buffers do not depend on T, so growing allocates nothing.
+     */
+    public void growCapacity(int newCapacity) {
+        if (newCapacity < capacity) {
+            throw new IllegalArgumentException("capacity can only grow: " + capacity + " -> " + newCapacity);
+        }
+        capacity = newCapacity;
     }
 
     /** The state the next {@link #run} starts from and the last one ended in (live; set or reset it between runs). */

@@ -11,6 +11,8 @@ import io.github.panamarnn.cells.ResidualWrapper;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.kernels.Activation;
+import io.github.panamarnn.unroll.BidirectionalRunner;
+import io.github.panamarnn.unroll.BidirectionalRunner.Merge;
 import io.github.panamarnn.unroll.SequenceRunner;
 import io.github.panamarnn.unroll.StaticRunner;
 import io.github.panamarnn.unroll.SequenceRunner.Order;
@@ -281,28 +283,36 @@ final class CaseRunner {
         return got;
     }
 
-    /** TF1 bidirectional_dynamic_rnn: forward over x, backward over each row's valid prefix reversed, outputs aligned. */
+    /** TF1 bidirectional_dynamic_rnn through {@link BidirectionalRunner} (outputs kept apart, aligned with the input). */
     static Map<String, float[]> tf1Bidirectional(ReferenceCase c) {
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
         int in = c.config.path("input_size").asInt();
         int[] lengths = c.hasInput("sequence_length") ? ints(c, "sequence_length") : null;
-        Map<String, float[]> got = new LinkedHashMap<>();
+        RnnCell fwCell = tf1Cell(c, c.config.get("cell_fw"), "fw/", in);
+        RnnCell bwCell = tf1Cell(c, c.config.get("cell_bw"), "bw/", in);
+        BidirectionalRunner runner = new BidirectionalRunner(fwCell, bwCell, batch, steps);
         String[] dirs = {"fw", "bw"};
+        CellState[] states = {runner.forwardState(), runner.backwardState()};
+        List<String> names = tf1StateNames(fwCell);
         for (int d = 0; d < 2; d++) {
-            RnnCell cell = tf1Cell(c, c.config.get("cell_" + dirs[d]), dirs[d] + "/", in);
-            CellState state = cell.zeroState(batch);
-            List<String> names = tf1StateNames(cell);
             for (int i = 0; i < names.size(); i++) {
                 float[] v = c.input("initial_" + dirs[d] + "_" + names.get(i));
                 if (v != null) {
-                    state.setPart(i, v);
+                    states[d].setPart(i, v);
                 }
             }
-            got.put("outputs_" + dirs[d], sequence(cell, state, c.input("x"), batch, steps, false, lengths, null,
-                    d == 0 ? Order.FORWARD : Order.REVERSE_WITHIN_LENGTH, Padding.ZERO));
+        }
+        int o = fwCell.outputSize();
+        float[] fw = new float[batch * steps * o];
+        float[] bw = new float[batch * steps * o];
+        runner.run(c.input("x"), steps, false, lengths, null, Merge.NONE, null, fw, bw);
+        Map<String, float[]> got = new LinkedHashMap<>();
+        got.put("outputs_fw", fw);
+        got.put("outputs_bw", bw);
+        for (int d = 0; d < 2; d++) {
             for (int i = 0; i < names.size(); i++) {
-                got.put("final_state_" + dirs[d] + "_" + names.get(i), state.part(i).clone());
+                got.put("final_state_" + dirs[d] + "_" + names.get(i), states[d].part(i).clone());
             }
         }
         return got;
@@ -433,9 +443,34 @@ final class CaseRunner {
         float[] x = c.input("x");
         boolean[] mask = kerasMask(c, x, batch, steps, in);
         Padding pad = returnSequences ? Padding.ZERO : Padding.REPEAT_PREVIOUS;
-        float[][] ys = new float[2][];
         Map<String, float[]> got = new LinkedHashMap<>();
         String[] names = {"forward", "backward"};
+        JsonNode mm0 = c.cfg("merge_mode");
+        if (returnSequences) {
+            RnnCell fwCell = kerasCell(c, "forward/", in, units);
+            RnnCell bwCell = kerasCell(c, "backward/", in, units);
+            BidirectionalRunner runner = new BidirectionalRunner(fwCell, bwCell, batch, steps);
+            Merge merge = mm0 == null ? Merge.NONE : Merge.valueOf(mm0.asText().toUpperCase(java.util.Locale.ROOT));
+            float[] merged = new float[batch * steps * runner.mergedWidth(merge)];
+            float[] fo = new float[batch * steps * units];
+            float[] bo = new float[batch * steps * units];
+            runner.run(x, steps, false, null, mask, merge, merged, fo, bo);
+            if (merge == Merge.NONE) {
+                got.put("output_forward", fo);
+                got.put("output_backward", bo);
+            } else {
+                got.put("output", merged);
+            }
+            CellState[] st = {runner.forwardState(), runner.backwardState()};
+            for (int d = 0; d < 2; d++) {
+                got.put(names[d] + "_h", st[d].part(lstm ? 1 : 0).clone());
+                if (lstm) {
+                    got.put(names[d] + "_c", st[d].part(0).clone());
+                }
+            }
+            return got;
+        }
+        float[][] ys = new float[2][];
         for (int d = 0; d < 2; d++) {
             RnnCell cell = kerasCell(c, names[d] + "/", in, units);
             CellState state = cell.zeroState(batch);

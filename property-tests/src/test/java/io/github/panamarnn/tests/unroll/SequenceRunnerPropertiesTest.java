@@ -134,6 +134,9 @@ class SequenceRunnerPropertiesTest {
         assertTrue(e.getMessage().contains("row 1") && e.getMessage().contains("6"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> runner.run(new float[60], 6, false, null, null, Order.FORWARD, Padding.ZERO, null));
         assertTrue(e.getMessage().contains("6") && e.getMessage().contains("5"), e.getMessage());
+        runner.growCapacity(6);
+        runner.run(new float[36], 6, false, null, null, Order.FORWARD, Padding.ZERO, null);
+        assertThrows(IllegalArgumentException.class, () -> runner.growCapacity(4));
     }
 
     @Example
