@@ -54,7 +54,8 @@ public final class Results {
             String rjdk = read(runnersJson, rs);
             background = backgroundRate(scores);
             Files.writeString(dir.resolve("runners.md"), runnersMarkdown(rs, rjdk));
-            System.out.println("wrote " + dir.resolve("runners.md"));
+            Files.writeString(dir.resolve("runners.svg"), runnersChart(rs));
+            System.out.println("wrote " + dir.resolve("runners.md") + " and " + dir.resolve("runners.svg"));
         }
         Path streamingJson = dir.resolve("streaming.json");
         if (Files.exists(streamingJson)) {
@@ -92,7 +93,59 @@ public final class Results {
                         lo.mean / st.mean, sc == null ? "-" : fmt("%.1fx", sc.mean / st.mean), alloc(stNs)));
             }
         }
+        md.append("\n![microseconds per sequence](runners.svg)\n");
         return md.toString();
+    }
+
+    /** Grouped bars, log scale: microseconds per 100-step sequence for each runner, per (h, batch). */
+    static String runnersChart(Map<String, Score> s) {
+        String[] methods = {"staticRunner", "symbolicRunner", "loopOfSteps", "scalarLoopOfSteps"};
+        String[] labels = {"static runner", "symbolic runner", "loop of steps", "scalar loop"};
+        String[] colors = {"#d62728", "#1f77b4", "#2ca02c", "#aaaaaa"};
+        int[][] groups = {{128, 1}, {256, 1}, {128, 32}, {256, 32}};
+        int w = 760;
+        int h = 420;
+        int left = 70;
+        int top = 40;
+        int bottom = 60;
+        int right = 170;
+        double plotW = w - left - right;
+        double plotH = h - top - bottom;
+        double yMin = 100;
+        double yMax = 1e7;
+        java.util.function.DoubleUnaryOperator yAt = v -> top + plotH * (1 - (Math.log(v) - Math.log(yMin)) / (Math.log(yMax) - Math.log(yMin)));
+        StringBuilder svg = new StringBuilder();
+        svg.append(fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", w, h));
+        svg.append(fmt("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", w, h));
+        svg.append(fmt("<text x=\"%d\" y=\"22\" font-size=\"15\">A 100-step LSTM sequence: microseconds per sequence (log scale)</text>%n", left));
+        for (double g = yMin; g <= yMax; g *= 10) {
+            double y = yAt.applyAsDouble(g);
+            svg.append(fmt("<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", left, left + plotW, y, y));
+            svg.append(fmt("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", left - 6, y + 4,
+                    g >= 1e6 ? (int) (g / 1e6) + " s" : g >= 1e3 ? (int) (g / 1e3) + " ms" : (int) g + " us"));
+        }
+        double groupW = plotW / groups.length;
+        double barW = groupW * 0.8 / methods.length;
+        for (int gi = 0; gi < groups.length; gi++) {
+            double gx = left + gi * groupW + groupW * 0.1;
+            for (int m = 0; m < methods.length; m++) {
+                Score sc = s.get("RunnerBench." + methods[m] + " batch=" + groups[gi][1] + " hidden=" + groups[gi][0]);
+                if (sc == null) {
+                    continue;
+                }
+                double y = yAt.applyAsDouble(Math.max(sc.mean, yMin));
+                svg.append(fmt("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>%n", gx + m * barW, y, barW - 2,
+                        top + plotH - y, colors[m]));
+            }
+            svg.append(fmt("<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">h=%d, batch %d</text>%n", gx + groupW * 0.4, h - bottom + 18,
+                    groups[gi][0], groups[gi][1]));
+        }
+        for (int m = 0; m < methods.length; m++) {
+            svg.append(fmt("<rect x=\"%.1f\" y=\"%d\" width=\"14\" height=\"10\" fill=\"%s\"/>%n", left + plotW + 15, top + 5 + 20 * m, colors[m]));
+            svg.append(fmt("<text x=\"%.1f\" y=\"%d\">%s</text>%n", left + plotW + 35, top + 14 + 20 * m, labels[m]));
+        }
+        svg.append("</svg>\n");
+        return svg.toString();
     }
 
     static String streamingMarkdown(Map<String, Score> s, String jdk) {
