@@ -1,0 +1,16 @@
+package io.github.panamarnn.formats;
+
+import java.io.IOException;
+
+/** A model file that cannot be used: the message names the file, the tensor or layer, and what was expected. */
+public final class ModelFormatException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public ModelFormatException(String message) {
+        super(message);
+    }
+
+    public ModelFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

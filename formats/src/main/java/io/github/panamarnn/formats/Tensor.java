@@ -1,0 +1,32 @@
+package io.github.panamarnn.formats;
+
+import java.util.Arrays;
+
+/** A named float32 tensor read from a model file: its shape and its row-major values. Immutable. */
+public record Tensor(String name, int[] shape, float[] data) {
+    public Tensor {
+        shape = shape.clone();
+        long n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        if (n != data.length) {
+            throw new IllegalArgumentException("tensor " + name + " of shape " + Arrays.toString(shape) + " needs " + n + " values, has " + data.length);
+        }
+    }
+
+    /** Number of values. */
+    public int size() {
+        return data.length;
+    }
+
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    @Override
+    public String toString() {
+        return name + Arrays.toString(shape);
+    }
+}

@@ -1,0 +1,136 @@
+package io.github.panamarnn.formats;
+
+import io.github.panamarnn.cells.GruCell;
+import io.github.panamarnn.cells.LstmCell;
+import io.github.panamarnn.cells.MultiRnnCell;
+import io.github.panamarnn.cells.RnnCell;
+import io.github.panamarnn.cells.SimpleRnnCell;
+import io.github.panamarnn.kernels.Activation;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * PyTorch modules from their {@code state_dict} names (SEMANTICS.md 6), whatever file they came
+ * from ({@link SafeTensors}, {@link NumPy#readNpz}): {@code nn.LSTM} (with {@code proj_size}),
+ * {@code nn.GRU} and {@code nn.RNN} with {@code num_layers}, and {@code nn.Linear} heads.
+ * Bidirectional modules ({@code _reverse} names) are reported as not supported yet.
+ */
+public final class TorchModules {
+    private TorchModules() {
+    }
+
+    /** The kind of recurrent module; {@link #detect} reads it from the shapes. */
+    public enum Kind {
+        LSTM, GRU, RNN_TANH, RNN_RELU
+    }
+
+    static Tensor need(Map<String, Tensor> sd, String name, String what) throws ModelFormatException {
+        Tensor t = sd.get(name);
+        if (t == null) {
+            throw new ModelFormatException(what + ": tensor '" + name + "' is missing (have " + sd.keySet() + ")");
+        }
+        return t;
+    }
+
+    static void expectShape(Tensor t, int... shape) throws ModelFormatException {
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new ModelFormatException("tensor " + t.name() + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
+        }
+    }
+
+    /**
+     * LSTM when {@code weight_hr_l0} exists or the gate rows are 4x the hidden size, GRU at 3x, RNN at
+     * 1x ({@code tanh}; pass {@link Kind#RNN_RELU} explicitly for relu, which the weights do not show).
+     */
+    public static Kind detect(Map<String, Tensor> sd, String prefix) throws ModelFormatException {
+        Tensor hh = need(sd, prefix + "weight_hh_l0", "recurrent module '" + prefix + "'");
+        if (sd.containsKey(prefix + "weight_hr_l0")) {
+            return Kind.LSTM;
+        }
+        int[] s = hh.shape();
+        if (s.length != 2 || s[1] == 0 || s[0] % s[1] != 0) {
+            throw new ModelFormatException("tensor " + hh.name() + " has shape " + Arrays.toString(s) + ", expected [G*hidden, hidden]");
+        }
+        return switch (s[0] / s[1]) {
+            case 4 -> Kind.LSTM;
+            case 3 -> Kind.GRU;
+            case 1 -> Kind.RNN_TANH;
+            default -> throw new ModelFormatException("tensor " + hh.name() + " " + Arrays.toString(s)
+                    + ": gate rows are " + s[0] / s[1] + "x the hidden size; expected 4 (LSTM), 3 (GRU) or 1 (RNN)");
+        };
+    }
+
+    /** The recurrent module under {@code prefix} (e.g. {@code "lstm."}): one cell per layer, stacked. */
+    public static RnnCell recurrent(Map<String, Tensor> sd, String prefix, Kind kind) throws ModelFormatException {
+        if (sd.containsKey(prefix + "weight_ih_l0_reverse")) {
+            throw new ModelFormatException("recurrent module '" + prefix + "' is bidirectional (" + prefix
+                    + "weight_ih_l0_reverse): bidirectional files are not supported yet; BidirectionalRunner runs them from cells");
+        }
+        int layers = 0;
+        while (sd.containsKey(prefix + "weight_ih_l" + layers)) {
+            layers++;
+        }
+        if (layers == 0) {
+            throw new ModelFormatException("recurrent module '" + prefix + "': no " + prefix + "weight_ih_l0 (have " + sd.keySet() + ")");
+        }
+        List<RnnCell> cells = new ArrayList<>();
+        int g = kind == Kind.LSTM ? 4 : kind == Kind.GRU ? 3 : 1;
+        for (int l = 0; l < layers; l++) {
+            String s = "_l" + l;
+            Tensor ih = need(sd, prefix + "weight_ih" + s, prefix);
+            Tensor hh = need(sd, prefix + "weight_hh" + s, prefix);
+            Tensor hr = sd.get(prefix + "weight_hr" + s);
+            Tensor bih = sd.get(prefix + "bias_ih" + s);
+            Tensor bhh = sd.get(prefix + "bias_hh" + s);
+            int hidden = ih.shape()[0] / g;
+            int proj = hr == null ? 0 : hr.shape()[0];
+            int in = ih.shape()[1];
+            expectShape(ih, g * hidden, in);
+            expectShape(hh, g * hidden, proj > 0 ? proj : hidden);
+            if (hr != null) {
+                expectShape(hr, proj, hidden);
+            }
+            if ((bih == null) != (bhh == null)) {
+                throw new ModelFormatException(prefix + "layer " + l + ": bias_ih and bias_hh must both be present or both absent");
+            }
+            if (bih != null) {
+                expectShape(bih, g * hidden);
+                expectShape(bhh, g * hidden);
+            }
+            float[] bi = bih == null ? null : bih.data();
+            float[] bh = bhh == null ? null : bhh.data();
+            try {
+                cells.add(switch (kind) {
+                    case LSTM -> LstmCell.torch(in, hidden, proj, ih.data(), hh.data(), bi, bh, hr == null ? null : hr.data());
+                    case GRU -> GruCell.torch(in, hidden, ih.data(), hh.data(), bi, bh);
+                    case RNN_TANH -> SimpleRnnCell.torch(in, hidden, ih.data(), hh.data(), bi, bh, Activation.TANH);
+                    case RNN_RELU -> SimpleRnnCell.torch(in, hidden, ih.data(), hh.data(), bi, bh, Activation.RELU);
+                });
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(prefix + "layer " + l + ": " + e.getMessage(), e);
+            }
+        }
+        try {
+            return cells.size() == 1 ? cells.get(0) : new MultiRnnCell(cells);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException("recurrent module '" + prefix + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code nn.Linear} under {@code prefix} (e.g. {@code "head."}): {@code weight [out, in]}, optional {@code bias [out]}. */
+    public static Dense linear(Map<String, Tensor> sd, String prefix) throws ModelFormatException {
+        Tensor w = need(sd, prefix + "weight", "linear layer '" + prefix + "'");
+        if (w.shape().length != 2) {
+            throw new ModelFormatException("tensor " + w.name() + " has shape " + Arrays.toString(w.shape()) + ", expected [out, in]");
+        }
+        Tensor b = sd.get(prefix + "bias");
+        int out = w.shape()[0];
+        int in = w.shape()[1];
+        if (b != null) {
+            expectShape(b, out);
+        }
+        return Dense.transposed(in, out, w.data(), b == null ? null : b.data());
+    }
+}
