@@ -15,7 +15,8 @@ import java.util.Map;
  * PyTorch modules from their {@code state_dict} names (SEMANTICS.md 6), whatever file they came
  * from ({@link SafeTensors}, {@link NumPy#readNpz}): {@code nn.LSTM} (with {@code proj_size}),
  * {@code nn.GRU} and {@code nn.RNN} with {@code num_layers}, and {@code nn.Linear} heads.
- * Bidirectional modules ({@code _reverse} names) are reported as not supported yet.
+ * {@link #recurrent} gives a unidirectional stack as one cell; {@link TorchRecurrent} runs any module,
+ * bidirectional ones included.
  */
 public final class TorchModules {
     private TorchModules() {
@@ -66,7 +67,7 @@ public final class TorchModules {
     public static RnnCell recurrent(Map<String, Tensor> sd, String prefix, Kind kind) throws ModelFormatException {
         if (sd.containsKey(prefix + "weight_ih_l0_reverse")) {
             throw new ModelFormatException("recurrent module '" + prefix + "' is bidirectional (" + prefix
-                    + "weight_ih_l0_reverse): bidirectional files are not supported yet; BidirectionalRunner runs them from cells");
+                    + "weight_ih_l0_reverse): one cell cannot hold it; use TorchRecurrent.of");
         }
         int layers = 0;
         while (sd.containsKey(prefix + "weight_ih_l" + layers)) {
@@ -76,46 +77,51 @@ public final class TorchModules {
             throw new ModelFormatException("recurrent module '" + prefix + "': no " + prefix + "weight_ih_l0 (have " + sd.keySet() + ")");
         }
         List<RnnCell> cells = new ArrayList<>();
-        int g = kind == Kind.LSTM ? 4 : kind == Kind.GRU ? 3 : 1;
         for (int l = 0; l < layers; l++) {
-            String s = "_l" + l;
-            Tensor ih = need(sd, prefix + "weight_ih" + s, prefix);
-            Tensor hh = need(sd, prefix + "weight_hh" + s, prefix);
-            Tensor hr = sd.get(prefix + "weight_hr" + s);
-            Tensor bih = sd.get(prefix + "bias_ih" + s);
-            Tensor bhh = sd.get(prefix + "bias_hh" + s);
-            int hidden = ih.shape()[0] / g;
-            int proj = hr == null ? 0 : hr.shape()[0];
-            int in = ih.shape()[1];
-            expectShape(ih, g * hidden, in);
-            expectShape(hh, g * hidden, proj > 0 ? proj : hidden);
-            if (hr != null) {
-                expectShape(hr, proj, hidden);
-            }
-            if ((bih == null) != (bhh == null)) {
-                throw new ModelFormatException(prefix + "layer " + l + ": bias_ih and bias_hh must both be present or both absent");
-            }
-            if (bih != null) {
-                expectShape(bih, g * hidden);
-                expectShape(bhh, g * hidden);
-            }
-            float[] bi = bih == null ? null : bih.data();
-            float[] bh = bhh == null ? null : bhh.data();
-            try {
-                cells.add(switch (kind) {
-                    case LSTM -> LstmCell.torch(in, hidden, proj, ih.data(), hh.data(), bi, bh, hr == null ? null : hr.data());
-                    case GRU -> GruCell.torch(in, hidden, ih.data(), hh.data(), bi, bh);
-                    case RNN_TANH -> SimpleRnnCell.torch(in, hidden, ih.data(), hh.data(), bi, bh, Activation.TANH);
-                    case RNN_RELU -> SimpleRnnCell.torch(in, hidden, ih.data(), hh.data(), bi, bh, Activation.RELU);
-                });
-            } catch (IllegalArgumentException e) {
-                throw new ModelFormatException(prefix + "layer " + l + ": " + e.getMessage(), e);
-            }
+            cells.add(layer(sd, prefix, kind, l, false));
         }
         try {
             return cells.size() == 1 ? cells.get(0) : new MultiRnnCell(cells);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException("recurrent module '" + prefix + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Layer {@code l} of the module under {@code prefix}, its reverse direction when {@code reverse}. */
+    static RnnCell layer(Map<String, Tensor> sd, String prefix, Kind kind, int l, boolean reverse) throws ModelFormatException {
+        int g = kind == Kind.LSTM ? 4 : kind == Kind.GRU ? 3 : 1;
+        String s = "_l" + l + (reverse ? "_reverse" : "");
+        Tensor ih = need(sd, prefix + "weight_ih" + s, prefix);
+        Tensor hh = need(sd, prefix + "weight_hh" + s, prefix);
+        Tensor hr = sd.get(prefix + "weight_hr" + s);
+        Tensor bih = sd.get(prefix + "bias_ih" + s);
+        Tensor bhh = sd.get(prefix + "bias_hh" + s);
+        int hidden = ih.shape()[0] / g;
+        int proj = hr == null ? 0 : hr.shape()[0];
+        int in = ih.shape()[1];
+        expectShape(ih, g * hidden, in);
+        expectShape(hh, g * hidden, proj > 0 ? proj : hidden);
+        if (hr != null) {
+            expectShape(hr, proj, hidden);
+        }
+        if ((bih == null) != (bhh == null)) {
+            throw new ModelFormatException(prefix + "layer " + l + ": bias_ih and bias_hh must both be present or both absent");
+        }
+        if (bih != null) {
+            expectShape(bih, g * hidden);
+            expectShape(bhh, g * hidden);
+        }
+        float[] bi = bih == null ? null : bih.data();
+        float[] bh = bhh == null ? null : bhh.data();
+        try {
+            return switch (kind) {
+                case LSTM -> LstmCell.torch(in, hidden, proj, ih.data(), hh.data(), bi, bh, hr == null ? null : hr.data());
+                case GRU -> GruCell.torch(in, hidden, ih.data(), hh.data(), bi, bh);
+                case RNN_TANH -> SimpleRnnCell.torch(in, hidden, ih.data(), hh.data(), bi, bh, Activation.TANH);
+                case RNN_RELU -> SimpleRnnCell.torch(in, hidden, ih.data(), hh.data(), bi, bh, Activation.RELU);
+            };
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(prefix + "layer " + l + (reverse ? " (reverse)" : "") + ": " + e.getMessage(), e);
         }
     }
 

@@ -10,6 +10,10 @@ import io.github.panamarnn.cells.ProjectionWrapper;
 import io.github.panamarnn.cells.ResidualWrapper;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
+import io.github.panamarnn.formats.ModelFormatException;
+import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.TorchModules;
+import io.github.panamarnn.formats.TorchRecurrent;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.unroll.BidirectionalRunner;
 import io.github.panamarnn.unroll.BidirectionalRunner.Merge;
@@ -655,67 +659,41 @@ final class CaseRunner {
     // ---------------------------------------------------------------------------------------------
     // PyTorch
 
+    /** PyTorch modules through the library's {@link TorchRecurrent}, from the case's state_dict tensors. */
     static Map<String, float[]> torch(ReferenceCase c) {
-        int layers = c.config.path("num_layers").asInt(1);
-        int dirs = c.config.path("bidirectional").asBoolean(false) ? 2 : 1;
-        int hidden = c.config.path("hidden_size").asInt();
-        int in = c.config.path("input_size").asInt();
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
         boolean batchFirst = c.config.path("batch_first").asBoolean(false);
-        int proj = c.cfg("proj_size") == null ? 0 : c.cfg("proj_size").asInt();
-        boolean lstm = c.cell.equals("LSTM");
-        int hw = lstm && proj > 0 ? proj : hidden;
-        int[] lengths = c.hasInput("lengths") ? ints(c, "lengths") : null;
-        float[] h0 = c.input("h0");
-        float[] c0 = c.input("c0");
-        float[] layerIn = c.input("x");
-        boolean inTimeMajor = !batchFirst;
-        int depth = in;
-        float[] hn = new float[layers * dirs * batch * hw];
-        float[] cn = new float[layers * dirs * batch * hidden];
-        float[] outBt = null;
-        for (int l = 0; l < layers; l++) {
-            float[][] dirOut = new float[dirs][];
-            for (int d = 0; d < dirs; d++) {
-                String s = "_l" + l + (d == 1 ? "_reverse" : "");
-                RnnCell cell = switch (c.cell) {
-                    case "LSTM" -> LstmCell.torch(depth, hidden, proj, c.weight("weight_ih" + s), c.weight("weight_hh" + s),
-                            c.weight("bias_ih" + s), c.weight("bias_hh" + s), c.weight("weight_hr" + s));
-                    case "GRU" -> GruCell.torch(depth, hidden, c.weight("weight_ih" + s), c.weight("weight_hh" + s), c.weight("bias_ih" + s),
-                            c.weight("bias_hh" + s));
-                    case "RNN" -> SimpleRnnCell.torch(depth, hidden, c.weight("weight_ih" + s), c.weight("weight_hh" + s), c.weight("bias_ih" + s),
-                            c.weight("bias_hh" + s), Activation.named(c.config.path("nonlinearity").asText("tanh")));
-                    default -> throw new Skip("torch module " + c.cell + " unknown");
-                };
-                CellState state = cell.zeroState(batch);
-                int index = l * dirs + d;
-                if (h0 != null) {
-                    state.setPart(lstm ? 1 : 0, slice(h0, index, batch * hw));
-                }
-                if (c0 != null) {
-                    state.setPart(0, slice(c0, index, batch * hidden));
-                }
-                dirOut[d] = sequence(cell, state, layerIn, batch, steps, inTimeMajor, lengths, null,
-                        d == 0 ? Order.FORWARD : Order.REVERSE_WITHIN_LENGTH, Padding.ZERO);
-                System.arraycopy(state.part(lstm ? 1 : 0), 0, hn, index * batch * hw, batch * hw);
-                if (lstm) {
-                    System.arraycopy(state.part(0), 0, cn, index * batch * hidden, batch * hidden);
-                }
-            }
-            // The next layer reads [forward | backward] at every step, batch-major.
-            outBt = new float[batch * steps * dirs * hw];
-            for (int i = 0; i < batch * steps; i++) {
-                for (int d = 0; d < dirs; d++) {
-                    System.arraycopy(dirOut[d], i * hw, outBt, (i * dirs + d) * hw, hw);
-                }
-            }
-            layerIn = outBt;
-            inTimeMajor = false;
-            depth = dirs * hw;
+        TorchModules.Kind kind = switch (c.cell) {
+            case "LSTM" -> TorchModules.Kind.LSTM;
+            case "GRU" -> TorchModules.Kind.GRU;
+            case "RNN" -> c.config.path("nonlinearity").asText("tanh").equals("relu") ? TorchModules.Kind.RNN_RELU : TorchModules.Kind.RNN_TANH;
+            default -> throw new Skip("torch module " + c.cell + " unknown");
+        };
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        var names = c.weights.fieldNames();
+        while (names.hasNext()) {
+            String n = names.next();
+            sd.put(n, new Tensor(n, ReferenceCase.shape(c.weights.get(n)), ReferenceCase.floats(c.weights.get(n))));
         }
+        TorchRecurrent module;
+        try {
+            module = TorchRecurrent.of(sd, "", kind, batch, steps);
+        } catch (ModelFormatException e) {
+            throw new AssertionError(c.id + ": " + e.getMessage(), e);
+        }
+        boolean lstm = kind == TorchModules.Kind.LSTM;
+        int layers = module.layers();
+        int dirs = module.directions();
+        int hw = module.outputWidth() / dirs;
+        int hidden = c.config.path("hidden_size").asInt();
+        float[] output = new float[batch * steps * module.outputWidth()];
+        float[] hn = new float[layers * dirs * batch * hw];
+        float[] cn = lstm ? new float[layers * dirs * batch * hidden] : null;
+        module.run(c.input("x"), steps, batchFirst, c.hasInput("lengths") ? ints(c, "lengths") : null, c.input("h0"), c.input("c0"),
+                output, hn, cn);
         Map<String, float[]> got = new LinkedHashMap<>();
-        got.put("output", batchFirst ? outBt : toTimeMajor(outBt, batch, steps, dirs * hw));
+        got.put("output", output);
         got.put("h_n", hn);
         if (lstm) {
             got.put("c_n", cn);
