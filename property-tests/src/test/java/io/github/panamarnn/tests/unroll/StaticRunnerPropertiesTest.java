@@ -102,6 +102,14 @@ class StaticRunnerPropertiesTest {
         }
     }
 
+    /** Batches large enough that the input projection runs in several chunks (256 rows each) within one sequence. */
+    @Property(tries = 12)
+    void chunkedProjectionsEqualSymbolic(@ForAll @IntRange(min = 1, max = 2) int depth, @ForAll @IntRange(min = 33, max = 300) int batch,
+                                         @ForAll @IntRange(min = 2, max = 17) int steps, @ForAll boolean withLengths, @ForAll boolean timeMajor,
+                                         @ForAll long seed) {
+        staticEqualsSymbolic(depth, 5, 9, batch, steps, withLengths, timeMajor, seed);
+    }
+
     @Example
     void cellsThatDoNotProjectAreRejectedByName() {
         LstmCell inner = Initializers.kerasLstm(4, 4, 1);
