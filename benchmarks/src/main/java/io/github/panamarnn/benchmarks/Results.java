@@ -62,6 +62,15 @@ public final class Results {
         System.out.println("wrote " + dir.resolve(name + ".md") + (chart != null ? " and " + dir.resolve(chartFile) : ""));
     }
 
+    /** An SVG document of {@code w x h} on a white background, with its title above the plot at {@code left}. */
+    static StringBuilder svgFrame(int w, int h, int left, String title) {
+        StringBuilder svg = new StringBuilder();
+        svg.append(fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", w, h));
+        svg.append(fmt("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", w, h));
+        svg.append(fmt("<text x=\"%d\" y=\"22\" font-size=\"15\">%s</text>%n", left, title));
+        return svg;
+    }
+
     static String runnersMarkdown(Map<String, Score> s, String jdk) {
         StringBuilder md = new StringBuilder();
         md.append("# Runners: a 100-step LSTM sequence\n\n")
@@ -109,10 +118,7 @@ public final class Results {
         double yMin = 100;
         double yMax = 1e7;
         java.util.function.DoubleUnaryOperator yAt = v -> top + plotH * (1 - (Math.log(v) - Math.log(yMin)) / (Math.log(yMax) - Math.log(yMin)));
-        StringBuilder svg = new StringBuilder();
-        svg.append(fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", w, h));
-        svg.append(fmt("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", w, h));
-        svg.append(fmt("<text x=\"%d\" y=\"22\" font-size=\"15\">A 100-step LSTM sequence: microseconds per sequence (log scale)</text>%n", left));
+        StringBuilder svg = svgFrame(w, h, left, "A 100-step LSTM sequence: microseconds per sequence (log scale)");
         for (double g = yMin; g <= yMax; g *= 10) {
             double y = yAt.applyAsDouble(g);
             svg.append(fmt("<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", left, left + plotW, y, y));
@@ -228,10 +234,7 @@ public final class Results {
         double yMax = 1e7;
         double plotW = w - left - right;
         double plotH = h - top - bottom;
-        StringBuilder svg = new StringBuilder();
-        svg.append(fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", w, h));
-        svg.append(fmt("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", w, h));
-        svg.append(fmt("<text x=\"%d\" y=\"22\" font-size=\"15\">One cell step, batch 1: ns against hidden size (log scales)</text>%n", left));
+        StringBuilder svg = svgFrame(w, h, left, "One cell step, batch 1: ns against hidden size (log scales)");
         java.util.function.IntFunction<Double> xAt = i -> left + plotW * i / (hs.length - 1);
         java.util.function.DoubleUnaryOperator yAt = v -> top + plotH * (1 - (Math.log(v) - Math.log(yMin)) / (Math.log(yMax) - Math.log(yMin)));
         for (double g = yMin; g <= yMax; g *= 10) {
@@ -434,10 +437,7 @@ public final class Results {
         double yMax = 200;
         int n = hs.size();
         List<Integer> hl = new ArrayList<>(hs);
-        StringBuilder svg = new StringBuilder();
-        svg.append(fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", w, h));
-        svg.append(fmt("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", w, h));
-        svg.append(fmt("<text x=\"%d\" y=\"22\" font-size=\"15\">Matrix product W[2h,4h]: GFLOP/s against hidden size (log scale)</text>%n", left));
+        StringBuilder svg = svgFrame(w, h, left, "Matrix product W[2h,4h]: GFLOP/s against hidden size (log scale)");
         double plotW = w - left - right;
         double plotH = h - top - bottom;
         java.util.function.IntFunction<Double> xAt = i -> left + (n == 1 ? 0 : plotW * i / (n - 1));
