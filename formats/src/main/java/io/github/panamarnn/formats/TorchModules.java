@@ -139,4 +139,62 @@ public final class TorchModules {
         }
         return Dense.transposed(in, out, w.data(), b == null ? null : b.data());
     }
+
+    /**
+     * A whole model from a state_dict as the zoo's modules are built: one recurrent module (found by
+     * its {@code weight_ih_l0}), its output at the last step, and an {@code nn.Linear} head when the
+     * state_dict has one whose input width matches ({@code <head>.weight [out, width]}). Bidirectional
+     * layers concatenate their directions, as PyTorch does.
+     */
+    public static SequenceModel model(Map<String, Tensor> sd, String source) throws ModelFormatException {
+        List<String> prefixes = new ArrayList<>();
+        for (String k : sd.keySet()) {
+            if (k.endsWith("weight_ih_l0")) {
+                prefixes.add(k.substring(0, k.length() - "weight_ih_l0".length()));
+            }
+        }
+        if (prefixes.size() != 1) {
+            throw new ModelFormatException(source + ": expected one recurrent module (a '<prefix>weight_ih_l0' tensor), found " + prefixes.size()
+                    + (prefixes.isEmpty() ? " (have " + sd.keySet() + ")" : ": " + prefixes));
+        }
+        String prefix = prefixes.get(0);
+        Kind kind = detect(sd, prefix);
+        boolean bidirectional = sd.containsKey(prefix + "weight_ih_l0_reverse");
+        List<SequenceModel.Layer> layers = new ArrayList<>();
+        for (int l = 0; sd.containsKey(prefix + "weight_ih_l" + l); l++) {
+            RnnCell fw = layer(sd, prefix, kind, l, false);
+            RnnCell bw = bidirectional ? layer(sd, prefix, kind, l, true) : null;
+            long params = 0;
+            for (String sfx : bidirectional ? new String[] {"_l" + l, "_l" + l + "_reverse"} : new String[] {"_l" + l}) {
+                for (String w : new String[] {"weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"}) {
+                    Tensor t = sd.get(prefix + w + sfx);
+                    params += t == null ? 0 : t.size();
+                }
+            }
+            String desc = "torch " + kind + " layer " + l + ", hidden " + (fw instanceof io.github.panamarnn.cells.LstmCell lc ? lc.units() : fw.outputSize())
+                    + (fw.outputSize() != sd.get(prefix + "weight_ih_l" + l).shape()[0] / (kind == Kind.LSTM ? 4 : kind == Kind.GRU ? 3 : 1)
+                    ? ", proj_size " + fw.outputSize() : "") + (bidirectional ? ", bidirectional" : "");
+            layers.add(new SequenceModel.Recurrent(prefix + "l" + l, desc, fw, bw, bidirectional ? io.github.panamarnn.unroll.BidirectionalRunner.Merge.CONCAT : null,
+                    true, false, false, params));
+        }
+        layers.add(new SequenceModel.LastStep("last step"));
+        int width = ((SequenceModel.Recurrent) layers.get(layers.size() - 2)).outputWidth();
+        for (String k : sd.keySet()) {
+            if (k.startsWith(prefix) || !k.endsWith("weight")) {
+                continue;
+            }
+            Tensor w = sd.get(k);
+            if (w.shape().length == 2 && w.shape()[1] == width) {
+                String head = k.substring(0, k.length() - "weight".length());
+                layers.add(new SequenceModel.Pointwise(head.isEmpty() ? "linear" : head.substring(0, head.length() - 1), linear(sd, head),
+                        Activation.LINEAR));
+                break;
+            }
+        }
+        try {
+            return new SequenceModel(source, layers.get(0) instanceof SequenceModel.Recurrent r ? r.forward().inputSize() : 0, 0, layers);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(source + ": " + e.getMessage(), e);
+        }
+    }
 }

@@ -11,7 +11,11 @@ import io.github.panamarnn.cells.ResidualWrapper;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.formats.ModelFormatException;
+import io.github.panamarnn.formats.OnnxModel;
+import io.github.panamarnn.formats.OnnxSession;
+import io.github.panamarnn.formats.OnnxTensor;
 import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.Tf1Variables;
 import io.github.panamarnn.formats.TorchModules;
 import io.github.panamarnn.formats.TorchRecurrent;
 import io.github.panamarnn.kernels.Activation;
@@ -154,36 +158,35 @@ final class CaseRunner {
     // TF1
 
     /** One TF1 cell from its config, weights under {@code prefix} (e.g. "multi_rnn_cell/cell_0/"). */
+    static Map<String, Tensor> weightMap(ReferenceCase c) {
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        var names = c.weights.fieldNames();
+        while (names.hasNext()) {
+            String n = names.next();
+            sd.put(n, new Tensor(n, ReferenceCase.shape(c.weights.get(n)), ReferenceCase.floats(c.weights.get(n))));
+        }
+        return sd;
+    }
+
     static RnnCell tf1Cell(ReferenceCase c, JsonNode cc, String prefix, int in) {
         String kind = cc.path("cell").asText();
         int units = cc.path("num_units").asInt();
         Activation a = act(cc.get("activation"), Activation.TANH);
         switch (kind) {
-            case "BasicRNNCell":
-                return SimpleRnnCell.tf1(in, units, c.weight(prefix + "basic_rnn_cell/kernel"), c.weight(prefix + "basic_rnn_cell/bias"), a);
-            case "GRUCell":
-                return GruCell.tf1(in, units, c.weight(prefix + "gru_cell/gates/kernel"), c.weight(prefix + "gru_cell/gates/bias"),
-                        c.weight(prefix + "gru_cell/candidate/kernel"), c.weight(prefix + "gru_cell/candidate/bias"), a);
-            case "BasicLSTMCell":
-                return LstmCell.tf1Basic(in, units, c.weight(prefix + "basic_lstm_cell/kernel"), c.weight(prefix + "basic_lstm_cell/bias"),
-                        (float) cc.path("forget_bias").asDouble(1.0), a);
-            case "LSTMCell": {
-                LstmCell.Tf1Options o = new LstmCell.Tf1Options(in, units).forgetBias((float) cc.path("forget_bias").asDouble(1.0)).activation(a);
-                if (cc.path("use_peepholes").asBoolean(false)) {
-                    o.usePeepholes(true);
+            case "BasicRNNCell", "GRUCell", "BasicLSTMCell", "LSTMCell": {
+                // Through the library's TF1 variable-name loader, with the constructor arguments the variables do not hold.
+                Tf1Variables.Options o = new Tf1Variables.Options((float) cc.path("forget_bias").asDouble(1.0), a,
+                        cc.hasNonNull("cell_clip") ? (float) cc.get("cell_clip").asDouble() : Float.POSITIVE_INFINITY,
+                        cc.hasNonNull("proj_clip") ? (float) cc.get("proj_clip").asDouble() : Float.POSITIVE_INFINITY);
+                try {
+                    RnnCell cell = Tf1Variables.cell(weightMap(c), prefix, o);
+                    if (cell.inputSize() != in || cell.outputSize() != (cc.hasNonNull("num_proj") ? cc.get("num_proj").asInt() : units)) {
+                        throw new AssertionError(c.id + ": loaded " + kind + " has sizes " + cell.inputSize() + " -> " + cell.outputSize());
+                    }
+                    return cell;
+                } catch (ModelFormatException e) {
+                    throw new AssertionError(c.id + ": " + e.getMessage(), e);
                 }
-                if (cc.hasNonNull("cell_clip")) {
-                    o.cellClip((float) cc.get("cell_clip").asDouble());
-                }
-                if (cc.hasNonNull("num_proj")) {
-                    o.numProj(cc.get("num_proj").asInt());
-                }
-                if (cc.hasNonNull("proj_clip")) {
-                    o.projClip((float) cc.get("proj_clip").asDouble());
-                }
-                return LstmCell.tf1(o, c.weight(prefix + "lstm_cell/kernel"), c.weight(prefix + "lstm_cell/bias"),
-                        c.weight(prefix + "lstm_cell/w_f_diag"), c.weight(prefix + "lstm_cell/w_i_diag"), c.weight(prefix + "lstm_cell/w_o_diag"),
-                        c.weight(prefix + "lstm_cell/projection/kernel"));
             }
             case "MultiRNNCell": {
                 List<RnnCell> layers = new ArrayList<>();
@@ -556,104 +559,108 @@ final class CaseRunner {
     // ---------------------------------------------------------------------------------------------
     // ONNX
 
-    static float[] slice(float[] a, int index, int size) {
-        if (a == null) {
-            return null;
-        }
-        float[] s = new float[size];
-        System.arraycopy(a, index * size, s, 0, size);
-        return s;
-    }
-
-    static float[] tensor(ReferenceCase c, String name) {
-        return c.hasInput(name) ? c.input(name) : c.weight(name);
-    }
-
+    /**
+     * ONNX cases through the library's ONNX reader and graph runner: the case becomes a one-node
+     * {@code ModelProto} (its attributes, W/R/B/P as initializers, the other tensors as graph inputs),
+     * written to protobuf bytes, read back and run by {@link OnnxSession}.
+     */
     static Map<String, float[]> onnx(ReferenceCase c) {
-        String direction = c.config.path("direction").asText("forward");
-        int dirs = direction.equals("bidirectional") ? 2 : 1;
-        int hidden = c.config.path("hidden_size").asInt();
-        int layout = c.config.path("layout").asInt(0);
-        float[] x = c.input("X");
-        int[] xs = ReferenceCase.shape(c.inputs.get("X"));
-        int steps = layout == 0 ? xs[0] : xs[1];
-        int batch = layout == 0 ? xs[1] : xs[0];
-        int in = xs[2];
-        int gates = switch (c.cell) {
-            case "LSTM" -> 4;
-            case "GRU" -> 3;
-            case "RNN" -> 1;
-            default -> throw new Skip("ONNX op " + c.cell + " unknown");
-        };
-        int perDir = gates == 4 ? 3 : gates == 3 ? 2 : 1;
-        JsonNode acts = c.config.get("activations");
-        JsonNode alphas = c.cfg("activation_alpha");
-        JsonNode betas = c.cfg("activation_beta");
-        Activation[] f = new Activation[acts.size()];
-        for (int i = 0; i < f.length; i++) {
-            float al = alphas != null && i < alphas.size() ? (float) alphas.get(i).asDouble() : Float.NaN;
-            float be = betas != null && i < betas.size() ? (float) betas.get(i).asDouble() : Float.NaN;
-            f[i] = Activation.onnx(acts.get(i).asText(), al, be);
+        if (!List.of("LSTM", "GRU", "RNN").contains(c.cell)) {
+            throw new Skip("ONNX op " + c.cell + " unknown");
         }
-        float clip = c.cfg("clip") == null ? Float.POSITIVE_INFINITY : (float) c.cfg("clip").asDouble();
-        int[] lengths = c.hasInput("sequence_lens") ? ints(c, "sequence_lens") : null;
-        float[] w = tensor(c, "W");
-        float[] r = tensor(c, "R");
-        float[] bb = tensor(c, "B");
-        float[] pp = tensor(c, "P");
-        float[] h0 = c.input("initial_h");
-        float[] c0 = c.input("initial_c");
-        boolean lstm = gates == 4;
-        float[] y = new float[steps * dirs * batch * hidden];
-        float[] yh = new float[dirs * batch * hidden];
-        float[] yc = new float[dirs * batch * hidden];
-        for (int d = 0; d < dirs; d++) {
-            float[] wd = slice(w, d, gates * hidden * in);
-            float[] rd = slice(r, d, gates * hidden * hidden);
-            float[] bd = slice(bb, d, 2 * gates * hidden);
-            int a0 = d * perDir;
-            RnnCell cell = switch (c.cell) {
-                case "LSTM" -> LstmCell.onnx(in, hidden, wd, rd, bd, slice(pp, d, 3 * hidden), clip, c.config.path("input_forget").asInt(0) != 0,
-                        f[a0], f[a0 + 1], f[a0 + 2]);
-                case "GRU" -> GruCell.onnx(in, hidden, wd, rd, bd, c.config.path("linear_before_reset").asInt(0) != 0, clip, f[a0], f[a0 + 1]);
-                default -> SimpleRnnCell.onnx(in, hidden, wd, rd, bd, f[a0]);
-            };
-            CellState state = cell.zeroState(batch);
-            // initial_h is [dirs, B, H] (layout 0) or [B, dirs, H] (layout 1).
-            for (String name : new String[] {"h", "c"}) {
-                float[] init = name.equals("h") ? h0 : c0;
-                if (init == null || (name.equals("c") && !lstm)) {
-                    continue;
-                }
-                float[] part = new float[batch * hidden];
-                for (int b = 0; b < batch; b++) {
-                    int src = layout == 0 ? (d * batch + b) * hidden : (b * dirs + d) * hidden;
-                    System.arraycopy(init, src, part, b * hidden, hidden);
-                }
-                state.setPart(name.equals("h") ? (lstm ? 1 : 0) : 0, part);
+        Map<String, OnnxModel.Attribute> attrs = new LinkedHashMap<>();
+        JsonNode given = c.config.path("attributes_as_in_model");
+        given.fieldNames().forEachRemaining(n -> attrs.put(n, attribute(n, given.get(n))));
+        for (String n : List.of("direction", "hidden_size", "layout", "clip", "input_forget", "linear_before_reset", "activation_alpha",
+                "activation_beta", "activations")) {
+            JsonNode v = c.config.get(n);
+            boolean defaulted = n.equals("activations") && c.config.path("activations_defaulted").asBoolean(false);
+            if (!attrs.containsKey(n) && v != null && !v.isNull() && !defaulted) {
+                attrs.put(n, attribute(n, v));
             }
-            boolean reverse = direction.equals("reverse") || d == 1;
-            float[] seq = sequence(cell, state, x, batch, steps, layout == 0, lengths, null,
-                    reverse ? Order.REVERSE_WITHIN_LENGTH : Order.FORWARD, Padding.ZERO);
-            for (int b = 0; b < batch; b++) {
-                for (int t = 0; t < steps; t++) {
-                    int dst = layout == 0 ? ((t * dirs + d) * batch + b) * hidden : ((b * steps + t) * dirs + d) * hidden;
-                    System.arraycopy(seq, (b * steps + t) * hidden, y, dst, hidden);
-                }
-                int hd = layout == 0 ? (d * batch + b) * hidden : (b * dirs + d) * hidden;
-                System.arraycopy(state.part(lstm ? 1 : 0), b * hidden, yh, hd, hidden);
-                if (lstm) {
-                    System.arraycopy(state.part(0), b * hidden, yc, hd, hidden);
-                }
+        }
+        String[] inputNames = {"X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"};
+        List<String> nodeInputs = new ArrayList<>();
+        Map<String, OnnxTensor> init = new LinkedHashMap<>();
+        List<OnnxModel.ValueInfo> graphInputs = new ArrayList<>();
+        Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+        for (String n : inputNames) {
+            JsonNode t = c.hasInput(n) ? c.inputs.get(n) : c.weights.get(n);
+            if (t == null || (c.cell.equals("GRU") || c.cell.equals("RNN")) && (n.equals("initial_c") || n.equals("P"))) {
+                nodeInputs.add("");
+                continue;
             }
+            nodeInputs.add(n);
+            int[] shape = ReferenceCase.shape(t);
+            OnnxTensor value;
+            if (n.equals("sequence_lens")) {
+                int[] l = ints(c, n);
+                long[] ll = new long[l.length];
+                for (int i = 0; i < l.length; i++) {
+                    ll[i] = l[i];
+                }
+                value = OnnxTensor.ofLongs(n, ll, shape);
+            } else {
+                value = OnnxTensor.of(n, ReferenceCase.floats(t), shape);
+            }
+            if (c.hasInput(n)) {
+                feed.put(n, value);
+                graphInputs.add(new OnnxModel.ValueInfo(n, value.isFloat() ? OnnxModel.FLOAT : OnnxModel.INT64, shape, List.of()));
+            } else {
+                init.put(n, value);
+            }
+        }
+        while (nodeInputs.get(nodeInputs.size() - 1).isEmpty()) {
+            nodeInputs.remove(nodeInputs.size() - 1);
+        }
+        boolean lstm = c.cell.equals("LSTM");
+        List<String> outs = lstm ? List.of("Y", "Y_h", "Y_c") : List.of("Y", "Y_h");
+        OnnxModel.Node node = new OnnxModel.Node("case", c.cell, "", nodeInputs, outs, attrs);
+        List<OnnxModel.ValueInfo> graphOutputs = outs.stream().map(o -> new OnnxModel.ValueInfo(o, OnnxModel.FLOAT, new int[0], List.of())).toList();
+        int opset = c.config.path("opset").asInt(14);
+        OnnxModel built = new OnnxModel(c.id, 8, opset, "", List.of(node), init, graphInputs, graphOutputs);
+        Map<String, OnnxTensor> out;
+        try {
+            out = new OnnxSession(OnnxModel.read(built.toBytes(), c.id)).run(feed);
+        } catch (ModelFormatException e) {
+            throw new AssertionError(c.id + ": " + e.getMessage(), e);
         }
         Map<String, float[]> got = new LinkedHashMap<>();
-        got.put("Y", y);
-        got.put("Y_h", yh);
-        if (lstm) {
-            got.put("Y_c", yc);
-        }
+        out.forEach((k, v) -> got.put(k, v.floats()));
         return got;
+    }
+
+    /** An ONNX attribute from a JSON value: number, string, or a list of numbers or strings. */
+    static OnnxModel.Attribute attribute(String name, JsonNode v) {
+        if (v.isTextual()) {
+            return OnnxModel.Attribute.of(name, v.asText());
+        }
+        if (v.isIntegralNumber() && !name.equals("clip")) {
+            return OnnxModel.Attribute.of(name, v.asLong());
+        }
+        if (v.isNumber()) {
+            return OnnxModel.Attribute.of(name, (float) v.asDouble());
+        }
+        if (v.isArray() && !v.isEmpty() && v.get(0).isTextual()) {
+            List<String> s = new ArrayList<>();
+            v.forEach(x -> s.add(x.asText()));
+            return OnnxModel.Attribute.ofStrings(name, s);
+        }
+        if (v.isArray() && (name.startsWith("activation_") || !v.isEmpty() && v.get(0).isFloatingPointNumber())) {
+            float[] f = new float[v.size()];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) v.get(i).asDouble();
+            }
+            return OnnxModel.Attribute.ofFloats(name, f);
+        }
+        if (v.isArray()) {
+            long[] l = new long[v.size()];
+            for (int i = 0; i < l.length; i++) {
+                l[i] = v.get(i).asLong();
+            }
+            return OnnxModel.Attribute.ofInts(name, l);
+        }
+        throw new AssertionError("attribute " + name + ": cannot read " + v);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -670,12 +677,7 @@ final class CaseRunner {
             case "RNN" -> c.config.path("nonlinearity").asText("tanh").equals("relu") ? TorchModules.Kind.RNN_RELU : TorchModules.Kind.RNN_TANH;
             default -> throw new Skip("torch module " + c.cell + " unknown");
         };
-        Map<String, Tensor> sd = new LinkedHashMap<>();
-        var names = c.weights.fieldNames();
-        while (names.hasNext()) {
-            String n = names.next();
-            sd.put(n, new Tensor(n, ReferenceCase.shape(c.weights.get(n)), ReferenceCase.floats(c.weights.get(n))));
-        }
+        Map<String, Tensor> sd = weightMap(c);
         TorchRecurrent module;
         try {
             module = TorchRecurrent.of(sd, "", kind, batch, steps);

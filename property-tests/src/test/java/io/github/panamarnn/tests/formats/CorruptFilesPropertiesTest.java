@@ -1,6 +1,9 @@
 package io.github.panamarnn.tests.formats;
 
+import io.github.panamarnn.formats.KerasModels;
 import io.github.panamarnn.formats.ModelFormatException;
+import io.github.panamarnn.formats.OnnxModel;
+import io.github.panamarnn.formats.OnnxSession;
 import io.github.panamarnn.formats.NumPy;
 import io.github.panamarnn.formats.SafeTensors;
 import java.io.IOException;
@@ -19,13 +22,16 @@ import net.jqwik.api.constraints.IntRange;
 class CorruptFilesPropertiesTest {
     static final Path MODELS = TorchModelsTest.MODELS;
 
-    @Property(tries = 400)
-    void corruptedFilesGiveCleanErrors(@ForAll @IntRange(min = 0, max = 2) int kind, @ForAll @IntRange(min = 0, max = 3) int damage,
+    @Property(tries = 600)
+    void corruptedFilesGiveCleanErrors(@ForAll @IntRange(min = 0, max = 5) int kind, @ForAll @IntRange(min = 0, max = 3) int damage,
                                        @ForAll long seed) throws IOException {
         Path src = switch (kind) {
             case 0 -> MODELS.resolve("torch/lstm64_proj16.safetensors");
             case 1 -> MODELS.resolve("torch/lstm64_proj16.npz");
-            default -> MODELS.resolve("data/test_windows.npy");
+            case 2 -> MODELS.resolve("data/test_windows.npy");
+            case 3 -> MODELS.resolve("keras/simplernn32.keras");
+            case 4 -> MODELS.resolve("keras/simplernn32.h5");
+            default -> MODELS.resolve("onnx/gru64.onnx");
         };
         byte[] b = Files.readAllBytes(src);
         SplittableRandom r = new SplittableRandom(seed);
@@ -54,7 +60,9 @@ class CorruptFilesPropertiesTest {
                 switch (kind) {
                     case 0 -> SafeTensors.read(tmp);
                     case 1 -> NumPy.readNpz(tmp);
-                    default -> NumPy.readNpy(tmp);
+                    case 2 -> NumPy.readNpy(tmp);
+                    case 3, 4 -> KerasModels.load(tmp);
+                    default -> new OnnxSession(OnnxModel.read(tmp));
                 }
             } catch (ModelFormatException expected) {
                 // a clean, named error

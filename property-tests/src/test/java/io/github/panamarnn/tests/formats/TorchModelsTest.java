@@ -75,6 +75,26 @@ class TorchModelsTest {
         }
     }
 
+    @TestFactory
+    Stream<DynamicTest> wholeModelsThroughModelFiles() {
+        return MODELS_UNDER_TEST.stream().flatMap(m -> Stream.of(".safetensors", ".npz").map(ext -> DynamicTest.dynamicTest(m[0] + ext, () -> {
+            io.github.panamarnn.formats.SequenceModel model = io.github.panamarnn.formats.ModelFiles.load(MODELS.resolve("torch").resolve(m[0] + ext));
+            Tensor windows = NumPy.readNpy(MODELS.resolve("data/test_windows.npy"));
+            float[] pred = new float[8];
+            model.newSession(8, 50).run(windows.data(), 50, pred);
+            float[] expected = NumPy.readNpy(MODELS.resolve("torch").resolve(m[0] + ".expected.npy")).data();
+            for (int i = 0; i < 8; i++) {
+                KerasModelsTest.close(expected[i], pred[i], m[0] + ext + " window " + i);
+            }
+            io.github.panamarnn.formats.SequenceModel.Stream s = model.newStream();
+            float[] y = new float[1];
+            for (int t = 0; t < 50; t++) {
+                s.step(windows.data(), t * 4, y, 0);
+            }
+            KerasModelsTest.close(expected[0], y[0], m[0] + ext + " streamed window 0");
+        })));
+    }
+
     @Test
     void wrongShapesAndBidirectionalFilesAreNamedErrors() throws IOException {
         Map<String, Tensor> sd = new java.util.HashMap<>(SafeTensors.read(MODELS.resolve("torch/gru64.safetensors")));

@@ -1,0 +1,601 @@
+package io.github.panamarnn.formats;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.panamarnn.cells.GruCell;
+import io.github.panamarnn.cells.LstmCell;
+import io.github.panamarnn.cells.RnnCell;
+import io.github.panamarnn.cells.SimpleRnnCell;
+import io.github.panamarnn.kernels.Activation;
+import io.github.panamarnn.unroll.BidirectionalRunner.Merge;
+import io.jhdf.HdfFile;
+import io.jhdf.api.Attribute;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Whole Keras models from the files Keras writes (SEMANTICS.md 4; models/README.md 4.1-4.3):
+ * <ul>
+ * <li>Keras 3 {@code .keras}: a zip of {@code config.json} and {@code model.weights.h5}, whose
+ *     variables are numbered datasets under {@code layers/<group>/...}; the group is found through the
+ *     {@code name} attribute of its {@code vars} group (the group name is not the layer name);</li>
+ * <li>legacy {@code .h5} (Keras 2 and 3): the {@code model_config} attribute, and per layer the
+ *     {@code weight_names} attribute of {@code model_weights/<layer>} naming its datasets in order.</li>
+ * </ul>
+ * Sequential models and Functional models that are a single chain are supported, with these layers:
+ * {@code InputLayer}, {@code Masking}, {@code SimpleRNN}, {@code LSTM}, {@code GRU} (both
+ * {@code reset_after}), {@code Bidirectional} (merge concat/sum/mul/ave), {@code Dense},
+ * {@code TimeDistributed(Dense)}, and {@code Dropout} (the identity at inference). The optimizer state
+ * is skipped. Anything else is a {@link ModelFormatException} naming the file and the layer; nothing
+ * half-built is returned.
+ */
+public final class KerasModels {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_ENTRY = 1L << 30;
+
+    private KerasModels() {
+    }
+
+    /** Loads a {@code .keras} or legacy {@code .h5} model (chosen by the file's first bytes). */
+    public static SequenceModel load(Path file) throws IOException {
+        byte[] magic = new byte[8];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n = in.readNBytes(magic, 0, 8);
+            if (n < 4) {
+                throw new ModelFormatException(file + ": " + n + " bytes, too short for a .keras (zip) or .h5 (HDF5) file");
+            }
+        }
+        try {
+            if (magic[0] == 'P' && magic[1] == 'K') {
+                return loadKeras3(file);
+            }
+            if ((magic[0] & 0xff) == 0x89 && magic[1] == 'H' && magic[2] == 'D' && magic[3] == 'F') {
+                try (HdfFile h5 = new HdfFile(file)) {
+                    return loadLegacyH5(file, h5);
+                }
+            }
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ModelFormatException(file + ": unreadable Keras file (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+        }
+        throw new ModelFormatException(file + ": not a Keras model: expected a zip (.keras, starts with 'PK') or HDF5 (.h5, starts with "
+                + "\\x89HDF), got bytes " + hex(magic));
+    }
+
+    private static String hex(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (byte x : b) {
+            s.append(String.format(Locale.ROOT, "%02x", x & 0xff));
+        }
+        return s.toString();
+    }
+
+    /**
+     * A model from a Keras config (the JSON of {@code model.to_json()} or a {@code .keras} archive's
+     * {@code config.json}) and each layer's weights in {@code layer.get_weights()} order (for
+     * {@code Bidirectional}: the forward layer's, then the backward layer's).
+     *
+     * @param kerasVersion "2..." or "3..." (only {@code hard_sigmoid} differs between them)
+     */
+    public static SequenceModel fromConfig(String configJson, String kerasVersion, Map<String, List<Tensor>> weightsByLayer)
+            throws ModelFormatException {
+        JsonNode config;
+        try {
+            config = JSON.readTree(configJson);
+        } catch (IOException e) {
+            throw new ModelFormatException("Keras config: not JSON (" + e.getMessage() + ")", e);
+        }
+        Path where = Path.of("<config>");
+        return build(where, "Keras " + kerasVersion + " config", config, kerasVersion, (layer, cls) -> {
+            List<Tensor> w = weightsByLayer.get(layer);
+            if (w == null) {
+                throw new ModelFormatException("Keras config: no weights given for layer '" + layer + "' (have " + weightsByLayer.keySet() + ")");
+            }
+            return w;
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The two containers
+
+    private static SequenceModel loadKeras3(Path file) throws IOException {
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            JsonNode config = JSON.readTree(entry(zip, file, "config.json"));
+            String version = "3";
+            if (zip.getEntry("metadata.json") != null) {
+                version = JSON.readTree(entry(zip, file, "metadata.json")).path("keras_version").asText("3");
+            }
+            byte[] weights = entry(zip, file, "model.weights.h5");
+            try (HdfFile h5 = HdfFile.fromBytes(weights)) {
+                Group layersGroup = group(h5, "layers", file);
+                Map<String, Group> byName = new HashMap<>();
+                for (Node child : layersGroup.getChildren().values()) {
+                    if (child instanceof Group g) {
+                        byName.put(realName(g), g);
+                    }
+                }
+                WeightSource ws = (layerName, cls) -> {
+                    Group g = byName.get(layerName);
+                    if (g == null) {
+                        throw new ModelFormatException(file + ": layer '" + layerName + "' has no weights under layers/ (have " + byName.keySet() + ")");
+                    }
+                    List<Tensor> out = new ArrayList<>();
+                    if (cls.equals("Bidirectional")) {
+                        collect(child(g, "forward_layer", file), out, file);
+                        collect(child(g, "backward_layer", file), out, file);
+                    } else {
+                        collect(g, out, file);
+                    }
+                    return out;
+                };
+                return build(file, "Keras " + version + " .keras", config, version, ws);
+            }
+        }
+    }
+
+    private static SequenceModel loadLegacyH5(Path file, HdfFile h5) throws IOException {
+        String cfg = stringAttribute(h5, "model_config", file);
+        if (cfg == null) {
+            throw new ModelFormatException(file + ": HDF5 file without a 'model_config' attribute: a weights-only file "
+                    + "(save_weights) has no architecture; load the .keras or full .h5 model instead");
+        }
+        JsonNode config = JSON.readTree(cfg);
+        String version = stringAttribute(h5, "keras_version", file);
+        if (version == null) {
+            version = "2";
+        }
+        Group mw = group(h5, "model_weights", file);
+        WeightSource ws = (layerName, cls) -> {
+            Node n = mw.getChild(layerName);
+            if (!(n instanceof Group g)) {
+                throw new ModelFormatException(file + ": layer '" + layerName + "' has no group model_weights/" + layerName);
+            }
+            Attribute a = g.getAttribute("weight_names");
+            List<Tensor> out = new ArrayList<>();
+            if (a == null) {
+                return out;
+            }
+            for (String name : strings(a.getData())) {
+                Node d = g.getByPath(name);
+                if (!(d instanceof Dataset ds)) {
+                    throw new ModelFormatException(file + ": weight '" + name + "' of layer '" + layerName + "' is not a dataset");
+                }
+                out.add(tensor(ds, file));
+            }
+            return out;
+        };
+        return build(file, "Keras " + version + " legacy .h5", config, version, ws);
+    }
+
+    private static byte[] entry(ZipFile zip, Path file, String name) throws IOException {
+        ZipEntry e = zip.getEntry(name);
+        if (e == null) {
+            throw new ModelFormatException(file + ": .keras archive without '" + name + "'");
+        }
+        if (e.getSize() > MAX_ENTRY) {
+            throw new ModelFormatException(file + ": entry '" + name + "' declares " + e.getSize() + " bytes, over the 1 GiB limit");
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            byte[] b = in.readNBytes((int) Math.min(MAX_ENTRY, Math.max(0, e.getSize() < 0 ? MAX_ENTRY : e.getSize())));
+            if (e.getSize() >= 0 && b.length != e.getSize()) {
+                throw new ModelFormatException(file + ": entry '" + name + "' is truncated: " + b.length + " of " + e.getSize() + " bytes");
+            }
+            return b;
+        }
+    }
+
+    private static Group group(Group parent, String name, Path file) throws ModelFormatException {
+        Node n = parent.getChild(name);
+        if (!(n instanceof Group g)) {
+            throw new ModelFormatException(file + ": no HDF5 group '" + name + "' under '" + parent.getPath() + "'");
+        }
+        return g;
+    }
+
+    private static Group child(Group parent, String name, Path file) throws ModelFormatException {
+        return group(parent, name, file);
+    }
+
+    /** The layer name a Keras 3 weights group stands for: the {@code name} attribute of its {@code vars}, else the group name. */
+    private static String realName(Group g) {
+        Node vars = g.getChild("vars");
+        if (vars != null) {
+            Attribute a = vars.getAttribute("name");
+            if (a != null) {
+                List<String> s = strings(a.getData());
+                if (s.size() == 1) {
+                    return s.get(0);
+                }
+            }
+        }
+        return g.getName();
+    }
+
+    /** Keras 3 variables of a layer in creation order: its own {@code vars/0..n}, then its child objects (e.g. {@code cell}). */
+    private static void collect(Group g, List<Tensor> out, Path file) throws ModelFormatException {
+        Node vars = g.getChild("vars");
+        if (vars instanceof Group vg) {
+            TreeMap<Integer, Dataset> numbered = new TreeMap<>();
+            for (Node n : vg.getChildren().values()) {
+                if (n instanceof Dataset d) {
+                    try {
+                        numbered.put(Integer.parseInt(n.getName()), d);
+                    } catch (NumberFormatException e) {
+                        throw new ModelFormatException(file + ": variable '" + n.getPath() + "' is not numbered (expected vars/0, vars/1, ...)");
+                    }
+                }
+            }
+            for (Dataset d : numbered.values()) {
+                out.add(tensor(d, file));
+            }
+        }
+        TreeMap<String, Group> children = new TreeMap<>();
+        for (Node n : g.getChildren().values()) {
+            if (n instanceof Group c && !n.getName().equals("vars")) {
+                children.put(n.getName(), c);
+            }
+        }
+        for (Group c : children.values()) {
+            collect(c, out, file);
+        }
+    }
+
+    private static String stringAttribute(Node n, String name, Path file) throws ModelFormatException {
+        Attribute a = n.getAttribute(name);
+        if (a == null) {
+            return null;
+        }
+        List<String> s = strings(a.getData());
+        if (s.size() != 1) {
+            throw new ModelFormatException(file + ": attribute '" + name + "' is not a string");
+        }
+        return s.get(0);
+    }
+
+    private static List<String> strings(Object data) {
+        List<String> out = new ArrayList<>();
+        if (data instanceof String s) {
+            out.add(s);
+        } else if (data instanceof String[] a) {
+            out.addAll(Arrays.asList(a));
+        } else if (data instanceof byte[] b) {
+            out.add(new String(b, java.nio.charset.StandardCharsets.UTF_8));
+        } else if (data instanceof Object[] a) {
+            for (Object o : a) {
+                out.addAll(strings(o));
+            }
+        }
+        return out;
+    }
+
+    private static Tensor tensor(Dataset d, Path file) throws ModelFormatException {
+        Class<?> t = d.getJavaType();
+        int[] shape = d.isScalar() ? new int[0] : d.getDimensions();
+        long n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        if (n > Integer.MAX_VALUE / 2) {
+            throw new ModelFormatException(file + ": dataset " + d.getPath() + " has " + n + " values, too many");
+        }
+        float[] v;
+        if (t == float.class || t == Float.class) {
+            v = (float[]) (d.isScalar() ? new float[] {(Float) d.getData()} : d.getDataFlat());
+        } else if (t == double.class || t == Double.class) {
+            double[] dv = (double[]) (d.isScalar() ? new double[] {(Double) d.getData()} : d.getDataFlat());
+            v = new float[dv.length];
+            for (int i = 0; i < dv.length; i++) {
+                v[i] = (float) dv[i];
+            }
+        } else {
+            throw new ModelFormatException(file + ": dataset " + d.getPath() + " has element type " + t.getSimpleName()
+                    + ", expected float32 (or float64)");
+        }
+        if (v.length != n) {
+            throw new ModelFormatException(file + ": dataset " + d.getPath() + " holds " + v.length + " values for shape " + Arrays.toString(shape));
+        }
+        return new Tensor(d.getPath(), shape, v);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Config to layers
+
+    /** The ordered weight tensors of a layer (Keras {@code layer.weights} order). */
+    @FunctionalInterface
+    interface WeightSource {
+        List<Tensor> weights(String layerName, String className) throws ModelFormatException;
+    }
+
+    static SequenceModel build(Path file, String format, JsonNode root, String version, WeightSource ws) throws ModelFormatException {
+        String cls = root.path("class_name").asText();
+        JsonNode cfg = root.path("config");
+        if (!cls.equals("Sequential") && !cls.equals("Functional") && !cls.equals("Model")) {
+            throw new ModelFormatException(file + ": model class '" + cls + "' is not supported; expected Sequential or Functional");
+        }
+        JsonNode layers = cfg.path("layers");
+        if (!layers.isArray() || layers.isEmpty()) {
+            throw new ModelFormatException(file + ": model config has no layers");
+        }
+        if (!cls.equals("Sequential")) {
+            checkChain(file, layers);
+        }
+        int width = -1;
+        int fixedSteps = 0;
+        List<SequenceModel.Layer> out = new ArrayList<>();
+        boolean keras2 = version.startsWith("2") || version.startsWith("1");
+        for (JsonNode layer : layers) {
+            String lc = layer.path("class_name").asText();
+            JsonNode c = layer.path("config");
+            String name = c.path("name").asText(layer.path("name").asText(lc));
+            if (width < 0) {
+                int[] shape = inputShape(lc.equals("InputLayer") ? c : c, layer);
+                if (shape == null) {
+                    throw new ModelFormatException(file + ": layer '" + name + "': the input shape is not in the config "
+                            + "(no InputLayer batch_shape, batch_input_shape or build_config.input_shape)");
+                }
+                if (shape.length != 3 || shape[2] <= 0) {
+                    throw new ModelFormatException(file + ": input shape " + Arrays.toString(shape) + " of layer '" + name
+                            + "', expected [batch, time, features] with known features");
+                }
+                width = shape[2];
+                fixedSteps = Math.max(0, shape[1]);
+            }
+            if (lc.equals("InputLayer")) {
+                continue;
+            }
+            try {
+                SequenceModel.Layer l = layer(file, lc, name, c, width, keras2, ws);
+                if (l == null) {
+                    continue;
+                }
+                out.add(l);
+                width = switch (l) {
+                    case SequenceModel.Recurrent r -> r.outputWidth();
+                    case SequenceModel.Pointwise p -> p.dense().outputSize();
+                    default -> width;
+                };
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file + ": layer '" + name + "' (" + lc + "): " + e.getMessage(), e);
+            }
+        }
+        String modelName = cfg.path("name").asText("model");
+        try {
+            return new SequenceModel(format + ", " + cls + " '" + modelName + "'", inputWidth(out, width), fixedSteps, out);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int inputWidth(List<SequenceModel.Layer> layers, int fallback) {
+        for (SequenceModel.Layer l : layers) {
+            if (l instanceof SequenceModel.Recurrent r) {
+                return r.forward().inputSize();
+            }
+            if (l instanceof SequenceModel.Pointwise p) {
+                return p.dense().inputSize();
+            }
+        }
+        return fallback;
+    }
+
+    /** A Functional model must be one chain: every layer reads exactly the one before it. */
+    private static void checkChain(Path file, JsonNode layers) throws ModelFormatException {
+        String prev = null;
+        for (JsonNode layer : layers) {
+            String name = layer.path("name").asText(layer.path("config").path("name").asText());
+            List<String> inbound = new ArrayList<>();
+            collectHistory(layer.path("inbound_nodes"), inbound);
+            if (prev == null) {
+                if (!inbound.isEmpty() || !layer.path("class_name").asText().equals("InputLayer")) {
+                    throw new ModelFormatException(file + ": Functional model whose first layer '" + name + "' is not its InputLayer");
+                }
+            } else if (inbound.size() != 1 || !inbound.get(0).equals(prev)) {
+                throw new ModelFormatException(file + ": Functional model is not a single chain: layer '" + name + "' reads " + inbound
+                        + ", expected exactly ['" + prev + "']");
+            }
+            prev = name;
+        }
+    }
+
+    /** Layer names in {@code keras_history} (Keras 3) or in Keras 2's nested {@code [[name, 0, 0, {}]]} lists. */
+    private static void collectHistory(JsonNode n, List<String> out) {
+        if (n.isObject()) {
+            JsonNode h = n.get("keras_history");
+            if (h != null && h.isArray() && !h.isEmpty()) {
+                out.add(h.get(0).asText());
+                return;
+            }
+            n.forEach(v -> collectHistory(v, out));
+        } else if (n.isArray()) {
+            if (n.size() >= 3 && n.get(0).isTextual() && n.get(1).isInt()) {
+                out.add(n.get(0).asText());
+                return;
+            }
+            n.forEach(v -> collectHistory(v, out));
+        }
+    }
+
+    private static int[] inputShape(JsonNode c, JsonNode layer) {
+        for (JsonNode s : new JsonNode[] {c.get("batch_shape"), c.get("batch_input_shape"), layer.path("build_config").get("input_shape")}) {
+            if (s != null && s.isArray()) {
+                int[] shape = new int[s.size()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = s.get(i).isNull() ? -1 : s.get(i).asInt();
+                }
+                return shape;
+            }
+        }
+        return null;
+    }
+
+    private static SequenceModel.Layer layer(Path file, String cls, String name, JsonNode c, int width, boolean keras2, WeightSource ws)
+            throws ModelFormatException {
+        switch (cls) {
+            case "Masking":
+                return new SequenceModel.Masking(name, (float) c.path("mask_value").asDouble(0));
+            case "Dropout":
+            case "SpatialDropout1D":
+            case "GaussianNoise":
+            case "GaussianDropout":
+            case "AlphaDropout":
+                return null; // the identity at inference
+            case "SimpleRNN":
+            case "LSTM":
+            case "GRU": {
+                List<Tensor> w = ws.weights(name, cls);
+                RnnCell cell = cell(file, cls, name, c, width, keras2, w, 0);
+                checkCount(file, name, w, expectedCount(c));
+                return recurrent(file, name, cls, c, cell, null, null, c.path("go_backwards").asBoolean(false), params(w));
+            }
+            case "Bidirectional": {
+                JsonNode inner = c.path("layer");
+                String ic = inner.path("class_name").asText();
+                JsonNode icfg = inner.path("config");
+                if (!ic.equals("SimpleRNN") && !ic.equals("LSTM") && !ic.equals("GRU")) {
+                    throw new ModelFormatException(file + ": layer '" + name + "': Bidirectional around '" + ic
+                            + "' is not supported; expected SimpleRNN, LSTM or GRU");
+                }
+                JsonNode mm = c.get("merge_mode");
+                if (mm == null || mm.isNull()) {
+                    throw new ModelFormatException(file + ": layer '" + name + "': Bidirectional with merge_mode=None has two outputs; "
+                            + "a chained model needs concat, sum, mul or ave");
+                }
+                Merge merge = switch (mm.asText()) {
+                    case "concat" -> Merge.CONCAT;
+                    case "sum" -> Merge.SUM;
+                    case "mul" -> Merge.MUL;
+                    case "ave" -> Merge.AVE;
+                    default -> throw new ModelFormatException(file + ": layer '" + name + "': merge_mode '" + mm.asText()
+                            + "', expected concat, sum, mul or ave");
+                };
+                List<Tensor> w = ws.weights(name, cls);
+                int per = expectedCount(icfg);
+                checkCount(file, name, w, 2 * per);
+                RnnCell fw = cell(file, ic, name + "/forward", icfg, width, keras2, w, 0);
+                RnnCell bw = cell(file, ic, name + "/backward", icfg, width, keras2, w, per);
+                return recurrent(file, name, "Bidirectional(" + ic + ", " + mm.asText() + ")", icfg, fw, bw, merge, false, params(w));
+            }
+            case "Dense":
+                return dense(file, name, c, width, ws.weights(name, cls), keras2);
+            case "TimeDistributed": {
+                JsonNode inner = c.path("layer");
+                if (!inner.path("class_name").asText().equals("Dense")) {
+                    throw new ModelFormatException(file + ": layer '" + name + "': TimeDistributed around '" + inner.path("class_name").asText()
+                            + "' is not supported; expected Dense");
+                }
+                return dense(file, name, inner.path("config"), width, ws.weights(name, cls), keras2);
+            }
+            default:
+                throw new ModelFormatException(file + ": layer '" + name + "' of class '" + cls + "' is not supported; supported: InputLayer, "
+                        + "Masking, SimpleRNN, LSTM, GRU, Bidirectional, Dense, TimeDistributed(Dense), Dropout");
+        }
+    }
+
+    private static long params(List<Tensor> w) {
+        long n = 0;
+        for (Tensor t : w) {
+            n += t.size();
+        }
+        return n;
+    }
+
+    private static int expectedCount(JsonNode c) {
+        return c.path("use_bias").asBoolean(true) ? 3 : 2;
+    }
+
+    private static void checkCount(Path file, String name, List<Tensor> w, int expected) throws ModelFormatException {
+        if (w.size() != expected) {
+            throw new ModelFormatException(file + ": layer '" + name + "' has " + w.size() + " weight tensors " + w + ", expected " + expected);
+        }
+    }
+
+    private static SequenceModel.Recurrent recurrent(Path file, String name, String cls, JsonNode c, RnnCell fw, RnnCell bw, Merge merge,
+                                                     boolean goBackwards, long params) throws ModelFormatException {
+        if (c.path("return_state").asBoolean(false)) {
+            throw new ModelFormatException(file + ": layer '" + name + "' has return_state=True: its several outputs do not fit a chained model");
+        }
+        if (c.path("time_major").asBoolean(false)) {
+            throw new ModelFormatException(file + ": layer '" + name + "' has time_major=True, which a Keras model file cannot feed; expected false");
+        }
+        boolean rs = c.path("return_sequences").asBoolean(false);
+        String desc = cls + " " + fw.outputSize() + " units" + (c.has("reset_after") ? ", reset_after=" + c.path("reset_after").asBoolean(true) : "")
+                + (rs ? ", return_sequences" : "") + (goBackwards ? ", go_backwards" : "");
+        return new SequenceModel.Recurrent(name, desc, fw, bw, merge, rs, goBackwards, c.path("zero_output_for_mask").asBoolean(false), params);
+    }
+
+    private static Activation activation(Path file, String layer, JsonNode c, String key, String dflt, boolean keras2) throws ModelFormatException {
+        JsonNode a = c.get(key);
+        String name = a == null || a.isNull() ? dflt : a.isTextual() ? a.asText() : a.path("config").path("name").asText(a.path("class_name").asText());
+        if (name.equals("hard_sigmoid") && keras2) {
+            return Activation.HARD_SIGMOID;
+        }
+        try {
+            return Activation.named(name);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": layer '" + layer + "', " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static RnnCell cell(Path file, String cls, String name, JsonNode c, int in, boolean keras2, List<Tensor> w, int at)
+            throws ModelFormatException {
+        int units = c.path("units").asInt(-1);
+        if (units <= 0) {
+            throw new ModelFormatException(file + ": layer '" + name + "': units " + c.path("units") + ", expected a positive integer");
+        }
+        int g = cls.equals("LSTM") ? 4 : cls.equals("GRU") ? 3 : 1;
+        boolean useBias = c.path("use_bias").asBoolean(true);
+        boolean resetAfter = cls.equals("GRU") && c.path("reset_after").asBoolean(!keras2);
+        if (w.size() < at + (useBias ? 3 : 2)) {
+            throw new ModelFormatException(file + ": layer '" + name + "' has " + (w.size() - at) + " weight tensors, expected " + (useBias ? 3 : 2));
+        }
+        Tensor kernel = expect(file, name, "kernel", w.get(at), in, g * units);
+        Tensor rec = expect(file, name, "recurrent_kernel", w.get(at + 1), units, g * units);
+        Tensor bias = !useBias ? null : resetAfter ? expect(file, name, "bias", w.get(at + 2), 2, g * units)
+                : expect(file, name, "bias", w.get(at + 2), g * units);
+        Activation act = activation(file, name, c, "activation", "tanh", keras2);
+        float[] b = bias == null ? null : bias.data();
+        return switch (cls) {
+            case "LSTM" -> LstmCell.keras(in, units, kernel.data(), rec.data(), b, act,
+                    activation(file, name, c, "recurrent_activation", "sigmoid", keras2));
+            case "GRU" -> GruCell.keras(in, units, resetAfter, kernel.data(), rec.data(), b, act,
+                    activation(file, name, c, "recurrent_activation", "sigmoid", keras2));
+            default -> SimpleRnnCell.keras(in, units, kernel.data(), rec.data(), b, act);
+        };
+    }
+
+    private static Tensor expect(Path file, String layer, String what, Tensor t, int... shape) throws ModelFormatException {
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new ModelFormatException(file + ": layer '" + layer + "', " + what + " (" + t.name() + ") has shape " + Arrays.toString(t.shape())
+                    + ", expected " + Arrays.toString(shape));
+        }
+        return t;
+    }
+
+    private static SequenceModel.Pointwise dense(Path file, String name, JsonNode c, int in, List<Tensor> w, boolean keras2) throws ModelFormatException {
+        int units = c.path("units").asInt(-1);
+        if (units <= 0) {
+            throw new ModelFormatException(file + ": layer '" + name + "': units " + c.path("units") + ", expected a positive integer");
+        }
+        boolean useBias = c.path("use_bias").asBoolean(true);
+        checkCount(file, name, w, useBias ? 2 : 1);
+        Tensor k = expect(file, name, "kernel", w.get(0), in, units);
+        Tensor b = useBias ? expect(file, name, "bias", w.get(1), units) : null;
+        return new SequenceModel.Pointwise(name, Dense.of(in, units, k.data(), b == null ? null : b.data()),
+                activation(file, name, c, "activation", "linear", keras2));
+    }
+}

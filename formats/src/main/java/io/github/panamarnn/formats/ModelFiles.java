@@ -1,0 +1,47 @@
+package io.github.panamarnn.formats;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Opens any model file this library reads, by its extension: {@code .keras} / {@code .h5} (Keras,
+ * {@link KerasModels}), {@code .safetensors} / {@code .npz} (a PyTorch state_dict,
+ * {@link TorchModules#model}) into a {@link SequenceModel}; {@code .onnx} into an {@link OnnxModel}.
+ */
+public final class ModelFiles {
+    private ModelFiles() {
+    }
+
+    /** True for the extensions {@link #load} turns into a {@link SequenceModel}. */
+    public static boolean isSequenceModel(Path file) {
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".keras") || n.endsWith(".h5") || n.endsWith(".safetensors") || n.endsWith(".npz");
+    }
+
+    public static boolean isOnnx(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx");
+    }
+
+    /**
+     * A Keras or PyTorch model file as a {@link SequenceModel}.
+     *
+     * @throws ModelFormatException for an unknown extension or a file that cannot be used (named)
+     */
+    public static SequenceModel load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such model file");
+        }
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (n.endsWith(".keras") || n.endsWith(".h5")) {
+            return KerasModels.load(file);
+        }
+        if (n.endsWith(".safetensors") || n.endsWith(".npz")) {
+            Map<String, Tensor> sd = n.endsWith(".npz") ? NumPy.readNpz(file) : SafeTensors.read(file);
+            return TorchModules.model(sd, "PyTorch state_dict " + file.getFileName());
+        }
+        throw new ModelFormatException(file + ": unknown model file type; expected .keras, .h5, .safetensors, .npz or .onnx");
+    }
+}

@@ -1,0 +1,531 @@
+package io.github.panamarnn.formats;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An ONNX model ({@code ModelProto}), read from and written to the protobuf wire format directly
+ * (the field numbers of {@code onnx.proto}; no generated classes), and run by {@link OnnxSession}.
+ *
+ * <p>What is kept: the opset, the graph's nodes (op type, inputs, outputs, attributes), its
+ * initializers (FLOAT, DOUBLE, INT32, INT64; raw or typed data) and its input and output names
+ * and shapes. Sub-graphs, sparse tensors and external data are rejected with a
+ * {@link ModelFormatException} naming the file and what was found. Immutable and thread-safe.
+ */
+public final class OnnxModel {
+    /** ONNX {@code TensorProto.DataType} values used here. */
+    public static final int FLOAT = 1;
+    public static final int INT32 = 6;
+    public static final int INT64 = 7;
+    public static final int DOUBLE = 11;
+
+    /** An attribute; only the field its {@code type} names is meaningful. */
+    public record Attribute(String name, Type type, float f, long i, String s, OnnxTensor t, float[] floats, long[] ints, List<String> strings) {
+        public enum Type {
+            UNDEFINED, FLOAT, INT, STRING, TENSOR, GRAPH, FLOATS, INTS, STRINGS, TENSORS, GRAPHS, SPARSE_TENSOR, SPARSE_TENSORS, TYPE_PROTO,
+            TYPE_PROTOS
+        }
+
+        public static Attribute of(String name, long v) {
+            return new Attribute(name, Type.INT, 0, v, null, null, null, null, null);
+        }
+
+        public static Attribute of(String name, float v) {
+            return new Attribute(name, Type.FLOAT, v, 0, null, null, null, null, null);
+        }
+
+        public static Attribute of(String name, String v) {
+            return new Attribute(name, Type.STRING, 0, 0, v, null, null, null, null);
+        }
+
+        public static Attribute of(String name, OnnxTensor v) {
+            return new Attribute(name, Type.TENSOR, 0, 0, null, v, null, null, null);
+        }
+
+        public static Attribute ofFloats(String name, float[] v) {
+            return new Attribute(name, Type.FLOATS, 0, 0, null, null, v.clone(), null, null);
+        }
+
+        public static Attribute ofInts(String name, long[] v) {
+            return new Attribute(name, Type.INTS, 0, 0, null, null, null, v.clone(), null);
+        }
+
+        public static Attribute ofStrings(String name, List<String> v) {
+            return new Attribute(name, Type.STRINGS, 0, 0, null, null, null, null, List.copyOf(v));
+        }
+
+        @Override
+        public String toString() {
+            return name + "=" + switch (type) {
+                case FLOAT -> Float.toString(f);
+                case INT -> Long.toString(i);
+                case STRING -> "'" + s + "'";
+                case TENSOR -> String.valueOf(t);
+                case FLOATS -> Arrays.toString(floats);
+                case INTS -> Arrays.toString(ints);
+                case STRINGS -> strings.toString();
+                default -> type.toString();
+            };
+        }
+    }
+
+    /** A node: {@code inputs} may hold "" for an omitted optional input. */
+    public record Node(String name, String opType, String domain, List<String> inputs, List<String> outputs, Map<String, Attribute> attributes) {
+        public Node {
+            inputs = List.copyOf(inputs);
+            outputs = List.copyOf(outputs);
+            attributes = Map.copyOf(attributes);
+        }
+
+        /** The input at {@code i}, or "" when absent. */
+        public String input(int i) {
+            return i < inputs.size() ? inputs.get(i) : "";
+        }
+
+        @Override
+        public String toString() {
+            return opType + " node '" + name + "'";
+        }
+    }
+
+    /** A graph input or output: its name, element type and dimensions ({@code -1} for a symbolic or unknown one). */
+    public record ValueInfo(String name, int elemType, int[] dims, List<String> dimNames) {
+    }
+
+    private final String source;
+    private final long irVersion;
+    private final long opset;
+    private final String producer;
+    private final List<Node> nodes;
+    private final Map<String, OnnxTensor> initializers;
+    private final List<ValueInfo> inputs;
+    private final List<ValueInfo> outputs;
+
+    public OnnxModel(String source, long irVersion, long opset, String producer, List<Node> nodes, Map<String, OnnxTensor> initializers,
+                     List<ValueInfo> inputs, List<ValueInfo> outputs) {
+        this.source = source;
+        this.irVersion = irVersion;
+        this.opset = opset;
+        this.producer = producer;
+        this.nodes = List.copyOf(nodes);
+        this.initializers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(initializers));
+        this.inputs = List.copyOf(inputs);
+        this.outputs = List.copyOf(outputs);
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public long irVersion() {
+        return irVersion;
+    }
+
+    /** The {@code ai.onnx} opset version. */
+    public long opset() {
+        return opset;
+    }
+
+    public String producer() {
+        return producer;
+    }
+
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    public Map<String, OnnxTensor> initializers() {
+        return initializers;
+    }
+
+    /** Graph inputs that are not initializers: what a caller feeds. */
+    public List<ValueInfo> inputs() {
+        return inputs;
+    }
+
+    public List<ValueInfo> outputs() {
+        return outputs;
+    }
+
+    /** Values in the initializers. */
+    public long parameterCount() {
+        long n = 0;
+        for (OnnxTensor t : initializers.values()) {
+            if (t.isFloat()) {
+                n += t.size();
+            }
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reading
+
+    public static OnnxModel read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new ModelFormatException(file + ": " + size + " bytes, over the 2 GiB protobuf limit (external data is not supported)");
+        }
+        return read(Files.readAllBytes(file), file.toString());
+    }
+
+    /** Parses a serialized {@code ModelProto}; {@code what} names it in errors. */
+    public static OnnxModel read(byte[] bytes, String what) throws ModelFormatException {
+        try {
+            return parseModel(new Protobuf.Reader(bytes, 0, bytes.length, what), what);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static OnnxModel parseModel(Protobuf.Reader r, String what) throws ModelFormatException {
+        long ir = -1;
+        long opset = -1;
+        String producer = "";
+        String version = "";
+        Protobuf.Reader graph = null;
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> ir = r.varint();
+                case 2 -> producer = r.string();
+                case 3 -> version = r.string();
+                case 7 -> graph = r.message("graph");
+                case 8 -> {
+                    Protobuf.Reader o = r.message("opset_import");
+                    String domain = "";
+                    long v = -1;
+                    while (o.next()) {
+                        switch (o.field()) {
+                            case 1 -> domain = o.string();
+                            case 2 -> v = o.varint();
+                            default -> o.skip();
+                        }
+                    }
+                    if (domain.isEmpty() || domain.equals("ai.onnx")) {
+                        opset = v;
+                    }
+                }
+                default -> r.skip();
+            }
+        }
+        if (graph == null || ir < 0) {
+            throw new ModelFormatException(what + ": not an ONNX model (no ir_version or no graph in the ModelProto)");
+        }
+        if (opset < 1) {
+            throw new ModelFormatException(what + ": no ai.onnx opset_import");
+        }
+        List<Node> nodes = new ArrayList<>();
+        Map<String, OnnxTensor> init = new LinkedHashMap<>();
+        List<ValueInfo> ins = new ArrayList<>();
+        List<ValueInfo> outs = new ArrayList<>();
+        while (graph.next()) {
+            switch (graph.field()) {
+                case 1 -> nodes.add(parseNode(graph.message("node"), what, nodes.size()));
+                case 5 -> {
+                    OnnxTensor t = parseTensor(graph.message("initializer"), what);
+                    init.put(t.name(), t);
+                }
+                case 11 -> ins.add(parseValueInfo(graph.message("input"), what));
+                case 12 -> outs.add(parseValueInfo(graph.message("output"), what));
+                case 15 -> throw new ModelFormatException(what + ": sparse initializers are not supported");
+                default -> graph.skip();
+            }
+        }
+        ins.removeIf(v -> init.containsKey(v.name()));
+        return new OnnxModel(what, ir, opset, (producer + " " + version).trim(), nodes, init, ins, outs);
+    }
+
+    private static Node parseNode(Protobuf.Reader r, String what, int index) throws ModelFormatException {
+        List<String> in = new ArrayList<>();
+        List<String> out = new ArrayList<>();
+        String name = "";
+        String op = "";
+        String domain = "";
+        Map<String, Attribute> attrs = new HashMap<>();
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> in.add(r.string());
+                case 2 -> out.add(r.string());
+                case 3 -> name = r.string();
+                case 4 -> op = r.string();
+                case 5 -> {
+                    Attribute a = parseAttribute(r.message("attribute"), what);
+                    attrs.put(a.name(), a);
+                }
+                case 7 -> domain = r.string();
+                default -> r.skip();
+            }
+        }
+        if (name.isEmpty()) {
+            name = op + "_" + index;
+        }
+        return new Node(name, op, domain, in, out, attrs);
+    }
+
+    private static Attribute parseAttribute(Protobuf.Reader r, String what) throws ModelFormatException {
+        String name = "";
+        int type = 0;
+        float f = 0;
+        long i = 0;
+        String s = null;
+        OnnxTensor t = null;
+        Protobuf.FloatList floats = new Protobuf.FloatList();
+        Protobuf.LongList ints = new Protobuf.LongList();
+        List<String> strings = new ArrayList<>();
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> name = r.string();
+                case 2 -> f = Float.intBitsToFloat(r.fixed32());
+                case 3 -> i = r.varint();
+                case 4 -> s = r.string();
+                case 5 -> t = parseTensor(r.message("t"), what);
+                case 7 -> r.floats(floats);
+                case 8 -> r.varints(ints);
+                case 9 -> strings.add(r.string());
+                case 20 -> type = (int) r.varint();
+                case 6, 11 -> throw new ModelFormatException(what + ": attribute '" + name + "' holds a graph (control flow), which is not supported");
+                default -> r.skip();
+            }
+        }
+        Attribute.Type[] types = Attribute.Type.values();
+        if (type < 0 || type >= types.length) {
+            throw new ModelFormatException(what + ": attribute '" + name + "' has unknown type " + type);
+        }
+        return new Attribute(name, types[type], f, i, s, t, floats.toArray(), ints.toArray(), List.copyOf(strings));
+    }
+
+    private static ValueInfo parseValueInfo(Protobuf.Reader r, String what) throws ModelFormatException {
+        String name = "";
+        int elem = 0;
+        List<Integer> dims = new ArrayList<>();
+        List<String> dimNames = new ArrayList<>();
+        while (r.next()) {
+            if (r.field() == 1) {
+                name = r.string();
+            } else if (r.field() == 2) {
+                Protobuf.Reader type = r.message("type");
+                while (type.next()) {
+                    if (type.field() != 1) {
+                        type.skip();
+                        continue;
+                    }
+                    Protobuf.Reader tt = type.message("tensor_type");
+                    while (tt.next()) {
+                        if (tt.field() == 1) {
+                            elem = (int) tt.varint();
+                        } else if (tt.field() == 2) {
+                            Protobuf.Reader shape = tt.message("shape");
+                            while (shape.next()) {
+                                if (shape.field() != 1) {
+                                    shape.skip();
+                                    continue;
+                                }
+                                Protobuf.Reader d = shape.message("dim");
+                                int v = -1;
+                                String p = "?";
+                                while (d.next()) {
+                                    if (d.field() == 1) {
+                                        long dv = d.varint();
+                                        v = dv >= 0 && dv <= Integer.MAX_VALUE ? (int) dv : -1;
+                                        p = Long.toString(dv);
+                                    } else if (d.field() == 2) {
+                                        p = d.string();
+                                    } else {
+                                        d.skip();
+                                    }
+                                }
+                                dims.add(v);
+                                dimNames.add(p);
+                            }
+                        } else {
+                            tt.skip();
+                        }
+                    }
+                }
+            } else {
+                r.skip();
+            }
+        }
+        return new ValueInfo(name, elem, dims.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(dimNames));
+    }
+
+    static OnnxTensor parseTensor(Protobuf.Reader r, String what) throws ModelFormatException {
+        Protobuf.LongList dims = new Protobuf.LongList();
+        int type = 0;
+        String name = "";
+        byte[] raw = null;
+        Protobuf.FloatList floats = new Protobuf.FloatList();
+        Protobuf.LongList ints = new Protobuf.LongList();
+        Protobuf.LongList doubles = new Protobuf.LongList();
+        boolean external = false;
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> r.varints(dims);
+                case 2 -> type = (int) r.varint();
+                case 4 -> r.floats(floats);
+                case 5, 7 -> r.varints(ints);
+                case 8 -> name = r.string();
+                case 9 -> raw = r.bytes();
+                case 10 -> {
+                    if (r.wireType() == Protobuf.I64) {
+                        doubles.add(r.fixed64());
+                    } else {
+                        int n = r.length();
+                        Protobuf.Reader d = new Protobuf.Reader(r.buffer(), r.position(), r.position() + n, what);
+                        for (int k = 0; k < n / 8; k++) {
+                            doubles.add(d.fixed64());
+                        }
+                        r.skipBytes(n);
+                    }
+                }
+                case 13 -> {
+                    external = true;
+                    r.skip();
+                }
+                case 14 -> external |= r.varint() == 1;
+                default -> r.skip();
+            }
+        }
+        if (external) {
+            throw new ModelFormatException(what + ": tensor '" + name + "' keeps its data in an external file, which is not supported");
+        }
+        int[] shape = new int[dims.n];
+        long count = 1;
+        for (int k = 0; k < dims.n; k++) {
+            long d = dims.a[k];
+            if (d < 0 || d > Integer.MAX_VALUE) {
+                throw new ModelFormatException(what + ": tensor '" + name + "' has dimension " + d);
+            }
+            shape[k] = (int) d;
+            count *= d;
+            if (count > Integer.MAX_VALUE / 8) {
+                throw new ModelFormatException(what + ": tensor '" + name + "' of shape " + Arrays.toString(Arrays.copyOf(dims.a, dims.n)) + " is too large");
+            }
+        }
+        int n = (int) count;
+        int width = switch (type) {
+            case FLOAT, INT32 -> 4;
+            case INT64, DOUBLE -> 8;
+            default -> throw new ModelFormatException(what + ": tensor '" + name + "' has data type " + type
+                    + ", expected FLOAT (1), DOUBLE (11), INT32 (6) or INT64 (7)");
+        };
+        int have = raw != null ? raw.length / width : type == FLOAT ? floats.n : type == DOUBLE ? doubles.n : ints.n;
+        if (raw != null && raw.length != (long) n * width || raw == null && have != n) {
+            throw new ModelFormatException(what + ": tensor '" + name + "' of shape " + Arrays.toString(shape) + " needs " + n + " values, its data holds "
+                    + (raw != null ? raw.length + " bytes" : have + " values"));
+        }
+        ByteBuffer bb = raw == null ? null : ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        switch (type) {
+            case FLOAT, DOUBLE -> {
+                float[] v = new float[n];
+                for (int k = 0; k < n; k++) {
+                    v[k] = type == FLOAT ? (bb != null ? bb.getFloat(4 * k) : floats.a[k])
+                            : (float) (bb != null ? bb.getDouble(8 * k) : Double.longBitsToDouble(doubles.a[k]));
+                }
+                return new OnnxTensor(name, shape, v, null);
+            }
+            default -> {
+                long[] v = new long[n];
+                for (int k = 0; k < n; k++) {
+                    v[k] = bb == null ? (type == INT32 ? (int) ints.a[k] : ints.a[k]) : type == INT32 ? bb.getInt(4 * k) : bb.getLong(8 * k);
+                }
+                return new OnnxTensor(name, shape, null, v);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Writing
+
+    /** This model as a serialized {@code ModelProto} (tensors as raw data; inputs and outputs float32 with their dims). */
+    public byte[] toBytes() {
+        Protobuf.Writer g = new Protobuf.Writer();
+        for (Node n : nodes) {
+            Protobuf.Writer w = new Protobuf.Writer();
+            n.inputs().forEach(s -> w.string(1, s));
+            n.outputs().forEach(s -> w.string(2, s));
+            w.string(3, n.name()).string(4, n.opType());
+            for (Attribute a : n.attributes().values()) {
+                w.message(5, attribute(a));
+            }
+            if (!n.domain().isEmpty()) {
+                w.string(7, n.domain());
+            }
+            g.message(1, w);
+        }
+        g.string(2, "main");
+        for (OnnxTensor t : initializers.values()) {
+            g.message(5, tensor(t));
+        }
+        for (ValueInfo v : inputs) {
+            g.message(11, valueInfo(v));
+        }
+        for (ValueInfo v : outputs) {
+            g.message(12, valueInfo(v));
+        }
+        Protobuf.Writer m = new Protobuf.Writer();
+        m.varint(1, irVersion).string(2, "panama-rnn").string(3, producer.isEmpty() ? "0" : producer).message(7, g);
+        m.message(8, new Protobuf.Writer().string(1, "").varint(2, opset));
+        return m.toByteArray();
+    }
+
+    private static Protobuf.Writer attribute(Attribute a) {
+        Protobuf.Writer w = new Protobuf.Writer().string(1, a.name());
+        switch (a.type()) {
+            case FLOAT -> w.fixed32(2, Float.floatToRawIntBits(a.f()));
+            case INT -> w.varint(3, a.i());
+            case STRING -> w.string(4, a.s());
+            case TENSOR -> w.message(5, tensor(a.t()));
+            case FLOATS -> w.packedFloats(7, a.floats());
+            case INTS -> w.packedVarints(8, a.ints());
+            case STRINGS -> a.strings().forEach(s -> w.string(9, s));
+            default -> throw new IllegalArgumentException("cannot write attribute type " + a.type());
+        }
+        return w.varint(20, a.type().ordinal());
+    }
+
+    private static Protobuf.Writer tensor(OnnxTensor t) {
+        Protobuf.Writer w = new Protobuf.Writer();
+        long[] dims = new long[t.shape().length];
+        for (int k = 0; k < dims.length; k++) {
+            dims[k] = t.shape()[k];
+        }
+        w.packedVarints(1, dims).varint(2, t.isFloat() ? FLOAT : INT64);
+        if (t.name() != null) {
+            w.string(8, t.name());
+        }
+        ByteBuffer b = ByteBuffer.allocate(t.size() * (t.isFloat() ? 4 : 8)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int k = 0; k < t.size(); k++) {
+            if (t.isFloat()) {
+                b.putFloat(t.floats()[k]);
+            } else {
+                b.putLong(t.longs()[k]);
+            }
+        }
+        return w.bytes(9, b.array());
+    }
+
+    private static Protobuf.Writer valueInfo(ValueInfo v) {
+        Protobuf.Writer shape = new Protobuf.Writer();
+        for (int k = 0; k < v.dims().length; k++) {
+            Protobuf.Writer d = new Protobuf.Writer();
+            if (v.dims()[k] >= 0) {
+                d.varint(1, v.dims()[k]);
+            } else {
+                d.string(2, k < v.dimNames().size() ? v.dimNames().get(k) : "d" + k);
+            }
+            shape.message(1, d);
+        }
+        Protobuf.Writer tt = new Protobuf.Writer().varint(1, v.elemType() == 0 ? FLOAT : v.elemType()).message(2, shape);
+        return new Protobuf.Writer().string(1, v.name()).message(2, new Protobuf.Writer().message(1, tt));
+    }
+}

@@ -1,0 +1,842 @@
+package io.github.panamarnn.formats;
+
+import io.github.panamarnn.cells.CellState;
+import io.github.panamarnn.cells.GruCell;
+import io.github.panamarnn.cells.LstmCell;
+import io.github.panamarnn.cells.RnnCell;
+import io.github.panamarnn.cells.SimpleRnnCell;
+import io.github.panamarnn.kernels.Activation;
+import io.github.panamarnn.unroll.SequenceRunner;
+import io.github.panamarnn.unroll.SequenceRunner.Order;
+import io.github.panamarnn.unroll.SequenceRunner.Padding;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs an {@link OnnxModel}: the recurrent nodes {@code LSTM}, {@code GRU} and {@code RNN} with every
+ * attribute of SEMANTICS.md 5 (directions, layouts, {@code sequence_lens}, initial states, peepholes,
+ * clip, {@code input_forget}, {@code linear_before_reset}, activations with alpha/beta) on this
+ * library's cells and runners, and the plain nodes exporters put around them
+ * ({@link #SUPPORTED}). The recurrent weights are converted once, when the session is made, if they
+ * are initializers.
+ *
+ * <p>A node of any other type is an error when the session is made, naming the node and its op
+ * type; nothing is skipped. Not thread-safe (it keeps runners per node); make one per thread. A run
+ * allocates its intermediate tensors: it is the general path. For a per-step zero-allocation path
+ * load the same weights as cells.
+ */
+public final class OnnxSession {
+    /** The op types this session runs. */
+    public static final Set<String> SUPPORTED = Set.of("LSTM", "GRU", "RNN", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Squeeze",
+            "Unsqueeze", "Transpose", "Slice", "Gather", "Concat", "Shape", "ConstantOfShape", "Constant", "Identity", "Reshape", "Cast",
+            "Relu", "Tanh", "Sigmoid", "Dropout");
+
+    private final OnnxModel model;
+    private final Map<OnnxModel.Node, RnnCell[]> cells = new HashMap<>();
+    private final Map<OnnxModel.Node, SequenceRunner[]> runners = new HashMap<>();
+
+    public OnnxSession(OnnxModel model) throws ModelFormatException {
+        this.model = model;
+        for (OnnxModel.Node n : model.nodes()) {
+            if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
+                throw new ModelFormatException(model.source() + ": " + n + " is in domain '" + n.domain() + "', which is not supported");
+            }
+            if (!SUPPORTED.contains(n.opType())) {
+                throw new ModelFormatException(model.source() + ": node '" + n.name() + "' has op type '" + n.opType()
+                        + "', which is not supported; supported: " + new java.util.TreeSet<>(SUPPORTED));
+            }
+            if (isRecurrent(n) && weightsAreInitializers(n)) {
+                try {
+                    cells.put(n, buildCells(n, model.initializers()));
+                } catch (IllegalArgumentException e) {
+                    throw new ModelFormatException(model.source() + ": " + n + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    public OnnxModel model() {
+        return model;
+    }
+
+    private static boolean isRecurrent(OnnxModel.Node n) {
+        return n.opType().equals("LSTM") || n.opType().equals("GRU") || n.opType().equals("RNN");
+    }
+
+    private boolean weightsAreInitializers(OnnxModel.Node n) {
+        for (int i : new int[] {1, 2, 3, 7}) {
+            String in = n.input(i);
+            if (!in.isEmpty() && !model.initializers().containsKey(in)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs the graph on {@code inputs} (by graph input name) and returns every graph output by name. */
+    public Map<String, OnnxTensor> run(Map<String, OnnxTensor> inputs) {
+        Map<String, OnnxTensor> v = new HashMap<>(model.initializers());
+        for (OnnxModel.ValueInfo in : model.inputs()) {
+            OnnxTensor t = inputs.get(in.name());
+            if (t == null) {
+                throw new IllegalArgumentException("graph input '" + in.name() + "' was not given (given: " + inputs.keySet() + ")");
+            }
+            int[] dims = in.dims();
+            if (dims.length > 0 && dims.length != t.rank()) {
+                throw new IllegalArgumentException("graph input '" + in.name() + "' has rank " + dims.length + " " + in.dimNames() + ", got " + t);
+            }
+            for (int k = 0; k < dims.length; k++) {
+                if (dims[k] >= 0 && dims[k] != t.shape()[k]) {
+                    throw new IllegalArgumentException("graph input '" + in.name() + "' has dimension " + k + " = " + dims[k] + ", got " + t);
+                }
+            }
+            v.put(in.name(), t);
+        }
+        for (OnnxModel.Node n : model.nodes()) {
+            try {
+                execute(n, v);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new IllegalArgumentException(n + ": " + e.getMessage(), e);
+            }
+        }
+        Map<String, OnnxTensor> out = new LinkedHashMap<>();
+        for (OnnxModel.ValueInfo o : model.outputs()) {
+            OnnxTensor t = v.get(o.name());
+            if (t == null) {
+                throw new IllegalArgumentException("graph output '" + o.name() + "' was not computed by any node");
+            }
+            out.put(o.name(), t);
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Attributes and inputs
+
+    private static OnnxTensor in(OnnxModel.Node n, Map<String, OnnxTensor> v, int i) {
+        String name = n.input(i);
+        if (name.isEmpty()) {
+            return null;
+        }
+        OnnxTensor t = v.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("input " + i + " '" + name + "' is not computed before this node");
+        }
+        return t;
+    }
+
+    private static OnnxTensor need(OnnxModel.Node n, Map<String, OnnxTensor> v, int i) {
+        OnnxTensor t = in(n, v, i);
+        if (t == null) {
+            throw new IllegalArgumentException("input " + i + " is required");
+        }
+        return t;
+    }
+
+    private static long intAttr(OnnxModel.Node n, String name, long dflt) {
+        OnnxModel.Attribute a = n.attributes().get(name);
+        return a == null ? dflt : a.i();
+    }
+
+    private static float floatAttr(OnnxModel.Node n, String name, float dflt) {
+        OnnxModel.Attribute a = n.attributes().get(name);
+        return a == null ? dflt : a.type() == OnnxModel.Attribute.Type.INT ? a.i() : a.f();
+    }
+
+    private static long[] intsAttr(OnnxModel.Node n, String name) {
+        OnnxModel.Attribute a = n.attributes().get(name);
+        return a == null ? null : a.ints();
+    }
+
+    private static void put(OnnxModel.Node n, Map<String, OnnxTensor> v, int i, OnnxTensor t) {
+        if (i < n.outputs().size() && !n.outputs().get(i).isEmpty()) {
+            v.put(n.outputs().get(i), t);
+        }
+    }
+
+    private static long[] longs(OnnxTensor t) {
+        long[] a = new long[t.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = t.longAt(i);
+        }
+        return a;
+    }
+
+    private static int axis(long a, int rank) {
+        long x = a < 0 ? a + rank : a;
+        if (x < 0 || x >= rank) {
+            throw new IllegalArgumentException("axis " + a + " is out of range for rank " + rank);
+        }
+        return (int) x;
+    }
+
+    private static int[] strides(int[] shape) {
+        int[] s = new int[shape.length];
+        int acc = 1;
+        for (int k = shape.length - 1; k >= 0; k--) {
+            s[k] = acc;
+            acc *= shape[k];
+        }
+        return s;
+    }
+
+    /** A tensor of {@code t}'s type with {@code shape}, element {@code i} taken from {@code t} at {@code src[i]}. */
+    private static OnnxTensor gather(OnnxTensor t, int[] shape, int[] src) {
+        if (t.isFloat()) {
+            float[] f = new float[src.length];
+            for (int i = 0; i < src.length; i++) {
+                f[i] = t.floats()[src[i]];
+            }
+            return new OnnxTensor(null, shape, f, null);
+        }
+        long[] l = new long[src.length];
+        for (int i = 0; i < src.length; i++) {
+            l[i] = t.longs()[src[i]];
+        }
+        return new OnnxTensor(null, shape, null, l);
+    }
+
+    private static OnnxTensor reshaped(OnnxTensor t, int[] shape) {
+        return new OnnxTensor(null, shape, t.floats(), t.longs());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The nodes
+
+    private void execute(OnnxModel.Node n, Map<String, OnnxTensor> v) {
+        switch (n.opType()) {
+            case "LSTM", "GRU", "RNN" -> recurrent(n, v);
+            case "Identity", "Dropout" -> put(n, v, 0, need(n, v, 0));
+            case "Constant" -> put(n, v, 0, constant(n));
+            case "Shape" -> {
+                int[] s = need(n, v, 0).shape();
+                int r = s.length;
+                int start = (int) clampAxis(intAttr(n, "start", 0), r);
+                int end = (int) clampAxis(intAttr(n, "end", r), r);
+                long[] out = new long[Math.max(0, end - start)];
+                for (int k = 0; k < out.length; k++) {
+                    out[k] = s[start + k];
+                }
+                put(n, v, 0, OnnxTensor.ofLongs(null, out, out.length));
+            }
+            case "ConstantOfShape" -> {
+                long[] dims = longs(need(n, v, 0));
+                int[] shape = new int[dims.length];
+                for (int k = 0; k < dims.length; k++) {
+                    shape[k] = Math.toIntExact(dims[k]);
+                }
+                int size = Math.toIntExact(OnnxTensor.count(shape));
+                OnnxModel.Attribute a = n.attributes().get("value");
+                OnnxTensor fill = a == null ? OnnxTensor.of(null, new float[] {0f}, 1) : a.t();
+                if (fill.isFloat()) {
+                    float[] f = new float[size];
+                    Arrays.fill(f, fill.floats()[0]);
+                    put(n, v, 0, new OnnxTensor(null, shape, f, null));
+                } else {
+                    long[] l = new long[size];
+                    Arrays.fill(l, fill.longs()[0]);
+                    put(n, v, 0, new OnnxTensor(null, shape, null, l));
+                }
+            }
+            case "Cast" -> {
+                OnnxTensor x = need(n, v, 0);
+                long to = intAttr(n, "to", OnnxModel.FLOAT);
+                if (to == OnnxModel.FLOAT || to == OnnxModel.DOUBLE) {
+                    float[] f = new float[x.size()];
+                    for (int i = 0; i < f.length; i++) {
+                        f[i] = x.floatAt(i);
+                    }
+                    put(n, v, 0, new OnnxTensor(null, x.shape(), f, null));
+                } else if (to == OnnxModel.INT64 || to == OnnxModel.INT32) {
+                    put(n, v, 0, new OnnxTensor(null, x.shape(), null, longs(x)));
+                } else {
+                    throw new IllegalArgumentException("Cast to data type " + to + " is not supported; expected FLOAT, DOUBLE, INT32 or INT64");
+                }
+            }
+            case "Squeeze" -> {
+                OnnxTensor x = need(n, v, 0);
+                long[] axes = n.input(1).isEmpty() ? intsAttr(n, "axes") : longs(need(n, v, 1));
+                boolean[] drop = new boolean[x.rank()];
+                if (axes == null) {
+                    for (int k = 0; k < drop.length; k++) {
+                        drop[k] = x.shape()[k] == 1;
+                    }
+                } else {
+                    for (long a : axes) {
+                        int k = axis(a, x.rank());
+                        if (x.shape()[k] != 1) {
+                            throw new IllegalArgumentException("cannot squeeze axis " + a + " of " + x + ": its size is " + x.shape()[k]);
+                        }
+                        drop[k] = true;
+                    }
+                }
+                int[] s = new int[x.rank()];
+                int r = 0;
+                for (int k = 0; k < drop.length; k++) {
+                    if (!drop[k]) {
+                        s[r++] = x.shape()[k];
+                    }
+                }
+                put(n, v, 0, reshaped(x, Arrays.copyOf(s, r)));
+            }
+            case "Unsqueeze" -> {
+                OnnxTensor x = need(n, v, 0);
+                long[] axes = n.input(1).isEmpty() ? intsAttr(n, "axes") : longs(need(n, v, 1));
+                if (axes == null) {
+                    throw new IllegalArgumentException("Unsqueeze needs axes");
+                }
+                int rank = x.rank() + axes.length;
+                boolean[] added = new boolean[rank];
+                for (long a : axes) {
+                    added[axis(a, rank)] = true;
+                }
+                int[] s = new int[rank];
+                int src = 0;
+                for (int k = 0; k < rank; k++) {
+                    s[k] = added[k] ? 1 : x.shape()[src++];
+                }
+                put(n, v, 0, reshaped(x, s));
+            }
+            case "Reshape" -> {
+                OnnxTensor x = need(n, v, 0);
+                long[] want = longs(need(n, v, 1));
+                int[] s = new int[want.length];
+                int infer = -1;
+                long known = 1;
+                for (int k = 0; k < s.length; k++) {
+                    if (want[k] == -1) {
+                        infer = k;
+                        continue;
+                    }
+                    s[k] = want[k] == 0 && intAttr(n, "allowzero", 0) == 0 ? x.shape()[k] : Math.toIntExact(want[k]);
+                    known *= s[k];
+                }
+                if (infer >= 0) {
+                    s[infer] = known == 0 ? 0 : (int) (x.size() / known);
+                }
+                if (OnnxTensor.count(s) != x.size()) {
+                    throw new IllegalArgumentException("cannot reshape " + x + " to " + Arrays.toString(want));
+                }
+                put(n, v, 0, reshaped(x, s));
+            }
+            case "Transpose" -> {
+                OnnxTensor x = need(n, v, 0);
+                int r = x.rank();
+                long[] perm = intsAttr(n, "perm");
+                int[] p = new int[r];
+                for (int k = 0; k < r; k++) {
+                    p[k] = perm == null ? r - 1 - k : axis(perm[k], r);
+                }
+                int[] s = new int[r];
+                for (int k = 0; k < r; k++) {
+                    s[k] = x.shape()[p[k]];
+                }
+                int[] xs = strides(x.shape());
+                int[] src = new int[x.size()];
+                int[] idx = new int[r];
+                for (int i = 0; i < src.length; i++) {
+                    int off = 0;
+                    for (int k = 0; k < r; k++) {
+                        off += idx[k] * xs[p[k]];
+                    }
+                    src[i] = off;
+                    for (int k = r - 1; k >= 0 && ++idx[k] == s[k]; k--) {
+                        idx[k] = 0;
+                    }
+                }
+                put(n, v, 0, gather(x, s, src));
+            }
+            case "Gather" -> {
+                OnnxTensor x = need(n, v, 0);
+                OnnxTensor ind = need(n, v, 1);
+                int ax = axis(intAttr(n, "axis", 0), x.rank());
+                int[] xsh = x.shape();
+                int outer = 1;
+                for (int k = 0; k < ax; k++) {
+                    outer *= xsh[k];
+                }
+                int inner = 1;
+                for (int k = ax + 1; k < xsh.length; k++) {
+                    inner *= xsh[k];
+                }
+                int[] s = new int[xsh.length - 1 + ind.rank()];
+                System.arraycopy(xsh, 0, s, 0, ax);
+                System.arraycopy(ind.shape(), 0, s, ax, ind.rank());
+                System.arraycopy(xsh, ax + 1, s, ax + ind.rank(), xsh.length - ax - 1);
+                int[] src = new int[outer * ind.size() * inner];
+                int o = 0;
+                for (int a = 0; a < outer; a++) {
+                    for (int j = 0; j < ind.size(); j++) {
+                        long q = ind.longAt(j);
+                        long qq = q < 0 ? q + xsh[ax] : q;
+                        if (qq < 0 || qq >= xsh[ax]) {
+                            throw new IllegalArgumentException("index " + q + " is out of range for axis " + ax + " of " + x);
+                        }
+                        for (int c = 0; c < inner; c++) {
+                            src[o++] = (a * xsh[ax] + (int) qq) * inner + c;
+                        }
+                    }
+                }
+                put(n, v, 0, gather(x, s, src));
+            }
+            case "Slice" -> slice(n, v);
+            case "Concat" -> {
+                OnnxTensor first = need(n, v, 0);
+                int ax = axis(intAttr(n, "axis", 0), first.rank());
+                int total = 0;
+                for (int i = 0; i < n.inputs().size(); i++) {
+                    OnnxTensor t = need(n, v, i);
+                    if (t.rank() != first.rank() || t.isFloat() != first.isFloat()) {
+                        throw new IllegalArgumentException("Concat inputs " + first + " and " + t + " differ in rank or type");
+                    }
+                    total += t.shape()[ax];
+                }
+                int[] s = first.shape().clone();
+                s[ax] = total;
+                int outer = 1;
+                for (int k = 0; k < ax; k++) {
+                    outer *= s[k];
+                }
+                int inner = 1;
+                for (int k = ax + 1; k < s.length; k++) {
+                    inner *= s[k];
+                }
+                float[] f = first.isFloat() ? new float[outer * total * inner] : null;
+                long[] l = first.isFloat() ? null : new long[outer * total * inner];
+                int at = 0;
+                for (int i = 0; i < n.inputs().size(); i++) {
+                    OnnxTensor t = need(n, v, i);
+                    int w = t.shape()[ax] * inner;
+                    for (int a = 0; a < outer; a++) {
+                        if (f != null) {
+                            System.arraycopy(t.floats(), a * w, f, a * total * inner + at, w);
+                        } else {
+                            System.arraycopy(t.longs(), a * w, l, a * total * inner + at, w);
+                        }
+                    }
+                    at += w;
+                }
+                put(n, v, 0, new OnnxTensor(null, s, f, l));
+            }
+            case "Add", "Sub", "Mul", "Div" -> put(n, v, 0, binary(n.opType(), need(n, v, 0), need(n, v, 1)));
+            case "Relu", "Tanh", "Sigmoid" -> {
+                OnnxTensor x = need(n, v, 0);
+                Activation a = Activation.named(n.opType());
+                float[] f = new float[x.size()];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) a.exact(x.floatAt(i));
+                }
+                put(n, v, 0, new OnnxTensor(null, x.shape(), f, null));
+            }
+            case "Gemm" -> gemm(n, v);
+            case "MatMul" -> matMul(n, v);
+            default -> throw new IllegalArgumentException("op type " + n.opType() + " is not supported");
+        }
+    }
+
+    private static long clampAxis(long a, int r) {
+        long x = a < 0 ? a + r : a;
+        return Math.max(0, Math.min(r, x));
+    }
+
+    private static OnnxTensor constant(OnnxModel.Node n) {
+        for (OnnxModel.Attribute a : n.attributes().values()) {
+            switch (a.name()) {
+                case "value" -> {
+                    return a.t();
+                }
+                case "value_float" -> {
+                    return OnnxTensor.of(null, new float[] {a.f()});
+                }
+                case "value_floats" -> {
+                    return OnnxTensor.of(null, a.floats(), a.floats().length);
+                }
+                case "value_int" -> {
+                    return OnnxTensor.ofLongs(null, new long[] {a.i()});
+                }
+                case "value_ints" -> {
+                    return OnnxTensor.ofLongs(null, a.ints(), a.ints().length);
+                }
+                default -> {
+                }
+            }
+        }
+        throw new IllegalArgumentException("Constant without a supported value attribute (value, value_float(s), value_int(s)): " + n.attributes().keySet());
+    }
+
+    private static void slice(OnnxModel.Node n, Map<String, OnnxTensor> v) {
+        OnnxTensor x = need(n, v, 0);
+        int r = x.rank();
+        long[] starts;
+        long[] ends;
+        long[] axes;
+        long[] steps;
+        if (n.inputs().size() > 1) {
+            starts = longs(need(n, v, 1));
+            ends = longs(need(n, v, 2));
+            OnnxTensor a = in(n, v, 3);
+            OnnxTensor s = in(n, v, 4);
+            axes = a == null ? null : longs(a);
+            steps = s == null ? null : longs(s);
+        } else {
+            starts = intsAttr(n, "starts");
+            ends = intsAttr(n, "ends");
+            axes = intsAttr(n, "axes");
+            steps = null;
+        }
+        int[] lo = new int[r];
+        int[] step = new int[r];
+        int[] s = x.shape().clone();
+        Arrays.fill(step, 1);
+        for (int j = 0; j < starts.length; j++) {
+            int ax = axis(axes == null ? j : axes[j], r);
+            long st = steps == null ? 1 : steps[j];
+            if (st == 0) {
+                throw new IllegalArgumentException("Slice step 0");
+            }
+            long dim = x.shape()[ax];
+            long b = starts[j] < 0 ? starts[j] + dim : starts[j];
+            long e = ends[j] < 0 ? ends[j] + dim : ends[j];
+            if (st > 0) {
+                b = Math.max(0, Math.min(dim, b));
+                e = Math.max(0, Math.min(dim, e));
+                s[ax] = (int) Math.max(0, (e - b + st - 1) / st);
+            } else {
+                b = Math.max(-1, Math.min(dim - 1, b));
+                e = Math.max(-1, Math.min(dim - 1, e));
+                s[ax] = (int) Math.max(0, (b - e - st - 1) / -st);
+            }
+            lo[ax] = (int) b;
+            step[ax] = (int) st;
+        }
+        int[] xs = strides(x.shape());
+        int[] src = new int[Math.toIntExact(OnnxTensor.count(s))];
+        int[] idx = new int[r];
+        for (int i = 0; i < src.length; i++) {
+            int off = 0;
+            for (int k = 0; k < r; k++) {
+                off += (lo[k] + idx[k] * step[k]) * xs[k];
+            }
+            src[i] = off;
+            for (int k = r - 1; k >= 0 && ++idx[k] == s[k]; k--) {
+                idx[k] = 0;
+            }
+        }
+        put(n, v, 0, gather(x, s, src));
+    }
+
+    /** Numpy-broadcast elementwise arithmetic. */
+    private static OnnxTensor binary(String op, OnnxTensor a, OnnxTensor b) {
+        int r = Math.max(a.rank(), b.rank());
+        int[] s = new int[r];
+        for (int k = 0; k < r; k++) {
+            int da = k - (r - a.rank()) >= 0 ? a.shape()[k - (r - a.rank())] : 1;
+            int db = k - (r - b.rank()) >= 0 ? b.shape()[k - (r - b.rank())] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("cannot broadcast " + a + " with " + b);
+            }
+            s[k] = Math.max(da, db);
+        }
+        int[] as = bstrides(a.shape(), r, s);
+        int[] bs = bstrides(b.shape(), r, s);
+        int size = Math.toIntExact(OnnxTensor.count(s));
+        boolean fl = a.isFloat() || b.isFloat();
+        float[] f = fl ? new float[size] : null;
+        long[] l = fl ? null : new long[size];
+        int[] idx = new int[r];
+        for (int i = 0; i < size; i++) {
+            int ia = 0;
+            int ib = 0;
+            for (int k = 0; k < r; k++) {
+                ia += idx[k] * as[k];
+                ib += idx[k] * bs[k];
+            }
+            if (fl) {
+                float x = a.floatAt(ia);
+                float y = b.floatAt(ib);
+                f[i] = switch (op) {
+                    case "Add" -> x + y;
+                    case "Sub" -> x - y;
+                    case "Mul" -> x * y;
+                    default -> x / y;
+                };
+            } else {
+                long x = a.longs()[ia];
+                long y = b.longs()[ib];
+                l[i] = switch (op) {
+                    case "Add" -> x + y;
+                    case "Sub" -> x - y;
+                    case "Mul" -> x * y;
+                    default -> x / y;
+                };
+            }
+            for (int k = r - 1; k >= 0 && ++idx[k] == s[k]; k--) {
+                idx[k] = 0;
+            }
+        }
+        return new OnnxTensor(null, s, f, l);
+    }
+
+    private static int[] bstrides(int[] shape, int r, int[] out) {
+        int[] st = strides(shape);
+        int[] res = new int[r];
+        for (int k = 0; k < r; k++) {
+            int j = k - (r - shape.length);
+            res[k] = j < 0 || shape[j] == 1 && out[k] != 1 ? 0 : st[j];
+        }
+        return res;
+    }
+
+    private static void gemm(OnnxModel.Node n, Map<String, OnnxTensor> v) {
+        OnnxTensor a = need(n, v, 0);
+        OnnxTensor b = need(n, v, 1);
+        OnnxTensor c = in(n, v, 2);
+        boolean ta = intAttr(n, "transA", 0) != 0;
+        boolean tb = intAttr(n, "transB", 0) != 0;
+        float alpha = floatAttr(n, "alpha", 1f);
+        float beta = floatAttr(n, "beta", 1f);
+        if (a.rank() != 2 || b.rank() != 2) {
+            throw new IllegalArgumentException("Gemm needs 2-D A and B, got " + a + ", " + b);
+        }
+        int m = ta ? a.shape()[1] : a.shape()[0];
+        int k = ta ? a.shape()[0] : a.shape()[1];
+        int k2 = tb ? b.shape()[1] : b.shape()[0];
+        int nn = tb ? b.shape()[0] : b.shape()[1];
+        if (k != k2) {
+            throw new IllegalArgumentException("Gemm inner dimensions differ: A " + a + (ta ? " (transposed)" : "") + ", B " + b + (tb ? " (transposed)" : ""));
+        }
+        float[] y = new float[m * nn];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < nn; j++) {
+                double acc = 0;
+                for (int q = 0; q < k; q++) {
+                    float x = ta ? a.floatAt(q * m + i) : a.floatAt(i * k + q);
+                    float w = tb ? b.floatAt(j * k + q) : b.floatAt(q * nn + j);
+                    acc += (double) x * w;
+                }
+                y[i * nn + j] = (float) (alpha * acc);
+            }
+        }
+        OnnxTensor out = OnnxTensor.of(null, y, m, nn);
+        if (c != null && beta != 0) {
+            out = binary("Add", out, beta == 1f ? c : binary("Mul", c, OnnxTensor.of(null, new float[] {beta})));
+        }
+        put(n, v, 0, out);
+    }
+
+    private static void matMul(OnnxModel.Node n, Map<String, OnnxTensor> v) {
+        OnnxTensor a = need(n, v, 0);
+        OnnxTensor b = need(n, v, 1);
+        if (b.rank() != 2 || a.rank() < 1) {
+            throw new IllegalArgumentException("MatMul is supported with a 2-D right operand, got " + a + " x " + b);
+        }
+        int k = a.shape()[a.rank() - 1];
+        if (k != b.shape()[0]) {
+            throw new IllegalArgumentException("MatMul inner dimensions differ: " + a + " x " + b);
+        }
+        int nn = b.shape()[1];
+        int rows = a.size() / Math.max(1, k);
+        float[] y = new float[rows * nn];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < nn; j++) {
+                double acc = 0;
+                for (int q = 0; q < k; q++) {
+                    acc += (double) a.floatAt(i * k + q) * b.floatAt(q * nn + j);
+                }
+                y[i * nn + j] = (float) acc;
+            }
+        }
+        int[] s = a.shape().clone();
+        s[s.length - 1] = nn;
+        put(n, v, 0, OnnxTensor.of(null, y, s));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // LSTM / GRU / RNN (SEMANTICS.md 5)
+
+    private static int gates(OnnxModel.Node n) {
+        return switch (n.opType()) {
+            case "LSTM" -> 4;
+            case "GRU" -> 3;
+            default -> 1;
+        };
+    }
+
+    private static int directions(OnnxModel.Node n) {
+        OnnxModel.Attribute a = n.attributes().get("direction");
+        String d = a == null ? "forward" : a.s();
+        return switch (d) {
+            case "forward", "reverse" -> 1;
+            case "bidirectional" -> 2;
+            default -> throw new IllegalArgumentException("direction '" + d + "', expected forward, reverse or bidirectional");
+        };
+    }
+
+    private static float[] slice(OnnxTensor t, int index, int size) {
+        return t == null ? null : Arrays.copyOfRange(t.floats(), index * size, (index + 1) * size);
+    }
+
+    /** The cells of each direction from the node's W, R, B, P. */
+    private static RnnCell[] buildCells(OnnxModel.Node n, Map<String, OnnxTensor> v) {
+        int g = gates(n);
+        int dirs = directions(n);
+        long hs = intAttr(n, "hidden_size", -1);
+        OnnxTensor w = need(n, v, 1);
+        OnnxTensor r = need(n, v, 2);
+        OnnxTensor b = in(n, v, 3);
+        OnnxTensor p = g == 4 ? in(n, v, 7) : null;
+        if (w.rank() != 3 || !w.isFloat()) {
+            throw new IllegalArgumentException("W must be float [num_directions, " + g + "*hidden_size, input_size], got " + w);
+        }
+        int hidden = hs > 0 ? (int) hs : w.shape()[1] / g;
+        int in = w.shape()[2];
+        check("W", w, dirs, g * hidden, in);
+        check("R", r, dirs, g * hidden, hidden);
+        if (b != null) {
+            check("B", b, dirs, 2 * g * hidden);
+        }
+        if (p != null) {
+            check("P", p, dirs, 3 * hidden);
+        }
+        List<String> names = List.of();
+        OnnxModel.Attribute acts = n.attributes().get("activations");
+        if (acts != null) {
+            names = acts.strings();
+        }
+        int per = g == 4 ? 3 : g == 3 ? 2 : 1;
+        String[] dflt = g == 4 ? new String[] {"Sigmoid", "Tanh", "Tanh"} : g == 3 ? new String[] {"Sigmoid", "Tanh"} : new String[] {"Tanh"};
+        if (!names.isEmpty() && names.size() != per * dirs) {
+            throw new IllegalArgumentException("activations " + names + ": expected " + per * dirs + " names (" + per + " per direction)");
+        }
+        float[] alpha = n.attributes().containsKey("activation_alpha") ? n.attributes().get("activation_alpha").floats() : new float[0];
+        float[] beta = n.attributes().containsKey("activation_beta") ? n.attributes().get("activation_beta").floats() : new float[0];
+        OnnxModel.Attribute clipAttr = n.attributes().get("clip");
+        float clip = clipAttr == null ? Float.POSITIVE_INFINITY : clipAttr.f();
+        RnnCell[] out = new RnnCell[dirs];
+        for (int d = 0; d < dirs; d++) {
+            Activation[] f = new Activation[per];
+            for (int i = 0; i < per; i++) {
+                int at = d * per + i;
+                String name = names.isEmpty() ? dflt[i] : names.get(at);
+                f[i] = Activation.onnx(name, at < alpha.length ? alpha[at] : Float.NaN, at < beta.length ? beta[at] : Float.NaN);
+            }
+            float[] wd = slice(w, d, g * hidden * in);
+            float[] rd = slice(r, d, g * hidden * hidden);
+            float[] bd = slice(b, d, 2 * g * hidden);
+            out[d] = switch (g) {
+                case 4 -> LstmCell.onnx(in, hidden, wd, rd, bd, slice(p, d, 3 * hidden), clip, intAttr(n, "input_forget", 0) != 0, f[0], f[1], f[2]);
+                case 3 -> GruCell.onnx(in, hidden, wd, rd, bd, intAttr(n, "linear_before_reset", 0) != 0, clip, f[0], f[1]);
+                default -> {
+                    if (clip != Float.POSITIVE_INFINITY) {
+                        throw new IllegalArgumentException("clip on RNN is not supported");
+                    }
+                    yield SimpleRnnCell.onnx(in, hidden, wd, rd, bd, f[0]);
+                }
+            };
+        }
+        return out;
+    }
+
+    private static void check(String what, OnnxTensor t, int... shape) {
+        if (!t.isFloat() || !Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(what + " (" + t.name() + ") is " + t + ", expected float " + Arrays.toString(shape));
+        }
+    }
+
+    private void recurrent(OnnxModel.Node n, Map<String, OnnxTensor> v) {
+        RnnCell[] cs = cells.get(n);
+        if (cs == null) {
+            cs = buildCells(n, v);
+        }
+        boolean lstm = gates(n) == 4;
+        int dirs = cs.length;
+        int layout = (int) intAttr(n, "layout", 0);
+        if (layout != 0 && layout != 1) {
+            throw new IllegalArgumentException("layout " + layout + ", expected 0 or 1");
+        }
+        OnnxTensor x = need(n, v, 0);
+        int in = cs[0].inputSize();
+        int hidden = cs[0].outputSize();
+        if (x.rank() != 3 || x.shape()[2] != in || !x.isFloat()) {
+            throw new IllegalArgumentException("X is " + x + ", expected float " + (layout == 0 ? "[seq, batch, " : "[batch, seq, ") + in + "]");
+        }
+        int steps = layout == 0 ? x.shape()[0] : x.shape()[1];
+        int batch = layout == 0 ? x.shape()[1] : x.shape()[0];
+        OnnxTensor lens = in(n, v, 4);
+        int[] lengths = null;
+        if (lens != null) {
+            if (lens.size() != batch) {
+                throw new IllegalArgumentException("sequence_lens is " + lens + ", expected [" + batch + "]");
+            }
+            lengths = new int[batch];
+            for (int b = 0; b < batch; b++) {
+                lengths[b] = Math.toIntExact(lens.longAt(b));
+            }
+        }
+        OnnxTensor h0 = in(n, v, 5);
+        OnnxTensor c0 = lstm ? in(n, v, 6) : null;
+        int[] stateShape = layout == 0 ? new int[] {dirs, batch, hidden} : new int[] {batch, dirs, hidden};
+        if (h0 != null) {
+            check("initial_h", h0, stateShape);
+        }
+        if (c0 != null) {
+            check("initial_c", c0, stateShape);
+        }
+        SequenceRunner[] rs = runners.get(n);
+        if (rs == null || rs[0].batch() != batch) {
+            rs = new SequenceRunner[dirs];
+            for (int d = 0; d < dirs; d++) {
+                rs[d] = new SequenceRunner(cs[d], batch, Math.max(1, steps));
+            }
+            runners.put(n, rs);
+        }
+        boolean reverseOnly = "reverse".equals(n.attributes().containsKey("direction") ? n.attributes().get("direction").s() : "forward");
+        float[] y = new float[steps * dirs * batch * hidden];
+        float[] yh = new float[dirs * batch * hidden];
+        float[] yc = new float[dirs * batch * hidden];
+        float[] seq = new float[steps * batch * hidden];
+        for (int d = 0; d < dirs; d++) {
+            SequenceRunner r = rs[d];
+            if (r.capacity() < steps) {
+                r.growCapacity(steps);
+            }
+            CellState s = r.state();
+            s.reset();
+            int hPart = lstm ? 1 : 0;
+            for (int b = 0; b < batch; b++) {
+                int at = layout == 0 ? (d * batch + b) * hidden : (b * dirs + d) * hidden;
+                if (h0 != null) {
+                    System.arraycopy(h0.floats(), at, s.part(hPart), b * hidden, hidden);
+                }
+                if (c0 != null) {
+                    System.arraycopy(c0.floats(), at, s.part(0), b * hidden, hidden);
+                }
+            }
+            if (steps > 0) {
+                r.run(x.floats(), steps, layout == 0, lengths, null, reverseOnly || d == 1 ? Order.REVERSE_WITHIN_LENGTH : Order.FORWARD,
+                        Padding.ZERO, seq);
+            }
+            for (int b = 0; b < batch; b++) {
+                for (int t = 0; t < steps; t++) {
+                    int src = layout == 0 ? (t * batch + b) * hidden : (b * steps + t) * hidden;
+                    int dst = layout == 0 ? ((t * dirs + d) * batch + b) * hidden : ((b * steps + t) * dirs + d) * hidden;
+                    System.arraycopy(seq, src, y, dst, hidden);
+                }
+                int at = layout == 0 ? (d * batch + b) * hidden : (b * dirs + d) * hidden;
+                System.arraycopy(s.part(hPart), b * hidden, yh, at, hidden);
+                if (lstm) {
+                    System.arraycopy(s.part(0), b * hidden, yc, at, hidden);
+                }
+            }
+        }
+        put(n, v, 0, OnnxTensor.of(null, y, layout == 0 ? new int[] {steps, dirs, batch, hidden} : new int[] {batch, steps, dirs, hidden}));
+        put(n, v, 1, OnnxTensor.of(null, yh, stateShape));
+        if (lstm) {
+            put(n, v, 2, OnnxTensor.of(null, yc, stateShape));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.github.panamarnn.formats;
+
+import java.util.Arrays;
+
+/**
+ * An ONNX tensor value: a shape and either float32 values ({@code floats}) or integer values
+ * ({@code longs}, for ONNX INT32/INT64: shapes, indices, sequence lengths). Row-major. The arrays are
+ * not copied: treat an instance as immutable once made.
+ */
+public record OnnxTensor(String name, int[] shape, float[] floats, long[] longs) {
+    public OnnxTensor {
+        if ((floats == null) == (longs == null)) {
+            throw new IllegalArgumentException("tensor " + name + ": exactly one of floats and longs");
+        }
+        long n = count(shape);
+        int have = floats != null ? floats.length : longs.length;
+        if (n != have) {
+            throw new IllegalArgumentException("tensor " + name + " of shape " + Arrays.toString(shape) + " needs " + n + " values, has " + have);
+        }
+    }
+
+    public static OnnxTensor of(String name, float[] values, int... shape) {
+        return new OnnxTensor(name, shape.clone(), values, null);
+    }
+
+    public static OnnxTensor ofLongs(String name, long[] values, int... shape) {
+        return new OnnxTensor(name, shape.clone(), null, values);
+    }
+
+    static long count(int[] shape) {
+        long n = 1;
+        for (int s : shape) {
+            if (s < 0) {
+                throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            }
+            n *= s;
+        }
+        return n;
+    }
+
+    public boolean isFloat() {
+        return floats != null;
+    }
+
+    public int size() {
+        return floats != null ? floats.length : longs.length;
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    /** Element {@code i} as a long (floats are truncated). */
+    long longAt(int i) {
+        return floats != null ? (long) floats[i] : longs[i];
+    }
+
+    /** Element {@code i} as a float. */
+    float floatAt(int i) {
+        return floats != null ? floats[i] : longs[i];
+    }
+
+    @Override
+    public String toString() {
+        return (name == null ? "tensor" : name) + (isFloat() ? " float" : " int64") + Arrays.toString(shape);
+    }
+}
