@@ -37,6 +37,33 @@ public final class NumPy {
         return parse(bytes, file.toString(), nameOf(file.getFileName().toString()));
     }
 
+    /** Reads a {@code .npy} from bytes; {@code what} names it in errors. */
+    public static Tensor parseNpy(byte[] bytes, String what) throws ModelFormatException {
+        return parse(bytes, what, nameOf(what));
+    }
+
+    /** Writes a float32 array as {@code .npy} (version 1.0, little-endian, C order). */
+    public static void writeNpy(Path file, float[] data, int... shape) throws IOException {
+        StringBuilder dims = new StringBuilder();
+        for (int s : shape) {
+            dims.append(s).append(", ");
+        }
+        if (shape.length > 1) {
+            dims.setLength(dims.length() - 2);
+        }
+        StringBuilder h = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }");
+        while ((MAGIC.length + 4 + h.length() + 1) % 64 != 0) {
+            h.append(' ');
+        }
+        h.append('\n');
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(MAGIC.length + 4 + h.length() + 4 * data.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) h.length()).put(h.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (float f : data) {
+            b.putFloat(f);
+        }
+        Files.write(file, b.array());
+    }
+
     /** Reads every array of an {@code .npz} file (a zip of {@code .npy}), by name without {@code .npy}. */
     public static Map<String, Tensor> readNpz(Path file) throws IOException {
         Map<String, Tensor> out = new LinkedHashMap<>();

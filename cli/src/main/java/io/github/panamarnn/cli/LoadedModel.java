@@ -1,0 +1,138 @@
+package io.github.panamarnn.cli;
+
+import io.github.panamarnn.formats.ModelFiles;
+import io.github.panamarnn.formats.ModelFormatException;
+import io.github.panamarnn.formats.OnnxModel;
+import io.github.panamarnn.formats.OnnxSession;
+import io.github.panamarnn.formats.OnnxTensor;
+import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.kernels.KernelProvider;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/** A model file opened for the CLI: a {@link SequenceModel} (Keras, PyTorch) or an ONNX graph. */
+final class LoadedModel {
+    final Path file;
+    final SequenceModel seq;
+    final OnnxModel onnx;
+    private OnnxSession onnxSession;
+
+    private LoadedModel(Path file, SequenceModel seq, OnnxModel onnx) {
+        this.file = file;
+        this.seq = seq;
+        this.onnx = onnx;
+    }
+
+    static LoadedModel open(Path file) throws UserError {
+        try {
+            if (ModelFiles.isOnnx(file)) {
+                LoadedModel m = new LoadedModel(file, null, OnnxModel.read(file));
+                m.onnxSession = new OnnxSession(m.onnx);
+                if (m.onnx.inputs().size() != 1 || m.onnx.outputs().isEmpty()) {
+                    throw new UserError(file + ": the CLI runs ONNX graphs with one input [batch, time, features]; this one has inputs "
+                            + m.onnx.inputs().stream().map(OnnxModel.ValueInfo::name).toList());
+                }
+                return m;
+            }
+            return new LoadedModel(file, ModelFiles.load(file), null);
+        } catch (NoSuchFileException e) {
+            throw new UserError(file + ": no such file");
+        } catch (ModelFormatException e) {
+            throw new UserError(e.getMessage());
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    int inputSize() throws UserError {
+        if (seq != null) {
+            return seq.inputSize();
+        }
+        int[] d = onnx.inputs().get(0).dims();
+        if (d.length != 3 || d[2] < 1) {
+            throw new UserError(file + ": ONNX input '" + onnx.inputs().get(0).name() + "' has dims " + onnx.inputs().get(0).dimNames()
+                    + "; the CLI needs [batch, time, features] with a known number of features");
+        }
+        return d[2];
+    }
+
+    boolean sequenceOutput() {
+        return seq != null && seq.sequenceOutput();
+    }
+
+    /** Runs {@code batch} sequences of {@code steps} steps; returns the output and its per-row width. */
+    float[] predict(float[] x, int batch, int steps, int[] widthOut) throws UserError {
+        if (seq != null) {
+            float[] out = new float[seq.outputLength(batch, steps)];
+            seq.newSession(batch, steps).run(x, steps, out);
+            widthOut[0] = seq.outputSize();
+            return out;
+        }
+        String in = onnx.inputs().get(0).name();
+        try {
+            OnnxTensor y = onnxSession.run(Map.of(in, OnnxTensor.of(in, x, batch, steps, inputSize()))).values().iterator().next();
+            int[] s = y.shape();
+            widthOut[0] = s.length == 0 ? 1 : s[s.length - 1];
+            return y.floats();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(file + ": " + e.getMessage());
+        }
+    }
+
+    void describe(PrintStream out) throws UserError {
+        out.println("model:        " + file);
+        if (seq != null) {
+            out.println("format:       " + seq.source());
+            out.println("input:        [batch, " + (seq.fixedSteps() > 0 ? seq.fixedSteps() + " (declared)" : "time") + ", " + seq.inputSize() + "]");
+            out.println("output:       " + (seq.sequenceOutput() ? "[batch, time, " : "[batch, ") + seq.outputSize() + "]");
+            out.println("layers:");
+            for (SequenceModel.Layer l : seq.layers()) {
+                String what = switch (l) {
+                    case SequenceModel.Recurrent r -> r.description() + "; gates " + gateLayout(r) + "; cell " + r.forward().getClass().getSimpleName()
+                            + " " + r.forward().inputSize() + " -> " + r.outputWidth();
+                    case SequenceModel.Pointwise p -> "Dense " + p.dense().inputSize() + " -> " + p.dense().outputSize() + ", activation "
+                            + p.activation().kind().name().toLowerCase(java.util.Locale.ROOT);
+                    case SequenceModel.Masking m -> "Masking, mask_value " + m.value();
+                    case SequenceModel.LastStep s -> "last time step";
+                };
+                out.printf(java.util.Locale.ROOT, "  %-14s %-8s params %,d%n", l.name(), "", l.parameters());
+                out.println("      " + what);
+            }
+            out.printf(java.util.Locale.ROOT, "parameters:   %,d%n", seq.parameterCount());
+            out.println("streamable:   " + (seq.streamable() ? "yes (one step at a time, state kept)" : "no (bidirectional or go_backwards)"));
+        } else {
+            out.println("format:       ONNX, ir_version " + onnx.irVersion() + ", opset " + onnx.opset() + ", producer " + onnx.producer());
+            for (OnnxModel.ValueInfo v : onnx.inputs()) {
+                out.println("input:        " + v.name() + " " + v.dimNames());
+            }
+            for (OnnxModel.ValueInfo v : onnx.outputs()) {
+                out.println("output:       " + v.name() + " " + v.dimNames());
+            }
+            out.println("nodes:");
+            for (OnnxModel.Node n : onnx.nodes()) {
+                String attrs = n.attributes().isEmpty() ? "" : " " + new java.util.TreeMap<>(n.attributes()).values();
+                out.println("  " + n.opType() + " '" + n.name() + "'" + attrs);
+            }
+            out.printf(java.util.Locale.ROOT, "parameters:   %,d (float initializers)%n", onnx.parameterCount());
+            out.println("gate layout:  ONNX LSTM i,o,f,c / GRU z,r,h, converted once to the library's i,f,g,o / z,r,n");
+        }
+        out.println("kernels:      " + KernelProvider.get().name() + (KernelProvider.get().isVectorized() ? "" : " (" + KernelProvider.fallbackReason() + ")"));
+    }
+
+    private static String gateLayout(SequenceModel.Recurrent r) {
+        String c = r.forward().getClass().getSimpleName();
+        return switch (c) {
+            case "LstmCell" -> "i,f,g,o (from the file's own order)";
+            case "GruCell" -> "z,r,n (from the file's own order)";
+            default -> "single";
+        };
+    }
+
+    static String shape(int... s) {
+        return Arrays.toString(s);
+    }
+}

@@ -1,0 +1,354 @@
+package io.github.panamarnn.cli;
+
+import io.github.panamarnn.cells.GruCell;
+import io.github.panamarnn.cells.Initializers;
+import io.github.panamarnn.cells.LstmCell;
+import io.github.panamarnn.cells.RnnCell;
+import io.github.panamarnn.cells.SimpleRnnCell;
+import io.github.panamarnn.formats.NumPy;
+import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.kernels.KernelProvider;
+import io.github.panamarnn.unroll.StreamingCell;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code panama-rnn}: the command-line tool. Subcommands {@code run}, {@code bench}, {@code info},
+ * {@code demo}; {@code --help} on each. Exit codes: 0 success, 1 user error (one line on stderr, no
+ * stack trace), 2 internal error.
+ */
+public final class Main {
+    static final String USAGE = """
+            usage: panama-rnn <command> [options]
+
+            commands:
+              demo    run the bundled trained LSTM on the bundled telemetry series: predictions against the truth, latency report
+              run     run a model file on inputs (.npy or CSV), as a batch or streaming rows from stdin
+              bench   per-step latency distribution, throughput, allocation and SIMD/scalar ratio of a model or a cell
+              info    what a model file holds: layers, sizes, gate layout, parameters, the kernel path that runs it
+
+            'panama-rnn <command> --help' describes each. Model files: .keras, .h5 (Keras), .safetensors, .npz
+            (PyTorch state_dict: recurrent module + last step + Linear head), .onnx.
+            exit codes: 0 ok, 1 user error, 2 internal error
+            """;
+
+    static final String RUN_HELP = """
+            usage: panama-rnn run --model FILE [--input FILE] [--output FILE] [--columns C,...] [--stream] [--window N]
+
+              --model FILE    .keras, .h5, .safetensors, .npz or .onnx
+              --input FILE    .npy [batch, steps, features] or [steps, features]; or CSV, one row per time step
+                              (one sequence per file; a header line is detected). With --stream, default stdin.
+              --columns C,..  CSV columns holding the features, by header name or 0-based index
+                              (default: every column, when their number is the model's input size)
+              --output FILE   .npy or CSV (default: CSV on stdout)
+              --stream        read CSV rows as they arrive and print each output as soon as it is computed:
+                              stateful (the state carries on from row to row), or with --window
+              --window N      with --stream: the output for the last N rows as one sequence (what a model
+                              trained on windows of N steps predicts); needed for ONNX and bidirectional models
+            """;
+
+    static final String BENCH_HELP = """
+            usage: panama-rnn bench (--model FILE | --cell lstm|gru|rnn --units N [--input-size N])
+                                    [--steps N] [--warmup N] [--window N] [--quiet]
+
+              --model FILE    benchmark one step of a model (stateful stream), or one --window run when it
+                              cannot stream (ONNX graphs, bidirectional models)
+              --cell KIND     benchmark one step of a Keras-initialised cell (seed 42) of --units units
+              --input-size N  the cell's input features (default: --units)
+              --steps N       measured calls (default 1000000 for cells, 200000 for models)
+              --warmup N      calls before measuring (default 50000), timed and reported
+              --quiet         no progress bar
+            reports: latency per call (p50 p90 p99 p99.9 p99.99 max, HdrHistogram), throughput, bytes allocated
+            per call (thread-allocated bytes), GC during the run, and the same step on the scalar kernels.
+            """;
+
+    static final String INFO_HELP = """
+            usage: panama-rnn info --model FILE
+
+              prints the format, input and output shapes, each layer (kind, units, gate layout, parameters),
+              the parameter count and the kernel path (Vector API species or scalar) that runs it
+            """;
+
+    static final String DEMO_HELP = """
+            usage: panama-rnn demo [--quiet]
+
+              runs the bundled Keras LSTM(64) -> Dense(1), trained to predict channel 0 of a 4-channel
+              telemetry series one step ahead, on the 3950 test windows of the bundled series (50 steps each),
+              prints its predictions against the truth and Keras's own, and the latency of each window and step.
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.in, System.out, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command in-process; returns the exit code. */
+    public static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
+        try {
+            if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+                out.print(USAGE);
+                return args.length == 0 ? 1 : 0;
+            }
+            String cmd = args[0];
+            boolean help = args.length > 1 && (args[1].equals("--help") || args[1].equals("-h"));
+            switch (cmd) {
+                case "run" -> {
+                    if (help) {
+                        out.print(RUN_HELP);
+                        return 0;
+                    }
+                    return runCommand(new Options(cmd, args, 1, Set.of("model", "input", "output", "columns", "window"), Set.of("stream")), stdin, out);
+                }
+                case "bench" -> {
+                    if (help) {
+                        out.print(BENCH_HELP);
+                        return 0;
+                    }
+                    return bench(new Options(cmd, args, 1, Set.of("model", "cell", "units", "input-size", "steps", "warmup", "window"), Set.of("quiet")),
+                            out, err);
+                }
+                case "info" -> {
+                    if (help) {
+                        out.print(INFO_HELP);
+                        return 0;
+                    }
+                    Options o = new Options(cmd, args, 1, Set.of("model"), Set.of());
+                    LoadedModel.open(o.path("model")).describe(out);
+                    return 0;
+                }
+                case "demo" -> {
+                    if (help) {
+                        out.print(DEMO_HELP);
+                        return 0;
+                    }
+                    return Demo.run(new Options(cmd, args, 1, Set.of(), Set.of("quiet")), out, err);
+                }
+                default -> throw new UserError("unknown command '" + cmd + "'; expected demo, run, bench or info (see --help)");
+            }
+        } catch (UserError e) {
+            err.println("panama-rnn: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println("panama-rnn: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException | Error e) {
+            err.println("panama-rnn: internal error, please report it: " + e);
+            e.printStackTrace(err);
+            return 2;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // run
+
+    private static int runCommand(Options o, InputStream stdin, PrintStream out) throws UserError, IOException {
+        LoadedModel m = LoadedModel.open(o.path("model"));
+        int features = m.inputSize();
+        Path output = o.has("output") ? Path.of(o.get("output", null)) : null;
+        if (o.has("stream")) {
+            return stream(o, m, features, stdin, out);
+        }
+        if (o.has("window")) {
+            throw new UserError("run: --window goes with --stream");
+        }
+        Tables.Sequences s = Tables.read(o.path("input"), features, o.get("columns", null));
+        int[] width = new int[1];
+        float[] y = m.predict(s.data(), s.batch(), s.steps(), width);
+        int rows = y.length / width[0];
+        int[] shape = m.sequenceOutput() ? new int[] {s.batch(), s.steps(), width[0]} : new int[] {rows, width[0]};
+        Tables.write(y, rows, width[0], shape, output, out);
+        return 0;
+    }
+
+    private static int stream(Options o, LoadedModel m, int features, InputStream stdin, PrintStream out) throws UserError, IOException {
+        int window = o.integer("window", 0, 1, 1_000_000);
+        if (window == 0 && (m.seq == null || !m.seq.streamable())) {
+            throw new UserError("run --stream: " + m.file + " cannot run one step at a time (ONNX graph, bidirectional or go_backwards layer); "
+                    + "add --window N to run the last N rows as one sequence");
+        }
+        InputStream in = o.has("input") ? Files.newInputStream(o.path("input")) : stdin;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String first = r.readLine();
+            if (first == null) {
+                return 0;
+            }
+            Tables.Columns cols = Tables.Columns.of(first, o.get("columns", null), features, "input");
+            SequenceModel.Stream s = window == 0 ? m.seq.newStream() : null;
+            SequenceModel.Session session = window > 0 && m.seq != null ? m.seq.newSession(1, window) : null;
+            float[] row = new float[features];
+            float[] ring = new float[Math.max(1, window) * features];
+            float[] win = new float[Math.max(1, window) * features];
+            float[] y = new float[m.seq != null ? m.seq.outputSize() * (m.seq.sequenceOutput() ? Math.max(1, window) : 1) : 0];
+            long seen = 0;
+            int lineNo = 1;
+            String line = cols.header ? r.readLine() : first;
+            if (cols.header) {
+                lineNo++;
+            }
+            StringBuilder sb = new StringBuilder();
+            while (line != null) {
+                if (!line.isBlank()) {
+                    cols.parse(line, lineNo, "input", row, 0);
+                    sb.setLength(0);
+                    if (s != null) {
+                        s.step(row, 0, y, 0);
+                        append(sb, y, 0, m.seq.outputSize());
+                    } else {
+                        System.arraycopy(row, 0, ring, (int) (seen % window) * features, features);
+                        if (seen + 1 >= window) {
+                            for (int t = 0; t < window; t++) {
+                                System.arraycopy(ring, (int) ((seen + 1 + t) % window) * features, win, t * features, features);
+                            }
+                            if (session != null) {
+                                session.run(win, window, y);
+                                int w = m.seq.outputSize();
+                                append(sb, y, m.seq.sequenceOutput() ? (window - 1) * w : 0, w);
+                            } else {
+                                int[] width = new int[1];
+                                float[] p = m.predict(win, 1, window, width);
+                                append(sb, p, p.length - width[0], width[0]);
+                            }
+                        }
+                    }
+                    seen++;
+                    if (sb.length() > 0) {
+                        out.println(sb);
+                        out.flush();
+                    }
+                }
+                line = r.readLine();
+                lineNo++;
+            }
+        }
+        return 0;
+    }
+
+    private static void append(StringBuilder sb, float[] y, int off, int n) {
+        for (int j = 0; j < n; j++) {
+            if (j > 0) {
+                sb.append(',');
+            }
+            sb.append(y[off + j]);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // bench
+
+    private static int bench(Options o, PrintStream out, PrintStream err) throws UserError {
+        boolean quiet = o.has("quiet");
+        int warm = o.integer("warmup", 50_000, 0, 100_000_000);
+        if (o.has("model") == o.has("cell")) {
+            throw new UserError("bench: give either --model FILE or --cell lstm|gru|rnn --units N");
+        }
+        out.println("kernels: " + KernelProvider.get().name());
+        if (o.has("cell")) {
+            int units = o.integer("units", 128, 1, 8192);
+            if (!o.has("units")) {
+                throw new UserError("bench: --cell needs --units N");
+            }
+            int in = o.integer("input-size", units, 1, 1 << 20);
+            int steps = o.integer("steps", 1_000_000, 1, Integer.MAX_VALUE);
+            RnnCell cell = switch (o.get("cell", "").toLowerCase(Locale.ROOT)) {
+                case "lstm" -> Initializers.kerasLstm(in, units, 42);
+                case "gru" -> Initializers.kerasGru(in, units, 42);
+                case "rnn" -> Initializers.kerasSimpleRnn(in, units, 42);
+                default -> throw new UserError("bench: --cell '" + o.get("cell", "") + "', expected lstm, gru or rnn");
+            };
+            String label = o.get("cell", "").toUpperCase(Locale.ROOT) + " " + units + " units, input " + in + ", batch 1";
+            Latency.Result vec = benchCell(label, cell, steps, warm, quiet ? null : err, out);
+            RnnCell scalar = switch (cell) {
+                case LstmCell l -> l.using(KernelProvider.scalar());
+                case GruCell g -> g.using(KernelProvider.scalar());
+                case SimpleRnnCell s -> s.using(KernelProvider.scalar());
+                default -> throw new AssertionError(cell);
+            };
+            ratio(out, vec, benchCell(label + ", scalar kernels", scalar, Math.max(2000, steps / 20), Math.min(warm, 20_000), quiet ? null : err, out));
+            return 0;
+        }
+        LoadedModel m = LoadedModel.open(o.path("model"));
+        int features = m.inputSize();
+        int steps = o.integer("steps", 200_000, 1, Integer.MAX_VALUE);
+        if (m.seq != null && m.seq.streamable() && !o.has("window")) {
+            SequenceModel[] models = {m.seq, m.seq.using(KernelProvider.scalar())};
+            Latency.Result[] results = new Latency.Result[2];
+            for (int k = 0; k < 2; k++) {
+                SequenceModel.Stream s = models[k].newStream();
+                long wt = s.warmUp(k == 0 ? warm : Math.min(warm, 20_000));
+                out.printf(Locale.ROOT, "warm-up: %,d steps in %.1f ms%n", k == 0 ? warm : Math.min(warm, 20_000), wt / 1e6);
+                float[] x = new float[features];
+                float[] y = new float[models[k].outputSize()];
+                Latency.Call call = i -> {
+                    x[(int) (i % features)] = (float) Math.sin(i * 0.01);
+                    s.step(x, 0, y, 0);
+                };
+                results[k] = Latency.measure(m.file.getFileName() + (k == 0 ? " step" : " step, scalar kernels"), k == 0 ? steps : Math.max(2000, steps / 20),
+                        call, quiet ? null : err);
+                results[k].print(out, "step");
+            }
+            ratio(out, results[0], results[1]);
+            return 0;
+        }
+        int window = o.integer("window", m.seq != null && m.seq.fixedSteps() > 0 ? m.seq.fixedSteps() : 1, 1, 100_000);
+        float[] x = new float[window * features];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) Math.sin(i * 0.01);
+        }
+        int[] width = new int[1];
+        for (int i = 0; i < Math.min(warm, 5000); i++) {
+            m.predict(x, 1, window, width);
+        }
+        Latency.Call call = i -> {
+            try {
+                m.predict(x, 1, window, width);
+            } catch (UserError e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String what = m.seq != null ? "session run" : "ONNX graph run (the general interpreter: it allocates its tensors)";
+        Latency.measure(m.file.getFileName() + " " + what + ", window " + window, Math.max(1, steps / window), call, quiet ? null : err).print(out, "run");
+        return 0;
+    }
+
+    private static Latency.Result benchCell(String label, RnnCell cell, int steps, int warm, PrintStream progress, PrintStream out) {
+        StreamingCell s = new StreamingCell(cell);
+        long wt = s.warmUp(warm);
+        out.printf(Locale.ROOT, "warm-up: %,d steps in %.1f ms%n", warm, wt / 1e6);
+        int in = cell.inputSize();
+        float[] x = new float[in];
+        float[] y = new float[cell.outputSize()];
+        Latency.Call call = i -> {
+            x[(int) (i % in)] = (float) Math.sin(i * 0.01);
+            s.step(x, 0, y, 0);
+        };
+        Latency.Result r = Latency.measure(label, steps, call, progress);
+        r.print(out, "step");
+        return r;
+    }
+
+    private static void ratio(PrintStream out, Latency.Result vec, Latency.Result scalar) {
+        out.printf(Locale.ROOT, "SIMD vs scalar: %.1fx at the median (%.2f us vs %.2f us), %.1fx in throughput%n", scalar.us(50) / Math.max(1e-9, vec.us(50)),
+                vec.us(50), scalar.us(50), vec.callsPerSecond() / Math.max(1e-9, scalar.callsPerSecond()));
+    }
+
+    static float[] readNpyResource(String name) throws IOException {
+        try (InputStream in = Main.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("bundled resource " + name + " is missing from the jar");
+            }
+            return NumPy.parseNpy(in.readAllBytes(), name).data();
+        }
+    }
+}

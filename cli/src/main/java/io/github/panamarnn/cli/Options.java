@@ -1,0 +1,94 @@
+package io.github.panamarnn.cli;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code --name value} and {@code --flag} options of one subcommand, checked against what it accepts. */
+final class Options {
+    private final String command;
+    private final Map<String, String> values = new HashMap<>();
+
+    Options(String command, String[] args, int from, Set<String> withValue, Set<String> flags) throws UserError {
+        this.command = command;
+        for (int i = from; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new UserError(command + ": unexpected argument '" + a + "' (options start with --; see '" + command + " --help')");
+            }
+            String name = a.substring(2);
+            String value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            if (flags.contains(name)) {
+                if (value != null) {
+                    throw new UserError(command + ": --" + name + " takes no value");
+                }
+                values.put(name, "true");
+            } else if (withValue.contains(name)) {
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        throw new UserError(command + ": --" + name + " needs a value");
+                    }
+                    value = args[++i];
+                }
+                values.put(name, value);
+            } else {
+                throw new UserError(command + ": unknown option --" + name + "; known: " + known(withValue, flags));
+            }
+        }
+    }
+
+    private static String known(Set<String> withValue, Set<String> flags) {
+        List<String> all = new java.util.ArrayList<>();
+        withValue.forEach(s -> all.add("--" + s));
+        flags.forEach(s -> all.add("--" + s));
+        java.util.Collections.sort(all);
+        return String.join(", ", all);
+    }
+
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    String get(String name, String dflt) {
+        return values.getOrDefault(name, dflt);
+    }
+
+    String require(String name) throws UserError {
+        String v = values.get(name);
+        if (v == null) {
+            throw new UserError(command + ": --" + name + " is required (see '" + command + " --help')");
+        }
+        return v;
+    }
+
+    Path path(String name) throws UserError {
+        Path p = Path.of(require(name));
+        if (!java.nio.file.Files.isRegularFile(p)) {
+            throw new UserError(command + ": --" + name + " " + p + ": no such file");
+        }
+        return p;
+    }
+
+    int integer(String name, int dflt, int min, int max) throws UserError {
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            long x = Long.parseLong(v.replace("_", ""));
+            if (x < min || x > max) {
+                throw new UserError(command + ": --" + name + " must be in [" + min + ", " + max + "], got " + v);
+            }
+            return (int) x;
+        } catch (NumberFormatException e) {
+            throw new UserError(command + ": --" + name + " expects an integer, got '" + v + "'");
+        }
+    }
+}
