@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 
 /** A model file opened for the CLI: a {@link SequenceModel} (Keras, PyTorch) or an ONNX graph. */
@@ -130,9 +129,5 @@ final class LoadedModel {
             case "GruCell" -> "z,r,n (from the file's own order)";
             default -> "single";
         };
-    }
-
-    static String shape(int... s) {
-        return Arrays.toString(s);
     }
 }

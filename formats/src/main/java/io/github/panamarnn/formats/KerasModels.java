@@ -136,8 +136,8 @@ public final class KerasModels {
                     }
                     List<Tensor> out = new ArrayList<>();
                     if (cls.equals("Bidirectional")) {
-                        collect(child(g, "forward_layer", file), out, file);
-                        collect(child(g, "backward_layer", file), out, file);
+                        collect(group(g, "forward_layer", file), out, file);
+                        collect(group(g, "backward_layer", file), out, file);
                     } else {
                         collect(g, out, file);
                     }
@@ -205,10 +205,6 @@ public final class KerasModels {
             throw new ModelFormatException(file + ": no HDF5 group '" + name + "' under '" + parent.getPath() + "'");
         }
         return g;
-    }
-
-    private static Group child(Group parent, String name, Path file) throws ModelFormatException {
-        return group(parent, name, file);
     }
 
     /** The layer name a Keras 3 weights group stands for: the {@code name} attribute of its {@code vars}, else the group name. */
@@ -343,7 +339,7 @@ public final class KerasModels {
             JsonNode c = layer.path("config");
             String name = c.path("name").asText(layer.path("name").asText(lc));
             if (width < 0) {
-                int[] shape = inputShape(lc.equals("InputLayer") ? c : c, layer);
+                int[] shape = inputShape(c, layer);
                 if (shape == null) {
                     throw new ModelFormatException(file + ": layer '" + name + "': the input shape is not in the config "
                             + "(no InputLayer batch_shape, batch_input_shape or build_config.input_shape)");
