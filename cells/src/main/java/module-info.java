@@ -4,5 +4,6 @@
  */
 module io.github.panamarnn.cells {
     requires transitive io.github.panamarnn.kernels;
+    requires java.management;
     exports io.github.panamarnn.cells;
 }

@@ -334,24 +334,32 @@ public final class Main {
 
     private static Latency.Result benchCell(String label, RnnCell cell, int steps, int warm, PrintStream progress, PrintStream out) {
         StreamingCell s = new StreamingCell(cell);
-        long wt = s.warmUp(warm);
         int in = cell.inputSize();
         float[] x = new float[in];
         float[] y = new float[cell.outputSize()];
         x[0] = 0.5f;
-        long f0 = System.nanoTime();
-        s.step(x, 0, y, 0);
-        long first = System.nanoTime() - f0;
+        timedStep(s, x, y); // the tick's call site runs once cold, as a service's start-up code would
+        s.reset();
+        long wt = s.warmUp(warm);
+        long first = timedStep(s, x, y);
         s.reset();
         Latency.Call call = i -> {
             x[(int) (i % in)] = (float) Math.sin(i * 0.01);
             s.step(x, 0, y, 0);
         };
         Latency.Result r = Latency.measure(label, steps, call, progress);
-        out.printf(Locale.ROOT, "warm-up: %,d steps in %.1f ms (StreamingCell.warmUp); the first real step after it: %.2f us = %.1fx the median%n", warm,
+        out.printf(Locale.ROOT, "warm-up: %,d steps in %.1f ms (StreamingCell.warmUp: those steps, then more until the JIT is quiet);"
+                + " the first real step after it: %.2f us = %.1fx the median%n", warm,
                 wt / 1e6, first / 1e3, first / 1e3 / Math.max(1e-9, r.us(50)));
         r.print(out, "step");
         return r;
+    }
+
+    /** One step, timed: the call site of the first real step after the warm-up. */
+    private static long timedStep(StreamingCell s, float[] x, float[] y) {
+        long t0 = System.nanoTime();
+        s.step(x, 0, y, 0);
+        return System.nanoTime() - t0;
     }
 
     private static void ratio(PrintStream out, Latency.Result vec, Latency.Result scalar) {

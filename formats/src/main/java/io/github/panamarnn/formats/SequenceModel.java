@@ -6,6 +6,7 @@ import io.github.panamarnn.cells.LstmCell;
 import io.github.panamarnn.cells.MultiRnnCell;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
+import io.github.panamarnn.cells.WarmUp;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Kernels;
@@ -399,6 +400,20 @@ public final class SequenceModel {
             }
             System.arraycopy(cur, 0, out, 0, outputLength(batch, steps));
         }
+
+        /**
+         * Warms this session up before its first real run ({@link WarmUp}): {@code runs} runs of
+         * {@code steps} steps (at most the capacity) of a constant input, then more until the JIT is
+         * quiet. A session keeps no state between runs, so nothing observable changes. Returns the
+         * nanoseconds it took.
+         */
+        public long warmUp(int runs, int steps) {
+            int t = Math.max(1, Math.min(steps, capacity));
+            float[] x = new float[batch * t * inputSize];
+            java.util.Arrays.fill(x, 0.1f);
+            float[] out = new float[outputLength(batch, t)];
+            return WarmUp.run(() -> run(x, t, out), runs);
+        }
     }
 
     /**
@@ -498,22 +513,23 @@ public final class SequenceModel {
         }
 
         /**
-         * Runs {@code calls} steps on a scratch stream so the JIT compiles this model's step before the
-         * first real tick; this stream's states are untouched. Returns the nanoseconds it took.
+         * Warms this model's step up before the first real tick ({@link WarmUp}): {@code calls} steps
+         * on a scratch stream (reset every 64 steps), then more until the JIT is quiet; this stream's
+         * states are untouched. Returns the nanoseconds it took.
          */
         public long warmUp(int calls) {
             Stream scratchStream = new Stream();
             float[] x = new float[inputSize];
             float[] y = new float[outputSize];
-            long t0 = System.nanoTime();
-            for (int i = 0; i < calls; i++) {
-                x[i % inputSize] = (i % 7) * 0.1f - 0.3f;
+            int[] i = {0};
+            return WarmUp.run(() -> {
+                int k = i[0]++;
+                x[k % inputSize] = (k % 7) * 0.1f - 0.3f;
                 scratchStream.step(x, 0, y, 0);
-                if (i % 64 == 63) {
+                if (k % 64 == 63) {
                     scratchStream.reset();
                 }
-            }
-            return System.nanoTime() - t0;
+            }, calls);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.github.panamarnn.unroll;
 
 import io.github.panamarnn.cells.CellState;
 import io.github.panamarnn.cells.RnnCell;
+import io.github.panamarnn.cells.WarmUp;
 
 /**
  * The symbolic loop ({@code dynamic_rnn}, SEMANTICS.md 3-5): runs a cell over any number of steps up
@@ -187,5 +188,21 @@ public final class SequenceRunner {
         for (int i = 0; i < from.partCount(); i++) {
             System.arraycopy(from.part(i), 0, to.part(i), 0, from.part(i).length);
         }
+    }
+
+    /**
+     * Warms this runner up before its first real run ({@link WarmUp}): {@code runs} forward runs of
+     * {@code steps} zero steps (at most the capacity), then more until the JIT is quiet. The state is
+     * saved first and restored after. Returns the nanoseconds it took.
+     */
+    public long warmUp(int runs, int steps) {
+        int t = Math.max(1, Math.min(steps, capacity));
+        float[] kept = new float[state.batch() * state.flatSize()];
+        state.readFlat(kept, 0);
+        float[] x = new float[t * batch * cell.inputSize()];
+        float[] out = new float[t * batch * cell.outputSize()];
+        long ns = WarmUp.run(() -> run(x, t, true, null, null, Order.FORWARD, Padding.ZERO, out), runs);
+        state.writeFlat(kept, 0);
+        return ns;
     }
 }

@@ -4,6 +4,7 @@ import io.github.panamarnn.cells.CellState;
 import io.github.panamarnn.cells.InputProjectedCell;
 import io.github.panamarnn.cells.MultiRnnCell;
 import io.github.panamarnn.cells.RnnCell;
+import io.github.panamarnn.cells.WarmUp;
 
 /**
  * The static unrolled runner ({@code static_rnn}, SEMANTICS.md 3): built for a cell (or a stack of
@@ -188,5 +189,25 @@ public final class StaticRunner {
                 }
             }
         }
+    }
+
+    /**
+     * Warms this runner up before its first real run ({@link WarmUp}): {@code runs} runs of zero
+     * inputs on this runner's own buffers, then more until the JIT is quiet. Every layer's state is
+     * saved first and restored after. Returns the nanoseconds it took.
+     */
+    public long warmUp(int runs) {
+        float[][] kept = new float[layers.length][];
+        for (int l = 0; l < layers.length; l++) {
+            kept[l] = new float[states[l].batch() * states[l].flatSize()];
+            states[l].readFlat(kept[l], 0);
+        }
+        float[] x = new float[steps * batch * layers[0].inputSize()];
+        float[] out = new float[steps * batch * layers[layers.length - 1].outputSize()];
+        long t = WarmUp.run(() -> run(x, true, null, out), runs);
+        for (int l = 0; l < layers.length; l++) {
+            states[l].writeFlat(kept[l], 0);
+        }
+        return t;
     }
 }
