@@ -23,8 +23,12 @@ public final class Results {
     private Results() {
     }
 
-    /** One benchmark result: mean, error (99.9%), allocation per op. */
-    record Score(double mean, double error, double allocPerOp) {
+    /** One benchmark result: mean, error (99.9%), allocation per op, and the median of the measurement iterations. */
+    record Score(double mean, double error, double allocPerOp, double median) {
+        /** The same result in a unit {@code factor} times smaller (us to ns: 1000); the allocation per op is unchanged. */
+        Score scaled(double factor) {
+            return new Score(mean * factor, error * factor, allocPerOp, median * factor);
+        }
     }
 
     public static void main(String[] args) throws IOException {
@@ -44,6 +48,9 @@ public final class Results {
         emit(dir, "cells", Results::cellsMarkdown, Results::cellsChart, "cells-step.svg");
         emit(dir, "runners", Results::runnersMarkdown, Results::runnersChart, "runners.svg");
         emit(dir, "streaming", Results::streamingMarkdown, null, null);
+        PeerResults.write(dir);
+        LatencyResults.write(dir.resolve("latency"));
+        Headlines.write(dir, dir.toAbsolutePath().getParent().resolve("README.md"));
     }
 
     /** Writes {@code NAME.md} (and a chart) from {@code NAME.json} when that run has been committed. */
@@ -71,6 +78,16 @@ public final class Results {
         return svg;
     }
 
+    /** Horizontal grid lines and labels at every power of ten from {@code yMin} to {@code yMax}, on a plot spanning x0 .. x1. */
+    static void decadeGrid(StringBuilder svg, double x0, double x1, double yMin, double yMax, java.util.function.DoubleUnaryOperator yAt,
+                           java.util.function.DoubleFunction<String> label) {
+        for (double g = yMin; g <= yMax * 1.0001; g *= 10) {
+            double y = yAt.applyAsDouble(g);
+            svg.append(fmt("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", x0, x1, y, y));
+            svg.append(fmt("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", x0 - 6, y + 4, label.apply(g)));
+        }
+    }
+
     static String runnersMarkdown(Map<String, Score> s, String jdk) {
         StringBuilder md = new StringBuilder();
         md.append("# Runners: a 100-step LSTM sequence\n\n")
@@ -92,7 +109,7 @@ public final class Results {
                     continue;
                 }
                 // Times are in us/op here; the background is per ns.
-                Score stNs = new Score(st.mean * 1000, st.error * 1000, st.allocPerOp);
+                Score stNs = st.scaled(1000);
                 md.append(fmt("| %d | %d | %s | %s | %s | %s | %.2fx | %s | %s |%n", h, batch, pm(st, 1), pm(sy, 1), pm(lo, 1), pm(sc, 1),
                         lo.mean / st.mean, sc == null ? "-" : fmt("%.1fx", sc.mean / st.mean), alloc(stNs)));
             }
@@ -119,12 +136,7 @@ public final class Results {
         double yMax = 1e7;
         java.util.function.DoubleUnaryOperator yAt = v -> top + plotH * (1 - (Math.log(v) - Math.log(yMin)) / (Math.log(yMax) - Math.log(yMin)));
         StringBuilder svg = svgFrame(w, h, left, "A 100-step LSTM sequence: microseconds per sequence (log scale)");
-        for (double g = yMin; g <= yMax; g *= 10) {
-            double y = yAt.applyAsDouble(g);
-            svg.append(fmt("<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", left, left + plotW, y, y));
-            svg.append(fmt("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", left - 6, y + 4,
-                    g >= 1e6 ? (int) (g / 1e6) + " s" : g >= 1e3 ? (int) (g / 1e3) + " ms" : (int) g + " us"));
-        }
+        decadeGrid(svg, left, left + plotW, yMin, yMax, yAt, g -> PeerResults.duration(g * 1e3));
         double groupW = plotW / groups.length;
         double barW = groupW * 0.8 / methods.length;
         for (int gi = 0; gi < groups.length; gi++) {
@@ -182,8 +194,14 @@ public final class Results {
             }
             JsonNode pm = r.get("primaryMetric");
             JsonNode alloc = r.path("secondaryMetrics").path("gc.alloc.rate.norm");
+            List<Double> iterations = new ArrayList<>();
+            pm.path("rawData").forEach(fork -> fork.forEach(v -> iterations.add(v.asDouble())));
+            iterations.sort(null);
+            int n = iterations.size();
+            double median = n == 0 ? pm.get("score").asDouble()
+                    : n % 2 == 1 ? iterations.get(n / 2) : (iterations.get(n / 2 - 1) + iterations.get(n / 2)) / 2;
             scores.put(key.toString(), new Score(pm.get("score").asDouble(), pm.get("scoreError").asDouble(),
-                    alloc.isMissingNode() ? Double.NaN : alloc.get("score").asDouble()));
+                    alloc.isMissingNode() ? Double.NaN : alloc.get("score").asDouble(), median));
             jdk = r.path("jdkVersion").asText() + " (" + r.path("vmName").asText() + " " + r.path("vmVersion").asText() + ")";
         }
         return jdk;
@@ -237,12 +255,7 @@ public final class Results {
         StringBuilder svg = svgFrame(w, h, left, "One cell step, batch 1: ns against hidden size (log scales)");
         java.util.function.IntFunction<Double> xAt = i -> left + plotW * i / (hs.length - 1);
         java.util.function.DoubleUnaryOperator yAt = v -> top + plotH * (1 - (Math.log(v) - Math.log(yMin)) / (Math.log(yMax) - Math.log(yMin)));
-        for (double g = yMin; g <= yMax; g *= 10) {
-            double y = yAt.applyAsDouble(g);
-            svg.append(fmt("<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", left, left + plotW, y, y));
-            svg.append(fmt("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", left - 6, y + 4, g >= 1e6 ? (int) (g / 1e6) + " ms"
-                    : g >= 1e3 ? (int) (g / 1e3) + " us" : (int) g + " ns"));
-        }
+        decadeGrid(svg, left, left + plotW, yMin, yMax, yAt, PeerResults::duration);
         for (int i = 0; i < hs.length; i++) {
             svg.append(fmt("<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>%n", xAt.apply(i), h - bottom + 18, hs[i]));
         }
