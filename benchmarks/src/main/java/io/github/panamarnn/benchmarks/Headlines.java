@@ -52,8 +52,9 @@ final class Headlines {
         double b32Flops = 2.0 * 32 * (128 + 128) * 4 * 128;
         Score ours = PeerResults.step(peers, "ours", "LSTM", 128, 32);
         Score ort = PeerResults.step(peers, "ortPinned", "LSTM", 128, 32);
-        if (ours == null || ort == null) {
-            throw new IllegalStateException("peers.json lacks the LSTM h=128 batch=32 step of ours or of onnxruntime pinned");
+        Score seqOrt = PeerResults.sequence(peers, "ortPinned", "LSTM", 128, 32);
+        if (ours == null || ort == null || seqOrt == null) {
+            throw new IllegalStateException("peers.json lacks an LSTM h=128 batch=32 result (step of ours, step or sequence of onnxruntime pinned)");
         }
         md.append(fmt("One LSTM step at batch 1 is %s (h = 64) and %s (h = 128) faster than onnxruntime's fastest Java usage; at batch 32,%n",
                 PeerResults.x(t[0].measured()), PeerResults.x(t[1].measured())))
@@ -61,7 +62,12 @@ final class Headlines {
                 b32Flops / 1e6, b32Flops / ours.median()))
           .append(fmt("onnxruntime (MLAS) at %.0f, against this core's FMA peak of %.0f GFLOP/s (`kernels.md`): %s. Beating it there%n",
                 b32Flops / ort.median(), peakGflops, PeerResults.x(t[4].measured())))
-          .append("needs a better GEMM kernel than ours (blocking over k, the gate math fused into it), not a trick of the API.\n\n")
+          .append("needs a better GEMM kernel than ours (blocking over k, the gate math fused into it), not a trick of the API:\n")
+          .append(fmt("1.2x onnxruntime's step would take %.0f GFLOP/s (%.0f%% of the peak) for the whole step, gate math included, and 1.3x%n",
+                1.2 * b32Flops / ort.median(), 120 * b32Flops / ort.median() / peakGflops))
+          .append(fmt("its T = 100 sequence at batch 32 %.0f GFLOP/s (%.0f%% of the peak).%n%n",
+                1.3 * b32Flops / (seqOrt.median() * 1000 / PeerSequenceBench.T),
+                130 * b32Flops / (seqOrt.median() * 1000 / PeerSequenceBench.T) / peakGflops))
           .append("![time per step against hidden size](jmh-results/peers-step.svg)\n\n");
         if (!latency.isEmpty()) {
             md.append("Streaming latency, one LSTM step per call at batch 1, 1,000,000 calls after `warmUp` ([`jmh-results/latency`](jmh-results/latency/README.md)):\n\n")
