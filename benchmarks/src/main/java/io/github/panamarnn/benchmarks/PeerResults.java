@@ -33,11 +33,12 @@ final class PeerResults {
     }
 
     static void write(Path dir) throws IOException {
-        Map<String, Score> s = read(dir);
-        if (s == null) {
+        Path json = dir.resolve("peers.json");
+        if (!Files.exists(json)) {
             return;
         }
-        String jdk = Results.read(dir.resolve("peers.json"), new LinkedHashMap<>());
+        Map<String, Score> s = new LinkedHashMap<>();
+        String jdk = Results.read(json, s);
         Files.writeString(dir.resolve("peers.md"), markdown(s, jdk, checks(dir), exactAllocation(dir)));
         Files.writeString(dir.resolve("peers-step.svg"), chart(s));
         System.out.println("wrote " + dir.resolve("peers.md") + " and " + dir.resolve("peers-step.svg"));

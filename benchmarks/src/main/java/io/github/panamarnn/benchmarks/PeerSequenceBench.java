@@ -80,7 +80,7 @@ public class PeerSequenceBench {
         OrtPeer peer = new OrtPeer(OrtPeer.Kind.valueOf(cell), hidden, hidden, 17);
         RnnCell c = peer.cell();
         ours = new StaticRunner(c, batch, T);
-        scalar = new StaticRunner(PeerStepBench.scalarTwin(c), batch, T);
+        scalar = new StaticRunner(RnnCell.using(c, KernelProvider.scalar()), batch, T);
         int n = T * batch * hidden;
         x = OrtPeer.gaussian(9, n);
         lengths = new int[batch];

@@ -5,10 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.github.panamarnn.cells.CellState;
-import io.github.panamarnn.cells.GruCell;
-import io.github.panamarnn.cells.LstmCell;
 import io.github.panamarnn.cells.RnnCell;
-import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -99,7 +96,7 @@ public class PeerStepBench {
         OrtPeer peer = new OrtPeer(OrtPeer.Kind.valueOf(cell), hidden, hidden, 11);
         lstm = peer.kind.hasCellState();
         ours = peer.cell();
-        scalar = scalarTwin(ours);
+        scalar = RnnCell.using(ours, KernelProvider.scalar());
         oursState = ours.zeroState(batch);
         scalarState = scalar.zeroState(batch);
         x = OrtPeer.gaussian(5, batch * hidden);
@@ -151,15 +148,6 @@ public class PeerStepBench {
         parity = 0;
         java.util.Arrays.fill(hArr, 0);
         java.util.Arrays.fill(cArr, 0);
-    }
-
-    static RnnCell scalarTwin(RnnCell c) {
-        return switch (c) {
-            case LstmCell l -> l.using(KernelProvider.scalar());
-            case GruCell g -> g.using(KernelProvider.scalar());
-            case SimpleRnnCell s -> s.using(KernelProvider.scalar());
-            default -> throw new IllegalArgumentException("no scalar twin for " + c);
-        };
     }
 
     static FloatBuffer direct(int n) {

@@ -1,5 +1,7 @@
 package io.github.panamarnn.cells;
 
+import io.github.panamarnn.kernels.Kernels;
+
 /**
  * A recurrent cell (SEMANTICS.md section 1): built once from its configuration and weights,
  * immutable and shareable by any number of threads. One {@link #step} reads an input batch
@@ -54,5 +56,27 @@ public interface RnnCell {
         float[] x = new float[batch * inputSize()];
         float[] y = new float[batch * outputSize()];
         return WarmUp.run(() -> step(x, 0, scratch, y, 0), calls);
+    }
+
+    /**
+     * {@code cell} on other kernels (e.g. {@code KernelProvider.scalar()}, the specification), same
+     * weights: the LSTM, GRU and simple RNN cells and stacks of them.
+     *
+     * @throws IllegalArgumentException for any other cell, naming it
+     */
+    static RnnCell using(RnnCell cell, Kernels kernels) {
+        return switch (cell) {
+            case LstmCell l -> l.using(kernels);
+            case GruCell g -> g.using(kernels);
+            case SimpleRnnCell s -> s.using(kernels);
+            case MultiRnnCell m -> {
+                java.util.List<RnnCell> cs = new java.util.ArrayList<>();
+                for (int i = 0; i < m.layerCount(); i++) {
+                    cs.add(using(m.layer(i), kernels));
+                }
+                yield new MultiRnnCell(cs);
+            }
+            default -> throw new IllegalArgumentException("cannot move a " + cell.getClass().getSimpleName() + " to other kernels");
+        };
     }
 }

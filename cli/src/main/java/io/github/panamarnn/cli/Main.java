@@ -1,10 +1,7 @@
 package io.github.panamarnn.cli;
 
-import io.github.panamarnn.cells.GruCell;
 import io.github.panamarnn.cells.Initializers;
-import io.github.panamarnn.cells.LstmCell;
 import io.github.panamarnn.cells.RnnCell;
-import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.formats.NumPy;
 import io.github.panamarnn.formats.SequenceModel;
 import io.github.panamarnn.kernels.KernelProvider;
@@ -279,12 +276,7 @@ public final class Main {
                     throw new UserError("bench: cannot write --histogram " + o.get("histogram", null) + ": " + e.getMessage());
                 }
             }
-            RnnCell scalar = switch (cell) {
-                case LstmCell l -> l.using(KernelProvider.scalar());
-                case GruCell g -> g.using(KernelProvider.scalar());
-                case SimpleRnnCell s -> s.using(KernelProvider.scalar());
-                default -> throw new AssertionError(cell);
-            };
+            RnnCell scalar = RnnCell.using(cell, KernelProvider.scalar());
             ratio(out, vec, benchCell(label + ", scalar kernels", scalar, Math.max(2000, steps / 20), Math.min(warm, 20_000), quiet ? null : err, out));
             return 0;
         }

@@ -1,11 +1,7 @@
 package io.github.panamarnn.formats;
 
 import io.github.panamarnn.cells.CellState;
-import io.github.panamarnn.cells.GruCell;
-import io.github.panamarnn.cells.LstmCell;
-import io.github.panamarnn.cells.MultiRnnCell;
 import io.github.panamarnn.cells.RnnCell;
-import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.cells.WarmUp;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.kernels.KernelProvider;
@@ -202,30 +198,14 @@ public final class SequenceModel {
         List<Layer> out = new ArrayList<>();
         for (Layer l : layers) {
             out.add(switch (l) {
-                case Recurrent r -> new Recurrent(r.name(), r.description(), cellUsing(r.forward(), kernels),
-                        r.backward() == null ? null : cellUsing(r.backward(), kernels), r.merge(), r.returnSequences(), r.goBackwards(),
+                case Recurrent r -> new Recurrent(r.name(), r.description(), RnnCell.using(r.forward(), kernels),
+                        r.backward() == null ? null : RnnCell.using(r.backward(), kernels), r.merge(), r.returnSequences(), r.goBackwards(),
                         r.zeroOutputForMask(), r.parameters());
                 case Pointwise p -> new Pointwise(p.name(), p.dense().using(kernels), p.activation());
                 default -> l;
             });
         }
         return new SequenceModel(source, inputSize, fixedSteps, out);
-    }
-
-    static RnnCell cellUsing(RnnCell c, Kernels kernels) {
-        return switch (c) {
-            case LstmCell l -> l.using(kernels);
-            case GruCell g -> g.using(kernels);
-            case SimpleRnnCell s -> s.using(kernels);
-            case MultiRnnCell m -> {
-                List<RnnCell> cs = new ArrayList<>();
-                for (int i = 0; i < m.layerCount(); i++) {
-                    cs.add(cellUsing(m.layer(i), kernels));
-                }
-                yield new MultiRnnCell(cs);
-            }
-            default -> throw new IllegalArgumentException("cannot move a " + c.getClass().getSimpleName() + " to other kernels");
-        };
     }
 
     /** Buffers to run batches of up to {@code capacity} steps. */
