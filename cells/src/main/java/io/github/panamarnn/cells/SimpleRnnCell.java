@@ -15,14 +15,20 @@ public final class SimpleRnnCell implements InputProjectedCell {
     private final int in;
     private final int units;
     private final Activation act;
+    /** ONNX {@code clip}: the pre-activation is clamped to {@code [-clip, clip]}; infinity for none. */
+    private final float clip;
     private final PackedMatrix wx;
     private final PackedMatrix wh;
 
-    private SimpleRnnCell(int in, int units, Activation act, PackedMatrix.Source wx, PackedMatrix.Source wh, float[] bias) {
+    private SimpleRnnCell(int in, int units, Activation act, float clip, PackedMatrix.Source wx, PackedMatrix.Source wh, float[] bias) {
+        if (!(clip > 0)) {
+            throw new IllegalArgumentException("clip must be positive (or infinity for none), got " + clip);
+        }
         this.k = KernelProvider.get();
         this.in = in;
         this.units = units;
         this.act = act;
+        this.clip = clip;
         this.wx = k.pack(in, units, wx, bias);
         this.wh = k.pack(units, units, wh, null);
     }
@@ -32,6 +38,7 @@ public final class SimpleRnnCell implements InputProjectedCell {
         this.in = o.in;
         this.units = o.units;
         this.act = o.act;
+        this.clip = o.clip;
         this.wx = Shapes.repack(k, o.wx);
         this.wh = Shapes.repack(k, o.wh);
     }
@@ -46,7 +53,8 @@ public final class SimpleRnnCell implements InputProjectedCell {
         Shapes.positive("num_units", units);
         Shapes.check("kernel", kernel, in + units, units);
         Shapes.check("bias", bias, units);
-        return new SimpleRnnCell(in, units, activation, (r, c) -> kernel[r * units + c], (r, c) -> kernel[(in + r) * units + c], bias);
+        return new SimpleRnnCell(in, units, activation, Float.POSITIVE_INFINITY, (r, c) -> kernel[r * units + c], (r, c) -> kernel[(in + r) * units + c],
+                bias);
     }
 
     /** Keras {@code SimpleRNN}: {@code kernel [in, u]}, {@code recurrent_kernel [u, u]}, {@code bias [u]} or null. */
@@ -57,11 +65,21 @@ public final class SimpleRnnCell implements InputProjectedCell {
         if (bias != null) {
             Shapes.check("bias", bias, units);
         }
-        return new SimpleRnnCell(in, units, activation, (r, c) -> kernel[r * units + c], (r, c) -> recurrentKernel[r * units + c], bias);
+        return new SimpleRnnCell(in, units, activation, Float.POSITIVE_INFINITY, (r, c) -> kernel[r * units + c],
+                (r, c) -> recurrentKernel[r * units + c], bias);
     }
 
     /** One direction of ONNX {@code RNN}: {@code W [h, in]}, {@code R [h, h]}, {@code B [2h]} or null, activation f. */
     public static SimpleRnnCell onnx(int in, int hidden, float[] w, float[] r, float[] b, Activation f) {
+        return onnx(in, hidden, w, r, b, Float.POSITIVE_INFINITY, f);
+    }
+
+    /**
+     * One direction of ONNX {@code RNN} with its {@code clip} attribute: the pre-activation
+     * {@code x@W^T + h@R^T + Wb + Rb} is clamped to {@code [-clip, clip]} before {@code f}
+     * ({@link Float#POSITIVE_INFINITY} for none).
+     */
+    public static SimpleRnnCell onnx(int in, int hidden, float[] w, float[] r, float[] b, float clip, Activation f) {
         Shapes.positive("hidden_size", hidden);
         Shapes.check("W", w, hidden, in);
         Shapes.check("R", r, hidden, hidden);
@@ -73,7 +91,7 @@ public final class SimpleRnnCell implements InputProjectedCell {
                 bias[i] = b[i] + b[hidden + i];
             }
         }
-        return new SimpleRnnCell(in, hidden, f, (row, c) -> w[c * in + row], (row, c) -> r[c * hidden + row], bias);
+        return new SimpleRnnCell(in, hidden, f, clip, (row, c) -> w[c * in + row], (row, c) -> r[c * hidden + row], bias);
     }
 
     /** One layer and direction of PyTorch {@code nn.RNN}: {@code weight_ih [h, in]}, {@code weight_hh [h, h]}, biases (both or neither). */
@@ -147,12 +165,15 @@ public final class SimpleRnnCell implements InputProjectedCell {
     private void recurrent(float[] pre, int off, State s, float[] output, int outOff) {
         final float[] h = s.parts[0];
         k.matMul(wh, h, 0, units, s.batch, pre, off, units, true);
+        if (clip != Float.POSITIVE_INFINITY) {
+            k.clamp(pre, off, s.batch * units, -clip, clip);
+        }
         k.activate(act, pre, off, h, 0, s.batch * units);
         System.arraycopy(h, 0, output, outOff, s.batch * units);
     }
 
     @Override
     public String toString() {
-        return "SimpleRnnCell[in=" + in + ", units=" + units + ", " + act + "]";
+        return "SimpleRnnCell[in=" + in + ", units=" + units + ", " + act + (clip != Float.POSITIVE_INFINITY ? ", clip=" + clip : "") + "]";
     }
 }

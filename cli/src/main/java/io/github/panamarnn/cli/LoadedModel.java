@@ -1,5 +1,6 @@
 package io.github.panamarnn.cli;
 
+import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.OnnxModel;
@@ -27,8 +28,15 @@ final class LoadedModel {
     }
 
     static LoadedModel open(Path file) throws UserError {
+        return open(file, LoadOptions.DEFAULTS);
+    }
+
+    static LoadedModel open(Path file, LoadOptions options) throws UserError {
         try {
             if (ModelFiles.isOnnx(file)) {
+                if (options.torchNonlinearity() != null) {
+                    throw new UserError(file + ": --nonlinearity is for PyTorch state_dicts; an ONNX graph records its activations");
+                }
                 LoadedModel m = new LoadedModel(file, null, OnnxModel.read(file));
                 m.onnxSession = new OnnxSession(m.onnx);
                 if (m.onnx.inputs().size() != 1 || m.onnx.outputs().isEmpty()) {
@@ -37,7 +45,7 @@ final class LoadedModel {
                 }
                 return m;
             }
-            return new LoadedModel(file, ModelFiles.load(file), null);
+            return new LoadedModel(file, ModelFiles.load(file, options), null);
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": no such file");
         } catch (ModelFormatException e) {
@@ -82,6 +90,39 @@ final class LoadedModel {
         }
     }
 
+    /**
+     * Runs each input in order through one session (a stateful model carries its state from one to
+     * the next, as successive Keras {@code predict} calls do); returns each output, and the per-row
+     * width in {@code widthOut[0]}.
+     */
+    float[][] predictAll(java.util.List<Tables.Sequences> inputs, int[] widthOut) throws UserError {
+        float[][] ys = new float[inputs.size()][];
+        if (seq == null) {
+            for (int i = 0; i < ys.length; i++) {
+                Tables.Sequences s = inputs.get(i);
+                ys[i] = predict(s.data(), s.batch(), s.steps(), widthOut);
+            }
+            return ys;
+        }
+        int batch = inputs.get(0).batch();
+        int capacity = 1;
+        for (Tables.Sequences s : inputs) {
+            if (s.batch() != batch) {
+                throw new UserError(file + ": every --input must hold the same batch of sequences (one session runs them in order), got "
+                        + batch + " and " + s.batch());
+            }
+            capacity = Math.max(capacity, s.steps());
+        }
+        SequenceModel.Session session = seq.newSession(batch, capacity);
+        for (int i = 0; i < ys.length; i++) {
+            Tables.Sequences s = inputs.get(i);
+            ys[i] = new float[seq.outputLength(batch, s.steps())];
+            session.run(s.data(), s.steps(), ys[i]);
+        }
+        widthOut[0] = seq.outputSize();
+        return ys;
+    }
+
     void describe(PrintStream out) throws UserError {
         out.println("model:        " + file);
         if (seq != null) {
@@ -103,6 +144,14 @@ final class LoadedModel {
             }
             out.printf(java.util.Locale.ROOT, "parameters:   %,d%n", seq.parameterCount());
             out.println("streamable:   " + (seq.streamable() ? "yes (one step at a time, state kept)" : "no (bidirectional or go_backwards)"));
+            out.println("stateful:     " + (seq.stateful() ? "yes (state carried from one run to the next, as the file says)" : "no"));
+            if (seq.assumptions().isEmpty()) {
+                out.println("assumed:      nothing (every option that changes the numbers is read from the file)");
+            } else {
+                for (String a : seq.assumptions()) {
+                    out.println("assumed:      " + a);
+                }
+            }
         } else {
             out.println("format:       ONNX, ir_version " + onnx.irVersion() + ", opset " + onnx.opset() + ", producer " + onnx.producer());
             for (OnnxModel.ValueInfo v : onnx.inputs()) {

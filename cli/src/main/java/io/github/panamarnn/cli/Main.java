@@ -2,6 +2,7 @@ package io.github.panamarnn.cli;
 
 import io.github.panamarnn.cells.Initializers;
 import io.github.panamarnn.cells.RnnCell;
+import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.NumPy;
 import io.github.panamarnn.formats.SequenceModel;
 import io.github.panamarnn.kernels.KernelProvider;
@@ -14,6 +15,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -38,11 +41,18 @@ public final class Main {
             """;
 
     static final String RUN_HELP = """
-            usage: panama-rnn run --model FILE [--input FILE] [--output FILE] [--columns C,...] [--stream] [--window N]
+            usage: panama-rnn run --model FILE [--input FILE ...] [--output FILE] [--columns C,...] [--stream] [--window N]
+                                  [--nonlinearity tanh|relu]
 
               --model FILE    .keras, .h5, .safetensors, .npz or .onnx
               --input FILE    .npy [batch, steps, features] or [steps, features]; or CSV, one row per time step
                               (one sequence per file; a header line is detected). With --stream, default stdin.
+                              May be given several times: the files run in order through one session, so a
+                              stateful Keras model carries its state from one file to the next (as successive
+                              predict calls do); their outputs follow one another (.npy output: stacked on a
+                              new first axis, so every input must then have the same shape)
+              --nonlinearity  PyTorch nn.RNN's nonlinearity, which a state_dict does not record (default: tanh,
+                              PyTorch's default, and 'info' says it was assumed)
               --columns C,..  CSV columns holding the features, by header name or 0-based index
                               (default: every column, when their number is the model's input size)
               --output FILE   .npy or CSV (default: CSV on stdout)
@@ -69,10 +79,11 @@ public final class Main {
             """;
 
     static final String INFO_HELP = """
-            usage: panama-rnn info --model FILE
+            usage: panama-rnn info --model FILE [--nonlinearity tanh|relu]
 
               prints the format, input and output shapes, each layer (kind, units, gate layout, parameters),
-              the parameter count and the kernel path (Vector API species or scalar) that runs it
+              the parameter count, what was assumed because the file does not record it, and the kernel path
+              (Vector API species or scalar) that runs it
             """;
 
     static final String DEMO_HELP = """
@@ -107,7 +118,8 @@ public final class Main {
                         out.print(RUN_HELP);
                         return 0;
                     }
-                    return runCommand(new Options(cmd, args, 1, Set.of("model", "input", "output", "columns", "window"), Set.of("stream")), stdin, out);
+                    return runCommand(new Options(cmd, args, 1, Set.of("model", "input", "output", "columns", "window", "nonlinearity"),
+                            Set.of("stream"), Set.of("input")), stdin, out);
                 }
                 case "bench" -> {
                     if (help) {
@@ -123,8 +135,8 @@ public final class Main {
                         out.print(INFO_HELP);
                         return 0;
                     }
-                    Options o = new Options(cmd, args, 1, Set.of("model"), Set.of());
-                    LoadedModel.open(o.path("model")).describe(out);
+                    Options o = new Options(cmd, args, 1, Set.of("model", "nonlinearity"), Set.of());
+                    LoadedModel.open(o.path("model"), loadOptions(o)).describe(out);
                     return 0;
                 }
                 case "demo" -> {
@@ -152,22 +164,72 @@ public final class Main {
     // ---------------------------------------------------------------------------------------------
     // run
 
+    /** What the file cannot say, from the command line ({@code --nonlinearity}). */
+    static LoadOptions loadOptions(Options o) throws UserError {
+        if (!o.has("nonlinearity")) {
+            return LoadOptions.DEFAULTS;
+        }
+        try {
+            return LoadOptions.DEFAULTS.withTorchNonlinearity(LoadOptions.TorchNonlinearity.parse(o.get("nonlinearity", null)));
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--nonlinearity: " + e.getMessage());
+        }
+    }
+
     private static int runCommand(Options o, InputStream stdin, PrintStream out) throws UserError, IOException {
-        LoadedModel m = LoadedModel.open(o.path("model"));
+        LoadedModel m = LoadedModel.open(o.path("model"), loadOptions(o));
         int features = m.inputSize();
         Path output = o.has("output") ? Path.of(o.get("output", null)) : null;
         if (o.has("stream")) {
+            if (o.all("input").size() > 1) {
+                throw new UserError("run --stream reads one input (a file or stdin), got " + o.all("input").size() + " --input files");
+            }
             return stream(o, m, features, stdin, out);
         }
         if (o.has("window")) {
             throw new UserError("run: --window goes with --stream");
         }
-        Tables.Sequences s = Tables.read(o.path("input"), features, o.get("columns", null));
+        // Every input is read and checked before the first one runs: a bad file changes nothing.
+        List<Tables.Sequences> inputs = new ArrayList<>();
+        for (String f : o.all("input")) {
+            Path p = Path.of(f);
+            if (!Files.isRegularFile(p)) {
+                throw new UserError("run: --input " + p + ": no such file");
+            }
+            inputs.add(Tables.read(p, features, o.get("columns", null)));
+        }
+        if (inputs.isEmpty()) {
+            throw new UserError("run: --input is required (see 'run --help')");
+        }
+        boolean npy = output != null && output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy");
+        for (Tables.Sequences s : inputs) {
+            if (npy && (s.batch() != inputs.get(0).batch() || s.steps() != inputs.get(0).steps())) {
+                throw new UserError("run: an .npy output stacks the outputs of every --input, so they need one shape: [" + inputs.get(0).batch()
+                        + ", " + inputs.get(0).steps() + ", " + features + "] and [" + s.batch() + ", " + s.steps() + ", " + features + "]");
+            }
+        }
         int[] width = new int[1];
-        float[] y = m.predict(s.data(), s.batch(), s.steps(), width);
-        int rows = y.length / width[0];
-        int[] shape = m.sequenceOutput() ? new int[] {s.batch(), s.steps(), width[0]} : new int[] {rows, width[0]};
-        Tables.write(y, rows, width[0], shape, output, out);
+        float[][] ys = m.predictAll(inputs, width);
+        int total = 0;
+        for (float[] y : ys) {
+            total += y.length;
+        }
+        float[] all = new float[total];
+        int at = 0;
+        for (float[] y : ys) {
+            System.arraycopy(y, 0, all, at, y.length);
+            at += y.length;
+        }
+        int rows = total / width[0];
+        Tables.Sequences s = inputs.get(0);
+        int[] one = m.sequenceOutput() ? new int[] {s.batch(), s.steps(), width[0]} : new int[] {ys[0].length / width[0], width[0]};
+        int[] shape = one;
+        if (inputs.size() > 1) {
+            shape = new int[one.length + 1];
+            shape[0] = inputs.size();
+            System.arraycopy(one, 0, shape, 1, one.length);
+        }
+        Tables.write(all, rows, width[0], shape, output, out);
         return 0;
     }
 

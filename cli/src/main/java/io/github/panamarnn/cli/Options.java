@@ -10,8 +10,14 @@ import java.util.Set;
 final class Options {
     private final String command;
     private final Map<String, String> values = new HashMap<>();
+    private final Map<String, List<String>> repeated = new HashMap<>();
 
     Options(String command, String[] args, int from, Set<String> withValue, Set<String> flags) throws UserError {
+        this(command, args, from, withValue, flags, Set.of());
+    }
+
+    /** As above; the options in {@code repeatable} may be given several times ({@link #all}), the others once. */
+    Options(String command, String[] args, int from, Set<String> withValue, Set<String> flags, Set<String> repeatable) throws UserError {
         this.command = command;
         for (int i = from; i < args.length; i++) {
             String a = args[i];
@@ -37,7 +43,11 @@ final class Options {
                     }
                     value = args[++i];
                 }
+                if (values.containsKey(name) && !repeatable.contains(name)) {
+                    throw new UserError(command + ": --" + name + " given twice ('" + values.get(name) + "' and '" + value + "'); it takes one value");
+                }
                 values.put(name, value);
+                repeated.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(value);
             } else {
                 throw new UserError(command + ": unknown option --" + name + "; known: " + known(withValue, flags));
             }
@@ -54,6 +64,11 @@ final class Options {
 
     boolean has(String name) {
         return values.containsKey(name);
+    }
+
+    /** Every value of a repeatable option, in the order given (empty when absent). */
+    List<String> all(String name) {
+        return repeated.getOrDefault(name, List.of());
     }
 
     String get(String name, String dflt) {

@@ -462,9 +462,29 @@ public final class KerasModels {
                 JsonNode inner = c.path("layer");
                 String ic = inner.path("class_name").asText();
                 JsonNode icfg = inner.path("config");
-                if (!ic.equals("SimpleRNN") && !ic.equals("LSTM") && !ic.equals("GRU")) {
-                    throw new ModelFormatException(file + ": layer '" + name + "': Bidirectional around '" + ic
-                            + "' is not supported; expected SimpleRNN, LSTM or GRU");
+                // Keras 3 always saves backward_layer; it has its own config (SEMANTICS.md 8). Without it the
+                // backward direction is a copy of the forward layer.
+                JsonNode back = c.get("backward_layer");
+                boolean ownBackward = back != null && !back.isNull();
+                String bc = ownBackward ? back.path("class_name").asText() : ic;
+                JsonNode bcfg = ownBackward ? back.path("config") : icfg;
+                for (String k : new String[] {ic, bc}) {
+                    if (!k.equals("SimpleRNN") && !k.equals("LSTM") && !k.equals("GRU")) {
+                        throw new ModelFormatException(file + ": layer '" + name + "': Bidirectional around '" + k
+                                + "' is not supported; expected SimpleRNN, LSTM or GRU");
+                    }
+                }
+                if (icfg.path("go_backwards").asBoolean(false)) {
+                    throw new ModelFormatException(file + ": layer '" + name + "': Bidirectional whose forward layer has go_backwards=True "
+                            + "is not supported; expected go_backwards=False on the forward layer");
+                }
+                if (ownBackward) {
+                    for (String opt : new String[] {"return_sequences", "return_state", "stateful"}) {
+                        if (icfg.path(opt).asBoolean(false) != bcfg.path(opt).asBoolean(false)) {
+                            throw new ModelFormatException(file + ": layer '" + name + "': forward and backward layers disagree on " + opt
+                                    + " (" + icfg.path(opt).asBoolean(false) + " and " + bcfg.path(opt).asBoolean(false) + ")");
+                        }
+                    }
                 }
                 JsonNode mm = c.get("merge_mode");
                 if (mm == null || mm.isNull()) {
@@ -480,11 +500,16 @@ public final class KerasModels {
                             + "', expected concat, sum, mul or ave");
                 };
                 List<Tensor> w = ws.weights(name, cls);
-                int per = expectedCount(icfg);
-                checkCount(file, name, w, 2 * per);
+                int perF = expectedCount(icfg);
+                checkCount(file, name, w, perF + expectedCount(bcfg));
                 RnnCell fw = cell(file, ic, name + "/forward", icfg, width, keras2, w, 0);
-                RnnCell bw = cell(file, ic, name + "/backward", icfg, width, keras2, w, per);
-                return recurrent(file, name, "Bidirectional(" + ic + ", " + mm.asText() + ")", icfg, fw, bw, merge, false, params(w));
+                RnnCell bw = cell(file, bc, name + "/backward", bcfg, width, keras2, w, perF);
+                if (merge != Merge.CONCAT && fw.outputSize() != bw.outputSize()) {
+                    throw new ModelFormatException(file + ": layer '" + name + "': merge_mode '" + mm.asText() + "' needs equal widths, got "
+                            + "forward " + fw.outputSize() + " and backward " + bw.outputSize() + " units");
+                }
+                String kinds = ic.equals(bc) && fw.outputSize() == bw.outputSize() ? ic : ic + " " + fw.outputSize() + " units / " + bc;
+                return recurrent(file, name, "Bidirectional(" + kinds + ", " + mm.asText() + ")", icfg, fw, bw, merge, false, params(w));
             }
             case "Dense":
                 return dense(file, name, c, width, ws.weights(name, cls), keras2);
@@ -529,22 +554,58 @@ public final class KerasModels {
             throw new ModelFormatException(file + ": layer '" + name + "' has time_major=True, which a Keras model file cannot feed; expected false");
         }
         boolean rs = c.path("return_sequences").asBoolean(false);
+        boolean stateful = c.path("stateful").asBoolean(false);
         String desc = cls + " " + fw.outputSize() + " units" + (c.has("reset_after") ? ", reset_after=" + c.path("reset_after").asBoolean(true) : "")
-                + (rs ? ", return_sequences" : "") + (goBackwards ? ", go_backwards" : "");
-        return new SequenceModel.Recurrent(name, desc, fw, bw, merge, rs, goBackwards, c.path("zero_output_for_mask").asBoolean(false), params);
+                + (rs ? ", return_sequences" : "") + (goBackwards ? ", go_backwards" : "") + (stateful ? ", stateful" : "");
+        return new SequenceModel.Recurrent(name, desc, fw, bw, merge, rs, goBackwards, c.path("zero_output_for_mask").asBoolean(false), stateful,
+                params);
     }
 
-    private static Activation activation(Path file, String layer, JsonNode c, String key, String dflt, boolean keras2) throws ModelFormatException {
+    /**
+     * A layer's activation option (SEMANTICS.md 4 and 8): absent means the layer's default,
+     * {@code null} (Python {@code None}) means linear, a string or a serialized function
+     * ({@code {"class_name": "function", "config": "tanh"}}) names it.
+     */
+    static Activation activation(Path file, String layer, JsonNode c, String key, String dflt, boolean keras2) throws ModelFormatException {
         JsonNode a = c.get(key);
-        String name = a == null || a.isNull() ? dflt : a.isTextual() ? a.asText() : a.path("config").path("name").asText(a.path("class_name").asText());
-        if (name.equals("hard_sigmoid") && keras2) {
-            return Activation.HARD_SIGMOID;
+        String name;
+        if (a == null) {
+            name = dflt;
+        } else if (a.isNull()) {
+            name = "linear";
+        } else if (a.isTextual()) {
+            name = a.asText();
+        } else if (a.path("config").isTextual()) {
+            name = a.path("config").asText();
+        } else if (a.path("config").path("name").isTextual()) {
+            name = a.path("config").path("name").asText();
+        } else {
+            throw new ModelFormatException(file + ": layer '" + layer + "', " + key + ": " + a + " is not an activation name or a serialized "
+                    + "activation function");
         }
         try {
-            return Activation.named(name);
+            return kerasActivation(name, keras2);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": layer '" + layer + "', " + key + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A Keras activation name as Keras (and {@code tf.keras}) computes it: {@code hard_sigmoid} is
+     * {@code clip(0.2x + 0.5)} in Keras 2 and {@code relu6(x + 3)/6} in Keras 3; {@code leaky_relu} has
+     * slope 0.2 in both ({@code negative_slope=0.2}, {@code tf.nn.leaky_relu}'s {@code alpha=0.2}).
+     *
+     * @throws IllegalArgumentException naming a name Keras does not define or this library does not compute
+     */
+    static Activation kerasActivation(String name, boolean keras2) {
+        return switch (name) {
+            case "hard_sigmoid" -> keras2 ? Activation.HARD_SIGMOID : Activation.HARD_SIGMOID_KERAS3;
+            case "leaky_relu" -> Activation.leakyRelu(0.2f);
+            case "tanh", "sigmoid", "relu", "linear", "elu", "selu", "softsign", "softplus", "swish", "silu", "gelu", "exponential" ->
+                    Activation.named(name);
+            default -> throw new IllegalArgumentException("activation '" + name + "' is not supported; supported Keras activations: tanh, "
+                    + "sigmoid, hard_sigmoid, relu, leaky_relu, linear, elu, selu, softsign, softplus, swish, silu, gelu, exponential");
+        };
     }
 
     private static RnnCell cell(Path file, String cls, String name, JsonNode c, int in, boolean keras2, List<Tensor> w, int at)

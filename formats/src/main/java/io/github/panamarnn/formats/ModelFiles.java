@@ -31,16 +31,27 @@ public final class ModelFiles {
      * @throws ModelFormatException for an unknown extension or a file that cannot be used (named)
      */
     public static SequenceModel load(Path file) throws IOException {
+        return load(file, LoadOptions.DEFAULTS);
+    }
+
+    /**
+     * {@link #load(Path)} with what the file cannot say ({@link LoadOptions}); what was assumed
+     * instead is in {@link SequenceModel#assumptions()}.
+     */
+    public static SequenceModel load(Path file, LoadOptions options) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such model file");
         }
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (n.endsWith(".keras") || n.endsWith(".h5")) {
+            if (options.torchNonlinearity() != null) {
+                throw new ModelFormatException(file + ": a PyTorch nonlinearity was given for a Keras file, which records its own activations");
+            }
             return KerasModels.load(file);
         }
         if (n.endsWith(".safetensors") || n.endsWith(".npz")) {
             Map<String, Tensor> sd = n.endsWith(".npz") ? NumPy.readNpz(file) : SafeTensors.read(file);
-            return TorchModules.model(sd, "PyTorch state_dict " + file.getFileName());
+            return TorchModules.model(sd, "PyTorch state_dict " + file.getFileName(), options);
         }
         throw new ModelFormatException(file + ": unknown model file type; expected .keras, .h5, .safetensors, .npz or .onnx");
     }

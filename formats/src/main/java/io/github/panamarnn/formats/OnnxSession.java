@@ -9,6 +9,7 @@ import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.unroll.SequenceRunner;
 import io.github.panamarnn.unroll.SequenceRunner.Order;
 import io.github.panamarnn.unroll.SequenceRunner.Padding;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -702,43 +703,91 @@ public final class OnnxSession {
         if (p != null) {
             check("P", p, dirs, 3 * hidden);
         }
-        List<String> names = List.of();
-        OnnxModel.Attribute acts = n.attributes().get("activations");
-        if (acts != null) {
-            names = acts.strings();
-        }
-        int per = g == 4 ? 3 : g == 3 ? 2 : 1;
-        String[] dflt = g == 4 ? new String[] {"Sigmoid", "Tanh", "Tanh"} : g == 3 ? new String[] {"Sigmoid", "Tanh"} : new String[] {"Tanh"};
-        if (!names.isEmpty() && names.size() != per * dirs) {
-            throw new IllegalArgumentException("activations " + names + ": expected " + per * dirs + " names (" + per + " per direction)");
-        }
-        float[] alpha = n.attributes().containsKey("activation_alpha") ? n.attributes().get("activation_alpha").floats() : new float[0];
-        float[] beta = n.attributes().containsKey("activation_beta") ? n.attributes().get("activation_beta").floats() : new float[0];
+        Activation[][] f = activations(n, g, dirs);
         OnnxModel.Attribute clipAttr = n.attributes().get("clip");
         float clip = clipAttr == null ? Float.POSITIVE_INFINITY : clipAttr.f();
+        if (!(clip > 0)) {
+            throw new IllegalArgumentException("clip " + clip + ", expected a positive number");
+        }
         RnnCell[] out = new RnnCell[dirs];
         for (int d = 0; d < dirs; d++) {
-            Activation[] f = new Activation[per];
-            for (int i = 0; i < per; i++) {
-                int at = d * per + i;
-                String name = names.isEmpty() ? dflt[i] : names.get(at);
-                f[i] = Activation.onnx(name, at < alpha.length ? alpha[at] : Float.NaN, at < beta.length ? beta[at] : Float.NaN);
-            }
             float[] wd = slice(w, d, g * hidden * in);
             float[] rd = slice(r, d, g * hidden * hidden);
             float[] bd = slice(b, d, 2 * g * hidden);
             out[d] = switch (g) {
-                case 4 -> LstmCell.onnx(in, hidden, wd, rd, bd, slice(p, d, 3 * hidden), clip, intAttr(n, "input_forget", 0) != 0, f[0], f[1], f[2]);
-                case 3 -> GruCell.onnx(in, hidden, wd, rd, bd, intAttr(n, "linear_before_reset", 0) != 0, clip, f[0], f[1]);
-                default -> {
-                    if (clip != Float.POSITIVE_INFINITY) {
-                        throw new IllegalArgumentException("clip on RNN is not supported");
-                    }
-                    yield SimpleRnnCell.onnx(in, hidden, wd, rd, bd, f[0]);
-                }
+                case 4 -> LstmCell.onnx(in, hidden, wd, rd, bd, slice(p, d, 3 * hidden), clip, intAttr(n, "input_forget", 0) != 0, f[d][0], f[d][1],
+                        f[d][2]);
+                case 3 -> GruCell.onnx(in, hidden, wd, rd, bd, intAttr(n, "linear_before_reset", 0) != 0, clip, f[d][0], f[d][1]);
+                default -> SimpleRnnCell.onnx(in, hidden, wd, rd, bd, clip, f[d][0]);
             };
         }
         return out;
+    }
+
+    /**
+     * The node's activation functions per direction (SEMANTICS.md 8): the {@code activations} list,
+     * {@code per} functions for each direction in order, or the operator's defaults; an {@code RNN}
+     * node also accepts one function per direction of a bidirectional node on a one-direction node
+     * (the first is used, as onnxruntime does). {@code activation_alpha} and {@code activation_beta}
+     * are consumed in list order by the functions that take them, across both directions; a function
+     * left without a value keeps onnxruntime's default ({@link Activation#onnx}). Names are matched
+     * as onnxruntime matches them: ignoring case for LSTM and GRU, exactly for RNN. One rule for all
+     * three operators, the ONNX standard's words and onnxruntime's for LSTM and GRU; onnxruntime's
+     * RNN kernel alone differs for the functions that take parameters (it indexes the values by
+     * direction, defaults them to 0 and reads past a short list), so there this library follows the
+     * standard (README, ONNX format notes).
+     */
+    private static final List<String> CANONICAL = List.of("Relu", "Tanh", "Sigmoid", "Affine", "LeakyRelu", "ThresholdedRelu", "ScaledTanh",
+            "HardSigmoid", "Elu", "Softsign", "Softplus");
+
+    static Activation[][] activations(OnnxModel.Node n, int gates, int dirs) {
+        int per = gates == 4 ? 3 : gates == 3 ? 2 : 1;
+        List<String> names;
+        OnnxModel.Attribute acts = n.attributes().get("activations");
+        if (acts == null) {
+            String[] dflt = gates == 4 ? new String[] {"Sigmoid", "Tanh", "Tanh"} : gates == 3 ? new String[] {"Sigmoid", "Tanh"}
+                    : new String[] {"Tanh"};
+            names = new ArrayList<>();
+            for (int d = 0; d < dirs; d++) {
+                names.addAll(List.of(dflt));
+            }
+        } else {
+            names = acts.strings();
+        }
+        if (gates == 1 && dirs == 1 && names.size() == 2) {
+            names = names.subList(0, 1); // one function per direction of a bidirectional node: the first is this direction's
+        }
+        if (names.size() != per * dirs) {
+            throw new IllegalArgumentException("activations " + names + ": expected " + per * dirs + " names (" + per + " per direction)");
+        }
+        float[] alpha = n.attributes().containsKey("activation_alpha") ? n.attributes().get("activation_alpha").floats() : new float[0];
+        float[] beta = n.attributes().containsKey("activation_beta") ? n.attributes().get("activation_beta").floats() : new float[0];
+        int ai = 0;
+        int bi = 0;
+        List<Activation> resolved = new ArrayList<>();
+        for (String name : names) {
+            if (gates == 1 && !CANONICAL.contains(name)) {
+                // onnxruntime's RNN kernel matches the names exactly (LSTM and GRU ignore case): so do we.
+                throw new IllegalArgumentException("RNN activation '" + name + "': expected one of " + CANONICAL + " (exact spelling)");
+            }
+            Activation base = Activation.onnx(name, Float.NaN, Float.NaN);
+            float a = Float.NaN;
+            float b = Float.NaN;
+            if (Activation.takesAlpha(base.kind()) && ai < alpha.length) {
+                a = alpha[ai++];
+            }
+            if (Activation.takesBeta(base.kind()) && bi < beta.length) {
+                b = beta[bi++];
+            }
+            resolved.add(Activation.onnx(name, a, b));
+        }
+        Activation[][] f = new Activation[dirs][per];
+        for (int d = 0; d < dirs; d++) {
+            for (int i = 0; i < per; i++) {
+                f[d][i] = resolved.get(d * per + i);
+            }
+        }
+        return f;
     }
 
     private static void check(String what, OnnxTensor t, int... shape) {

@@ -46,11 +46,14 @@ public final class SequenceModel {
     /**
      * A recurrent layer: one direction ({@code backward == null}, {@code goBackwards} for Keras
      * {@code go_backwards}) or both, merged with {@code merge} (never {@link Merge#NONE} here: a chain
-     * has one output). {@code zeroOutputForMask}: masked steps output zeros instead of the previous
-     * output. {@code description} is for humans ({@code info}).
+     * has one output). The two directions may differ in kind and size with {@link Merge#CONCAT}
+     * (Keras {@code backward_layer}). {@code zeroOutputForMask}: masked steps output zeros instead of
+     * the previous output. {@code stateful} (Keras {@code stateful=True}): the final state of one
+     * {@link Session#run} is the initial state of the next, per batch row, until
+     * {@link Session#reset}. {@code description} is for humans ({@code info}).
      */
     public record Recurrent(String name, String description, RnnCell forward, RnnCell backward, Merge merge, boolean returnSequences,
-                            boolean goBackwards, boolean zeroOutputForMask, long parameters) implements Layer {
+                            boolean goBackwards, boolean zeroOutputForMask, boolean stateful, long parameters) implements Layer {
         public Recurrent {
             if (backward != null && (merge == null || merge == Merge.NONE)) {
                 throw new IllegalArgumentException("layer " + name + ": a bidirectional layer in a chain needs a merge mode (concat, sum, mul, ave), got " + merge);
@@ -58,10 +61,18 @@ public final class SequenceModel {
             if (backward != null && goBackwards) {
                 throw new IllegalArgumentException("layer " + name + ": go_backwards on a Bidirectional wrapper is not meaningful");
             }
+            if (backward != null && backward.inputSize() != forward.inputSize()) {
+                throw new IllegalArgumentException("layer " + name + ": the backward direction reads " + backward.inputSize()
+                        + " features, the forward one " + forward.inputSize());
+            }
+            if (backward != null && merge != Merge.CONCAT && backward.outputSize() != forward.outputSize()) {
+                throw new IllegalArgumentException("layer " + name + ": merge " + merge + " needs equal widths, got forward "
+                        + forward.outputSize() + " and backward " + backward.outputSize() + " (only concat joins different widths)");
+            }
         }
 
         public int outputWidth() {
-            return backward != null && merge == Merge.CONCAT ? 2 * forward.outputSize() : forward.outputSize();
+            return backward != null && merge == Merge.CONCAT ? forward.outputSize() + backward.outputSize() : forward.outputSize();
         }
     }
 
@@ -88,18 +99,26 @@ public final class SequenceModel {
     private final boolean sequenceOutput;
     private final int fixedSteps;
     private final int maxWidth;
+    private final List<String> assumptions;
+
+    /** A model that assumed nothing the file did not say. */
+    public SequenceModel(String source, int inputSize, int fixedSteps, List<? extends Layer> layers) {
+        this(source, inputSize, fixedSteps, layers, List.of());
+    }
 
     /**
      * @param source     where it came from, for humans (e.g. "Keras 3 .keras, Sequential 'lstm64'")
      * @param inputSize  features per input step
      * @param fixedSteps the sequence length the file declares, or 0 when any length is allowed
+     * @param assumptions what the loader assumed because the file does not record it, for humans
      * @throws IllegalArgumentException when the layers do not chain (naming the layer and both widths)
      */
-    public SequenceModel(String source, int inputSize, int fixedSteps, List<? extends Layer> layers) {
+    public SequenceModel(String source, int inputSize, int fixedSteps, List<? extends Layer> layers, List<String> assumptions) {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a model needs at least one layer");
         }
         this.source = source;
+        this.assumptions = List.copyOf(assumptions);
         this.layers = List.copyOf(layers);
         this.inputSize = inputSize;
         this.fixedSteps = fixedSteps;
@@ -145,6 +164,11 @@ public final class SequenceModel {
 
     public String source() {
         return source;
+    }
+
+    /** What the loader assumed because the file does not say it (e.g. PyTorch {@code nn.RNN}'s nonlinearity); empty when nothing. */
+    public List<String> assumptions() {
+        return assumptions;
     }
 
     public List<Layer> layers() {
@@ -200,12 +224,12 @@ public final class SequenceModel {
             out.add(switch (l) {
                 case Recurrent r -> new Recurrent(r.name(), r.description(), RnnCell.using(r.forward(), kernels),
                         r.backward() == null ? null : RnnCell.using(r.backward(), kernels), r.merge(), r.returnSequences(), r.goBackwards(),
-                        r.zeroOutputForMask(), r.parameters());
+                        r.zeroOutputForMask(), r.stateful(), r.parameters());
                 case Pointwise p -> new Pointwise(p.name(), p.dense().using(kernels), p.activation());
                 default -> l;
             });
         }
-        return new SequenceModel(source, inputSize, fixedSteps, out);
+        return new SequenceModel(source, inputSize, fixedSteps, out, assumptions);
     }
 
     /** Buffers to run batches of up to {@code capacity} steps. */
@@ -232,17 +256,19 @@ public final class SequenceModel {
         return s.part(s.partCount() - 1);
     }
 
-    private static void merge(Merge merge, float[] f, float[] b, int rows, int w, float[] y) {
+    /** Merges the two directions' last outputs ({@code wf} and {@code wb} wide, equal unless CONCAT) into {@code y}. */
+    private static void merge(Merge merge, float[] f, float[] b, int rows, int wf, int wb, float[] y) {
         for (int r = 0; r < rows; r++) {
-            int o = r * w;
-            for (int j = 0; j < w; j++) {
+            if (merge == Merge.CONCAT) {
+                System.arraycopy(f, r * wf, y, r * (wf + wb), wf);
+                System.arraycopy(b, r * wb, y, r * (wf + wb) + wf, wb);
+                continue;
+            }
+            int o = r * wf;
+            for (int j = 0; j < wf; j++) {
                 float a = f[o + j];
                 float c = b[o + j];
                 switch (merge) {
-                    case CONCAT -> {
-                        y[2 * o + j] = a;
-                        y[2 * o + w + j] = c;
-                    }
                     case SUM -> y[o + j] = a + c;
                     case MUL -> y[o + j] = a * c;
                     case AVE -> y[o + j] = (a + c) / 2;
@@ -252,9 +278,22 @@ public final class SequenceModel {
         }
     }
 
+    /** True when some recurrent layer is {@code stateful}: sessions then carry state from one run to the next. */
+    public boolean stateful() {
+        for (Layer l : layers) {
+            if (l instanceof Recurrent r && r.stateful()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Whole sequences, {@code batch} at a time, up to {@code capacity} steps. Not thread-safe: one per
-     * thread. {@link #run} allocates nothing.
+     * thread. {@link #run} allocates nothing. Layers the file marks {@code stateful} start each run
+     * from the state the previous run left, per batch row, as Keras {@code predict} does on a stateful
+     * model; {@link #reset()} (all rows) and {@link #reset(int)} (one row) set it back to zero. Other
+     * layers start every run from zero.
      */
     public final class Session {
         private final Kernels k = KernelProvider.get();
@@ -290,6 +329,39 @@ public final class SequenceModel {
             return SequenceModel.this;
         }
 
+        /** Sets every stateful layer's state back to zero, as Keras {@code reset_states()} does. */
+        public void reset() {
+            for (Object r : runners) {
+                switch (r) {
+                    case SequenceRunner sr -> sr.state().reset();
+                    case BidirectionalRunner br -> {
+                        br.forwardState().reset();
+                        br.backwardState().reset();
+                    }
+                    case null, default -> {
+                    }
+                }
+            }
+        }
+
+        /** Sets row {@code row}'s state back to zero in every stateful layer; the other rows keep theirs. */
+        public void reset(int row) {
+            if (row < 0 || row >= batch) {
+                throw new IllegalArgumentException("row must be in [0, " + batch + "), got " + row);
+            }
+            for (Object r : runners) {
+                switch (r) {
+                    case SequenceRunner sr -> sr.state().resetRow(row);
+                    case BidirectionalRunner br -> {
+                        br.forwardState().resetRow(row);
+                        br.backwardState().resetRow(row);
+                    }
+                    case null, default -> {
+                    }
+                }
+            }
+        }
+
         public int batch() {
             return batch;
         }
@@ -299,7 +371,7 @@ public final class SequenceModel {
         }
 
         /**
-         * Runs the model from zero states.
+         * Runs the model: from zero states, except stateful layers, which continue from the previous run.
          *
          * @param x   {@code [batch, steps, inputSize]}
          * @param out {@link #outputLength}{@code (batch, steps)} values: {@code [batch, steps, out]} or {@code [batch, out]}
@@ -340,7 +412,9 @@ public final class SequenceModel {
                         boolean[] mk = masked ? mask : null;
                         int w = r.forward().outputSize();
                         if (runners[i] instanceof SequenceRunner sr) {
-                            sr.state().reset();
+                            if (!r.stateful()) {
+                                sr.state().reset();
+                            }
                             sr.run(cur, steps, false, null, mk, r.goBackwards() ? Order.BACKWARDS : Order.FORWARD,
                                     r.zeroOutputForMask() ? Padding.ZERO : Padding.REPEAT_PREVIOUS, r.returnSequences() ? next : null);
                             if (!r.returnSequences()) {
@@ -348,13 +422,15 @@ public final class SequenceModel {
                             }
                         } else {
                             BidirectionalRunner br = (BidirectionalRunner) runners[i];
-                            br.forwardState().reset();
-                            br.backwardState().reset();
+                            if (!r.stateful()) {
+                                br.forwardState().reset();
+                                br.backwardState().reset();
+                            }
                             if (r.returnSequences()) {
                                 br.run(cur, steps, false, null, mk, r.merge(), next, null, null);
                             } else {
                                 br.run(cur, steps, false, null, mk, Merge.CONCAT, scratch, null, null);
-                                merge(r.merge(), hidden(br.forwardState()), hidden(br.backwardState()), batch, w, next);
+                                merge(r.merge(), hidden(br.forwardState()), hidden(br.backwardState()), batch, w, r.backward().outputSize(), next);
                             }
                         }
                         width = r.outputWidth();

@@ -147,6 +147,15 @@ public final class TorchModules {
      * layers concatenate their directions, as PyTorch does.
      */
     public static SequenceModel model(Map<String, Tensor> sd, String source) throws ModelFormatException {
+        return model(sd, source, LoadOptions.DEFAULTS);
+    }
+
+    /**
+     * {@link #model(Map, String)} with what the state_dict cannot say ({@link LoadOptions}): an
+     * {@code nn.RNN}'s nonlinearity ({@code tanh} assumed, and listed in
+     * {@link SequenceModel#assumptions()}, when not given).
+     */
+    public static SequenceModel model(Map<String, Tensor> sd, String source, LoadOptions options) throws ModelFormatException {
         List<String> prefixes = new ArrayList<>();
         for (String k : sd.keySet()) {
             if (k.endsWith("weight_ih_l0")) {
@@ -159,6 +168,19 @@ public final class TorchModules {
         }
         String prefix = prefixes.get(0);
         Kind kind = detect(sd, prefix);
+        List<String> assumed = new ArrayList<>();
+        LoadOptions.TorchNonlinearity nl = options.torchNonlinearity();
+        if (kind == Kind.RNN_TANH) {
+            if (nl == LoadOptions.TorchNonlinearity.RELU) {
+                kind = Kind.RNN_RELU;
+            } else if (nl == null) {
+                assumed.add("nn.RNN nonlinearity: tanh (PyTorch's default; a state_dict does not record it, say relu if the module was "
+                        + "built with nonlinearity='relu')");
+            }
+        } else if (nl != null) {
+            throw new ModelFormatException(source + ": a nonlinearity (" + nl.name().toLowerCase(java.util.Locale.ROOT) + ") was given, but the "
+                    + "recurrent module '" + prefix + "' is an nn." + kind + ", not an nn.RNN; only nn.RNN has that option");
+        }
         boolean bidirectional = sd.containsKey(prefix + "weight_ih_l0_reverse");
         List<SequenceModel.Layer> layers = new ArrayList<>();
         for (int l = 0; sd.containsKey(prefix + "weight_ih_l" + l); l++) {
@@ -175,7 +197,7 @@ public final class TorchModules {
                     + (fw.outputSize() != sd.get(prefix + "weight_ih_l" + l).shape()[0] / (kind == Kind.LSTM ? 4 : kind == Kind.GRU ? 3 : 1)
                     ? ", proj_size " + fw.outputSize() : "") + (bidirectional ? ", bidirectional" : "");
             layers.add(new SequenceModel.Recurrent(prefix + "l" + l, desc, fw, bw, bidirectional ? io.github.panamarnn.unroll.BidirectionalRunner.Merge.CONCAT : null,
-                    true, false, false, params));
+                    true, false, false, false, params));
         }
         layers.add(new SequenceModel.LastStep("last step"));
         int width = ((SequenceModel.Recurrent) layers.get(layers.size() - 2)).outputWidth();
@@ -192,7 +214,7 @@ public final class TorchModules {
             }
         }
         try {
-            return new SequenceModel(source, layers.get(0) instanceof SequenceModel.Recurrent r ? r.forward().inputSize() : 0, 0, layers);
+            return new SequenceModel(source, layers.get(0) instanceof SequenceModel.Recurrent r ? r.forward().inputSize() : 0, 0, layers, assumed);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(source + ": " + e.getMessage(), e);
         }

@@ -135,14 +135,18 @@ public final class Activation {
     }
 
     /**
-     * Resolves a framework's activation name: Keras ({@code tanh, sigmoid, hard_sigmoid, relu,
+     * Resolves a framework-neutral activation name: Keras ({@code tanh, sigmoid, hard_sigmoid, relu,
      * linear, elu, selu, softsign, softplus, swish, silu, gelu, exponential}), TensorFlow.js
      * ({@code hardSigmoid}, the Keras 2 form) and ONNX ({@code Tanh, Sigmoid, Relu, HardSigmoid,
-     * Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, Elu, Softsign, Softplus}, with its default
-     * alpha/beta). {@code hard_sigmoid} means the Keras 3 form; use {@link #HARD_SIGMOID} for
-     * Keras 2 weights.
+     * Affine, ThresholdedRelu, ScaledTanh, Elu, Softsign, Softplus}, with its default alpha/beta).
+     * {@code hard_sigmoid} means the Keras 3 form; use {@link #HARD_SIGMOID} for Keras 2 weights.
      *
-     * @throws IllegalArgumentException naming the unknown activation and the known ones
+     * <p>A name whose numbers depend on the framework is refused here (SEMANTICS.md 8):
+     * {@code leaky_relu} / {@code LeakyRelu} has slope 0.2 in Keras 3 and TensorFlow but 0.01 in
+     * ONNX and PyTorch; resolve it with {@link #onnx} or {@link #leakyRelu} for the framework of the
+     * file.
+     *
+     * @throws IllegalArgumentException naming the unknown or ambiguous activation and the known ones
      */
     public static Activation named(String name) {
         String n = name.trim();
@@ -152,7 +156,7 @@ public final class Activation {
             case "hard_sigmoid" -> HARD_SIGMOID_KERAS3;
             case "hardSigmoid", "HardSigmoid", "hard_sigmoid_keras2" -> HARD_SIGMOID;
             case "relu", "Relu" -> RELU;
-            case "linear", "Linear", "identity", "Identity", "None" -> LINEAR;
+            case "linear", "Linear", "identity", "Identity" -> LINEAR;
             case "elu", "Elu" -> ELU;
             case "selu", "Selu" -> SELU;
             case "softsign", "Softsign" -> SOFTSIGN;
@@ -161,27 +165,66 @@ public final class Activation {
             case "gelu", "Gelu" -> GELU;
             case "exponential", "exp", "Exp" -> EXPONENTIAL;
             case "Affine" -> of(Kind.AFFINE, 1f, 0f);
-            case "LeakyRelu", "leaky_relu" -> of(Kind.LEAKY_RELU, 0.01f, 0f);
             case "ThresholdedRelu" -> of(Kind.THRESHOLDED_RELU, 1f, 0f);
             case "ScaledTanh" -> of(Kind.SCALED_TANH, 1f, 1f);
+            case "leaky_relu", "LeakyRelu", "leakyRelu", "LeakyReLU" -> throw new IllegalArgumentException("activation '" + name
+                    + "' has a framework-dependent slope (Keras 3 and TensorFlow 0.2, ONNX and PyTorch 0.01); resolve it for the "
+                    + "framework of the file");
             default -> throw new IllegalArgumentException("unknown activation '" + name + "'; expected one of tanh, sigmoid, "
                     + "hard_sigmoid, hardSigmoid, relu, linear, elu, selu, softsign, softplus, swish, silu, gelu, exponential, "
-                    + "Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid");
+                    + "Affine, ThresholdedRelu, ScaledTanh, HardSigmoid");
+        };
+    }
+
+    /** {@code x >= 0 ? x : slope*x}. */
+    public static Activation leakyRelu(float slope) {
+        return of(Kind.LEAKY_RELU, slope, 0f);
+    }
+
+    /** Whether an ONNX function of this kind consumes an {@code activation_alpha} value. */
+    public static boolean takesAlpha(Kind kind) {
+        return switch (kind) {
+            case LEAKY_RELU, THRESHOLDED_RELU, ELU, SCALED_TANH, HARD_SIGMOID, AFFINE -> true;
+            default -> false;
+        };
+    }
+
+    /** Whether an ONNX function of this kind consumes an {@code activation_beta} value. */
+    public static boolean takesBeta(Kind kind) {
+        return switch (kind) {
+            case SCALED_TANH, HARD_SIGMOID, AFFINE -> true;
+            default -> false;
         };
     }
 
     /**
-     * Resolves an ONNX activation name with explicit {@code activation_alpha}/{@code activation_beta}
-     * values ({@code NaN} meaning the operator's default).
+     * Resolves an ONNX recurrent-operator activation ({@code Relu, Tanh, Sigmoid, Affine, LeakyRelu,
+     * ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus}; case-insensitive, as
+     * onnxruntime reads them) with explicit {@code activation_alpha}/{@code activation_beta} values
+     * ({@code NaN} meaning none was given). A function left without a value gets onnxruntime's
+     * default, the reference this library matches: LeakyRelu 0.01, HardSigmoid 0.2/0.5, Elu 1, and
+     * 0 for the others (Affine 0/0, ThresholdedRelu 0, ScaledTanh 0/0: onnxruntime's
+     * {@code rnn_helpers}, checked against it by the oracle tests).
+     *
+     * @throws IllegalArgumentException for any other name, naming it and the ONNX ones
      */
     public static Activation onnx(String name, float alpha, float beta) {
-        Activation base = named(name);
-        float a = Float.isNaN(alpha) ? base.alpha : alpha;
-        float b = Float.isNaN(beta) ? base.beta : beta;
-        return switch (base.kind) {
-            case AFFINE, LEAKY_RELU, THRESHOLDED_RELU, SCALED_TANH, HARD_SIGMOID -> of(base.kind, a, b);
-            case ELU -> of(Kind.ELU, Float.isNaN(alpha) ? 1f : alpha, 0f);
-            default -> base;
+        float a = alpha;
+        float b = beta;
+        return switch (name.trim().toLowerCase(Locale.ROOT)) {
+            case "relu" -> RELU;
+            case "tanh" -> TANH;
+            case "sigmoid" -> SIGMOID;
+            case "softsign" -> SOFTSIGN;
+            case "softplus" -> SOFTPLUS;
+            case "affine" -> of(Kind.AFFINE, Float.isNaN(a) ? 0f : a, Float.isNaN(b) ? 0f : b);
+            case "leakyrelu" -> of(Kind.LEAKY_RELU, Float.isNaN(a) ? 0.01f : a, 0f);
+            case "thresholdedrelu" -> of(Kind.THRESHOLDED_RELU, Float.isNaN(a) ? 0f : a, 0f);
+            case "scaledtanh" -> of(Kind.SCALED_TANH, Float.isNaN(a) ? 0f : a, Float.isNaN(b) ? 0f : b);
+            case "hardsigmoid" -> of(Kind.HARD_SIGMOID, Float.isNaN(a) ? 0.2f : a, Float.isNaN(b) ? 0.5f : b);
+            case "elu" -> of(Kind.ELU, Float.isNaN(a) ? 1f : a, 0f);
+            default -> throw new IllegalArgumentException("activation '" + name + "' is not an ONNX recurrent activation; expected one of "
+                    + "Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus");
         };
     }
 

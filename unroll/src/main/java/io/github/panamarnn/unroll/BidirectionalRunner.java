@@ -9,7 +9,10 @@ import io.github.panamarnn.cells.WarmUp;
  * each row's valid prefix reversed, its outputs put back at their input positions: TF1
  * {@code bidirectional_dynamic_rnn}, Keras {@code Bidirectional}, ONNX {@code direction=bidirectional},
  * one layer of a bidirectional PyTorch module. The two output sequences are merged as Keras does
- * ({@link Merge}), or kept apart.
+ * ({@link Merge}), or kept apart. The two cells may differ in kind and output size (TF1
+ * {@code bidirectional_dynamic_rnn(LSTMCell(7), GRUCell(4))}, Keras {@code backward_layer}); they read
+ * the same input. {@link Merge#CONCAT} and {@link Merge#NONE} take any two sizes, the elementwise
+ * merges need equal ones.
  *
  * <p>Not thread-safe: one per stream or thread; the cells are shared. {@link #run} allocates nothing.
  */
@@ -25,29 +28,31 @@ public final class BidirectionalRunner {
     private final SequenceRunner forward;
     private final SequenceRunner backward;
     private final int batch;
-    private final int out;
+    private final int outF;
+    private final int outB;
     private float[] fw;
     private float[] bw;
 
     public BidirectionalRunner(RnnCell forwardCell, RnnCell backwardCell, int batch, int capacity) {
-        if (forwardCell.inputSize() != backwardCell.inputSize() || forwardCell.outputSize() != backwardCell.outputSize()) {
-            throw new IllegalArgumentException("forward and backward cells must have the same sizes: in " + forwardCell.inputSize() + "/"
-                    + backwardCell.inputSize() + ", out " + forwardCell.outputSize() + "/" + backwardCell.outputSize());
+        if (forwardCell.inputSize() != backwardCell.inputSize()) {
+            throw new IllegalArgumentException("forward and backward cells must read the same input width, got " + forwardCell.inputSize()
+                    + " and " + backwardCell.inputSize());
         }
         this.forward = new SequenceRunner(forwardCell, batch, capacity);
         this.backward = new SequenceRunner(backwardCell, batch, capacity);
         this.batch = batch;
-        this.out = forwardCell.outputSize();
-        this.fw = new float[batch * capacity * out];
-        this.bw = new float[batch * capacity * out];
+        this.outF = forwardCell.outputSize();
+        this.outB = backwardCell.outputSize();
+        this.fw = new float[Math.multiplyExact(Math.multiplyExact(batch, capacity), outF)];
+        this.bw = new float[Math.multiplyExact(Math.multiplyExact(batch, capacity), outB)];
     }
 
     /** Raises the capacity explicitly (re-allocating the merge buffers once); runs longer than it are errors. */
     public void growCapacity(int newCapacity) {
         forward.growCapacity(newCapacity);
         backward.growCapacity(newCapacity);
-        fw = new float[batch * newCapacity * out];
-        bw = new float[batch * newCapacity * out];
+        fw = new float[Math.multiplyExact(Math.multiplyExact(batch, newCapacity), outF)];
+        bw = new float[Math.multiplyExact(Math.multiplyExact(batch, newCapacity), outB)];
     }
 
     public CellState forwardState() {
@@ -58,9 +63,21 @@ public final class BidirectionalRunner {
         return backward.state();
     }
 
-    /** Width of one merged output row: {@code 2*out} for {@link Merge#CONCAT}, else {@code out}. */
+    /**
+     * Width of one merged output row: forward plus backward width for {@link Merge#CONCAT}, else the
+     * (common) width.
+     *
+     * @throws IllegalArgumentException for an elementwise merge of two different widths
+     */
     public int mergedWidth(Merge merge) {
-        return merge == Merge.CONCAT ? 2 * out : out;
+        if (merge == Merge.CONCAT) {
+            return outF + outB;
+        }
+        if (merge != Merge.NONE && outF != outB) {
+            throw new IllegalArgumentException("merge " + merge + " needs equal output widths, got forward " + outF + " and backward " + outB
+                    + "; use CONCAT or NONE");
+        }
+        return outF;
     }
 
     /**
@@ -71,11 +88,20 @@ public final class BidirectionalRunner {
      * @param mask     a Keras mask {@code [B, T]}, or null; masked steps output zeros in both directions
      *                 (Keras forces {@code zero_output_for_mask} inside Bidirectional)
      * @param merged   with a merge mode: {@code [B, T, mergedWidth]} (or time-major); ignored for NONE
-     * @param outFw    with {@link Merge#NONE}: the forward outputs {@code [B, T, out]}, else may be null
-     * @param outBw    with {@link Merge#NONE}: the backward outputs, aligned with the input, else may be null
+     * @param outFw    with {@link Merge#NONE}: the forward outputs {@code [B, T, outF]}, else may be null
+     * @param outBw    with {@link Merge#NONE}: the backward outputs {@code [B, T, outB]}, aligned with the input, else may be null
+     * @throws IllegalArgumentException before anything runs, when an output array is missing or short
      */
     public void run(float[] x, int steps, boolean timeMajor, int[] lengths, boolean[] mask, Merge merge, float[] merged, float[] outFw,
                     float[] outBw) {
+        int rows = batch * steps;
+        int width = mergedWidth(merge);
+        if (merge == Merge.NONE) {
+            need("forward outputs", outFw, (long) rows * outF);
+            need("backward outputs", outBw, (long) rows * outB);
+        } else {
+            need("merged outputs", merged, (long) rows * width);
+        }
         float[] f = merge == Merge.NONE ? outFw : fw;
         float[] b = merge == Merge.NONE ? outBw : bw;
         forward.run(x, steps, timeMajor, lengths, mask, SequenceRunner.Order.FORWARD, SequenceRunner.Padding.ZERO, f);
@@ -83,16 +109,13 @@ public final class BidirectionalRunner {
         if (merge == Merge.NONE) {
             return;
         }
-        int rows = batch * steps;
-        if (merged.length < rows * mergedWidth(merge)) {
-            throw new IllegalArgumentException("merged outputs need " + rows * mergedWidth(merge) + " values, got " + merged.length);
-        }
+        final int out = outF;
         for (int r = 0; r < rows; r++) {
             int o = r * out;
             switch (merge) {
                 case CONCAT -> {
-                    System.arraycopy(fw, o, merged, 2 * o, out);
-                    System.arraycopy(bw, o, merged, 2 * o + out, out);
+                    System.arraycopy(fw, r * outF, merged, r * width, outF);
+                    System.arraycopy(bw, r * outB, merged, r * width + outF, outB);
                 }
                 case SUM -> {
                     for (int j = 0; j < out; j++) {
@@ -114,6 +137,12 @@ public final class BidirectionalRunner {
         }
     }
 
+    private static void need(String what, float[] a, long n) {
+        if (a == null || a.length < n) {
+            throw new IllegalArgumentException(what + " need " + n + " values, got " + (a == null ? "null" : a.length));
+        }
+    }
+
     /**
      * Warms both directions and the merge up before the first real run ({@link WarmUp}): {@code runs}
      * runs of {@code steps} zero steps (at most the capacity) merged by {@code merge}, then more until
@@ -129,8 +158,8 @@ public final class BidirectionalRunner {
         b.readFlat(keptB, 0);
         float[] x = new float[t * batch * forward.cell().inputSize()];
         float[] merged = new float[t * batch * mergedWidth(merge)];
-        float[] oF = new float[t * batch * out];
-        float[] oB = new float[t * batch * out];
+        float[] oF = new float[t * batch * outF];
+        float[] oB = new float[t * batch * outB];
         long ns = WarmUp.run(() -> run(x, t, true, null, null, merge, merged, oF, oB), runs);
         f.writeFlat(keptF, 0);
         b.writeFlat(keptB, 0);
