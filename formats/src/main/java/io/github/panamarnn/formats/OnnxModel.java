@@ -27,6 +27,10 @@ public final class OnnxModel {
     public static final int INT32 = 6;
     public static final int INT64 = 7;
     public static final int DOUBLE = 11;
+    /** IEEE half precision: read and widened exactly to float32 once, at load. */
+    public static final int FLOAT16 = 10;
+    /** bfloat16: read and widened exactly to float32 once, at load. */
+    public static final int BFLOAT16 = 16;
 
     /** An attribute; only the field its {@code type} names is meaningful. */
     public record Attribute(String name, Type type, float f, long i, String s, OnnxTensor t, float[] floats, long[] ints, List<String> strings) {
@@ -413,11 +417,13 @@ public final class OnnxModel {
         }
         int n = (int) count;
         int width = switch (type) {
+            case FLOAT16, BFLOAT16 -> 2;
             case FLOAT, INT32 -> 4;
             case INT64, DOUBLE -> 8;
             default -> throw new ModelFormatException(what + ": tensor '" + name + "' has data type " + type
-                    + ", expected FLOAT (1), DOUBLE (11), INT32 (6) or INT64 (7)");
+                    + ", expected FLOAT (1), FLOAT16 (10), BFLOAT16 (16), DOUBLE (11), INT32 (6) or INT64 (7)");
         };
+        // float16 and bfloat16 without raw_data keep each value's 16 bits in int32_data (onnx.proto).
         int have = raw != null ? raw.length / width : type == FLOAT ? floats.n : type == DOUBLE ? doubles.n : ints.n;
         if (raw != null && raw.length != (long) n * width || raw == null && have != n) {
             throw new ModelFormatException(what + ": tensor '" + name + "' of shape " + Arrays.toString(shape) + " needs " + n + " values, its data holds "
@@ -425,6 +431,16 @@ public final class OnnxModel {
         }
         ByteBuffer bb = raw == null ? null : ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
         switch (type) {
+            case FLOAT16, BFLOAT16 -> {
+                // Converted once, here, to the float32 the kernels use: both widen exactly (every half and bfloat16
+                // value is a float32), so the numbers are the file's own.
+                float[] v = new float[n];
+                for (int k = 0; k < n; k++) {
+                    int bits = (bb != null ? bb.getShort(2 * k) : (int) ints.a[k]) & 0xFFFF;
+                    v[k] = type == FLOAT16 ? Float.float16ToFloat((short) bits) : Float.intBitsToFloat(bits << 16);
+                }
+                return new OnnxTensor(name, shape, v, null);
+            }
             case FLOAT, DOUBLE -> {
                 float[] v = new float[n];
                 for (int k = 0; k < n; k++) {

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.Test;
  * {@code clip}, {@code input_forget}, {@code layout}, {@code linear_before_reset}, hidden sizes,
  * optional inputs present or absent: {@code B}, {@code sequence_lens}, initial states, peepholes),
  * written by this project's ONNX writer, run by both, {@code Y}, {@code Y_h}, {@code Y_c} compared
- * within {@code 1e-5 + 1e-5 |y|}. A model onnxruntime refuses must be refused here too, with one
+ * within {@code 1e-5 + 1e-5 |y|} (a model whose onnxruntime outputs overflow to NaN or infinity, which
+ * unbounded cell activations such as Softplus can cause, has no oracle and is counted, not compared).
+ * A model onnxruntime refuses must be refused here too, with one
  * documented exception: onnxruntime's CPU kernels refuse {@code layout = 1} (batch-major), which the
  * ONNX standard defines and this library runs (the ONNX backend's batchwise cases pass); those
  * models are checked against onnxruntime running the same node with {@code layout = 0} on the
@@ -50,10 +52,12 @@ class OnnxRuntimeOracleTest {
     private static final String[] PARAMETER_FREE = {"Relu", "Tanh", "Sigmoid", "Softsign", "Softplus"};
     private static int agreedRuns;
     private static int agreedRefusals;
+    private static int overflowed;
 
     @AfterAll
     static void report() {
-        System.out.printf(Locale.ROOT, "onnxruntime oracle: %d models run by both and equal, %d refused by both%n", agreedRuns, agreedRefusals);
+        System.out.printf(Locale.ROOT, "onnxruntime oracle: %d models run by both and equal, %d refused by both, %d where onnxruntime "
+                + "overflowed to NaN/Inf (not compared)%n", agreedRuns, agreedRefusals, overflowed);
     }
 
     /** One random node: everything it has, and what both sides are fed. */
@@ -346,6 +350,16 @@ class OnnxRuntimeOracleTest {
             fail("seed " + seed + ", " + s.describe + ": onnxruntime runs it but this library refuses: " + ourWhy);
         }
         assertEquals(want.keySet(), got.keySet(), s.describe);
+        for (float[] w : want.values()) {
+            for (float v : w) {
+                if (!Float.isFinite(v)) {
+                    // onnxruntime overflowed (unbounded functions such as Softplus or Affine as the cell activation let
+                    // c grow past what its exp-based kernels survive): no oracle for this model.
+                    overflowed++;
+                    return;
+                }
+            }
+        }
         for (String name : want.keySet()) {
             float[] w = want.get(name);
             float[] g = got.get(name);
@@ -360,7 +374,7 @@ class OnnxRuntimeOracleTest {
         agreedRuns++;
     }
 
-    @Property(tries = 600)
+    @Property(tries = 600, seed = "20261201")
     void recurrentNodesMatchOnnxruntime(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long seed) {
         compare(seed);
     }
