@@ -112,6 +112,18 @@ parts.append(elementwise('softplusLoop','{@code max(x, 0) + log1p(exp(-|x|))}: n
     exp('x.abs().neg()','ex','e')+log1p_unit('ex','lp','lg')+'FloatVector r = x.blend(0f, x.compare(LT, 0f)).add(lp);\n'))
 parts.append(elementwise('geluLoop','{@code x * Phi(x)}, Phi from erfc of {@code |x|/sqrt(2)}: no cancellation in either tail.','',
     'FloatVector za = x.abs().mul(INV_SQRT2);\nFloatVector z = za.blend(ERFC_ZMAX, za.compare(GT, ERFC_ZMAX));\n'+erfc_nonneg('z','ec','c')+'FloatVector half = ec.mul(0.5f);\nFloatVector phi = half.neg().add(1f).blend(half, x.compare(LT, 0f));\nFloatVector r = x.mul(phi).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));\n'))
+parts.append(elementwise('mishLoop','{@code x * tanh(softplus(x))} as {@code x * n/(n+2)}, {@code n = e(e+2)}, {@code e = exp(min(x, 20))}: no cancellation; 0 at -Inf.','',
+    'FloatVector mc = x.blend(20f, x.compare(GT, 20f));\n'+exp('mc','me','e')+'FloatVector mn = me.mul(me.add(2f));\nFloatVector r = x.mul(mn.div(mn.add(2f))).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));\n'))
+parts.append(elementwise('geluTanhLoop','{@code 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))} as {@code x * sigmoid(x(C1 + C3 x^2))}: no cancellation; 0 at -Inf.','',
+    'FloatVector gz = x.mul(x).fma(GELU_C3, GELU_C1).mul(x);\n'+sigmoid('gz','sg','s')+'FloatVector r = x.mul(sg).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));\n'))
+parts.append(elementwise('logSigmoidLoop','{@code -softplus(-x) = min(x, 0) - log1p(exp(-|x|))}.','',
+    exp('x.abs().neg()','ex','e')+log1p_unit('ex','lp','lg')+'FloatVector r = x.blend(0f, x.compare(GT, 0f)).sub(lp);\n'))
+parts.append(elementwise('hardSiluLoop','{@code x * clip(alpha*x + beta, 0, 1)}; 0 at -Inf.',', float alpha, float beta',
+    'FloatVector v = x.fma(alpha, beta);\nv = v.blend(0f, v.compare(LT, 0f)).blend(1f, v.compare(GT, 1f));\nFloatVector r = x.mul(v).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));\n'))
+parts.append(elementwise('softShrinkLoop','{@code x - t} above {@code t}, {@code x + t} below {@code -t}, else 0; NaN stays NaN.',', float t',
+    'FloatVector r = x.blend(x.sub(t), x.compare(GT, t)).blend(x.add(t), x.compare(LT, -t)).blend(0f, x.abs().compare(LE, t));\n'))
+parts.append(elementwise('hardShrinkLoop','{@code |x| > t ? x : 0}; NaN stays NaN.',', float t',
+    'FloatVector r = x.blend(0f, x.abs().compare(LE, t));\n'))
 parts.append(elementwise('softsignLoop','{@code x / (1 + |x|)}, +-1 at +-Inf.','',
     'FloatVector ax = x.abs();\nFloatVector r = x.div(ax.add(1f)).blend(x.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), ax.compare(EQ, Float.POSITIVE_INFINITY));\n'))
 parts.append(elementwise('affineLoop','{@code min(max(alpha*x + beta, lo), hi)} (hard sigmoid with [0, 1]); NaN stays NaN.',', float alpha, float beta, float lo, float hi',

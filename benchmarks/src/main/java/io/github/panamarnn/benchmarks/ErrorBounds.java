@@ -32,10 +32,11 @@ public final class ErrorBounds {
                 Activation.RELU, Activation.of(Activation.Kind.LEAKY_RELU, 0.01f, 0), Activation.of(Activation.Kind.THRESHOLDED_RELU, 1f, 0),
                 Activation.of(Activation.Kind.AFFINE, 0.7f, 0.3f), Activation.of(Activation.Kind.SCALED_TANH, 1.7159f, 0.6667f),
                 Activation.ELU, Activation.SELU, Activation.SOFTSIGN, Activation.SOFTPLUS, Activation.SWISH, Activation.GELU,
-                Activation.EXPONENTIAL);
+                Activation.EXPONENTIAL, Activation.RELU6, Activation.HARD_TANH, Activation.HARD_SILU, Activation.MISH, Activation.GELU_TANH,
+                Activation.LOG_SIGMOID, Activation.named("soft_shrink"), Activation.named("hard_shrink"));
         List<Result> results = new ArrayList<>();
         for (Activation a : acts) {
-            int s = a.kind() == Activation.Kind.GELU ? Math.max(stride, 61) : stride;
+            int s = a.kind() == Activation.Kind.GELU || a.kind() == Activation.Kind.GELU_TANH ? Math.max(stride, 61) : stride;
             Result r = measure(k, a, s);
             results.add(r);
             System.out.printf(Locale.ROOT, "%-40s maxAbs %.3g at %s   maxRel %.3g at %s   (%d floats)%n", a, r.maxAbs, r.argAbs,

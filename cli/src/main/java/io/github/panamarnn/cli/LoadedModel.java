@@ -67,6 +67,11 @@ final class LoadedModel {
         return d[2];
     }
 
+    /** True when the model starts with an Embedding: one token id per step. */
+    boolean tokenIds() {
+        return seq != null && !seq.layers().isEmpty() && seq.layers().get(0) instanceof SequenceModel.Embedding;
+    }
+
     boolean sequenceOutput() {
         return seq != null && seq.sequenceOutput();
     }
@@ -127,8 +132,16 @@ final class LoadedModel {
         out.println("model:        " + file);
         if (seq != null) {
             out.println("format:       " + seq.source());
-            out.println("input:        [batch, " + (seq.fixedSteps() > 0 ? seq.fixedSteps() + " (declared)" : "time") + ", " + seq.inputSize() + "]");
+            out.println("input:        [batch, " + (seq.fixedSteps() > 0 ? seq.fixedSteps() + " (declared)" : "time")
+                    + (tokenIds() ? "] token ids" : ", " + seq.inputSize() + "]"));
             out.println("output:       " + (seq.sequenceOutput() ? "[batch, time, " : "[batch, ") + seq.outputSize() + "]");
+            if (seq.outputs().size() > 1) {
+                int from = 0;
+                for (SequenceModel.Output part : seq.outputs()) {
+                    out.println("  part        " + part.name() + ": features [" + from + ", " + (from + part.width()) + ")");
+                    from += part.width();
+                }
+            }
             out.println("layers:");
             for (SequenceModel.Layer l : seq.layers()) {
                 String what = switch (l) {
@@ -137,6 +150,7 @@ final class LoadedModel {
                     case SequenceModel.Pointwise p -> "Dense " + p.dense().inputSize() + " -> " + p.dense().outputSize() + ", activation "
                             + p.activation().kind().name().toLowerCase(java.util.Locale.ROOT);
                     case SequenceModel.Masking m -> "Masking, mask_value " + m.value();
+                    case SequenceModel.Embedding e -> "Embedding " + e.inputDim() + " ids -> " + e.outputDim() + (e.maskZero() ? ", mask_zero" : "");
                     case SequenceModel.LastStep s -> "last time step";
                 };
                 out.printf(java.util.Locale.ROOT, "  %-14s %-8s params %,d%n", l.name(), "", l.parameters());

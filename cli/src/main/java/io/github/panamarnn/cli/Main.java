@@ -196,7 +196,7 @@ public final class Main {
             if (!Files.isRegularFile(p)) {
                 throw new UserError("run: --input " + p + ": no such file");
             }
-            inputs.add(Tables.read(p, features, o.get("columns", null)));
+            inputs.add(Tables.read(p, features, o.get("columns", null), m.tokenIds()));
         }
         if (inputs.isEmpty()) {
             throw new UserError("run: --input is required (see 'run --help')");

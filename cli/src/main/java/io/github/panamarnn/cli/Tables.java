@@ -111,8 +111,12 @@ final class Tables {
         }
     }
 
-    /** {@code .npy} {@code [batch, steps, features]} or {@code [steps, features]}; anything else is CSV, one sequence. */
-    static Sequences read(Path file, int features, String columns) throws UserError, IOException {
+    /**
+     * {@code .npy} {@code [batch, steps, features]} or {@code [steps, features]}; anything else is CSV, one
+     * sequence. With {@code tokenIds} (a model that starts with an Embedding, one id per step), an
+     * {@code .npy} is {@code [batch, steps]} or {@code [steps]}.
+     */
+    static Sequences read(Path file, int features, String columns, boolean tokenIds) throws UserError, IOException {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (n.endsWith(".npy")) {
             Tensor t;
@@ -122,6 +126,13 @@ final class Tables {
                 throw new UserError(e.getMessage());
             }
             int[] s = t.shape();
+            if (tokenIds) {
+                if (s.length == 1 || s.length == 2) {
+                    return new Sequences(t.data(), s.length == 1 ? 1 : s[0], s[s.length - 1]);
+                }
+                throw new UserError(file + ": array of shape " + java.util.Arrays.toString(s) + ", expected token ids [batch, steps] or [steps] "
+                        + "(the model starts with an Embedding)");
+            }
             if (s.length == 2 && s[1] == features) {
                 return new Sequences(t.data(), 1, s[0]);
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.panamarnn.cells.GruCell;
 import io.github.panamarnn.cells.LstmCell;
+import io.github.panamarnn.cells.MultiRnnCell;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.kernels.Activation;
@@ -101,7 +102,7 @@ public final class KerasModels {
             throw new ModelFormatException("Keras config: not JSON (" + e.getMessage() + ")", e);
         }
         Path where = Path.of("<config>");
-        return build(where, "Keras " + kerasVersion + " config", config, kerasVersion, (layer, cls) -> {
+        return build(where, "Keras " + kerasVersion + " config", config, kerasVersion, (layer, cls, cfg) -> {
             List<Tensor> w = weightsByLayer.get(layer);
             if (w == null) {
                 throw new ModelFormatException("Keras config: no weights given for layer '" + layer + "' (have " + weightsByLayer.keySet() + ")");
@@ -129,17 +130,19 @@ public final class KerasModels {
                         byName.put(realName(g), g);
                     }
                 }
-                WeightSource ws = (layerName, cls) -> {
+                WeightSource ws = (layerName, cls, cfg) -> {
                     Group g = byName.get(layerName);
                     if (g == null) {
                         throw new ModelFormatException(file + ": layer '" + layerName + "' has no weights under layers/ (have " + byName.keySet() + ")");
                     }
                     List<Tensor> out = new ArrayList<>();
                     if (cls.equals("Bidirectional")) {
-                        collect(group(g, "forward_layer", file), out, file);
-                        collect(group(g, "backward_layer", file), out, file);
+                        JsonNode fw = cfg.path("layer");
+                        JsonNode bw = cfg.hasNonNull("backward_layer") ? cfg.get("backward_layer") : fw;
+                        collectLayer(group(g, "forward_layer", file), fw.path("class_name").asText(), fw.path("config"), out, file);
+                        collectLayer(group(g, "backward_layer", file), bw.path("class_name").asText(), bw.path("config"), out, file);
                     } else {
-                        collect(g, out, file);
+                        collectLayer(g, cls, cfg, out, file);
                     }
                     return out;
                 };
@@ -160,7 +163,7 @@ public final class KerasModels {
             version = "2";
         }
         Group mw = group(h5, "model_weights", file);
-        WeightSource ws = (layerName, cls) -> {
+        WeightSource ws = (layerName, cls, layerConfig) -> {
             Node n = mw.getChild(layerName);
             if (!(n instanceof Group g)) {
                 throw new ModelFormatException(file + ": layer '" + layerName + "' has no group model_weights/" + layerName);
@@ -220,6 +223,41 @@ public final class KerasModels {
             }
         }
         return g.getName();
+    }
+
+    /**
+     * A Keras 3 layer's variables in {@code layer.weights} order. An {@code RNN} layer's are its
+     * cell's; a {@code StackedRNNCells} saves its cells under {@code cells/<snake_case class>[_k]}
+     * (Keras {@code saving_lib}: the class name, numbered from the second of a kind), read here in the
+     * config's order, not the group's.
+     */
+    private static void collectLayer(Group g, String cls, JsonNode cfg, List<Tensor> out, Path file) throws ModelFormatException {
+        if (cls.equals("RNN")) {
+            collectCell(group(g, "cell", file), cfg.path("cell"), out, file);
+        } else {
+            collect(g, out, file);
+        }
+    }
+
+    private static void collectCell(Group g, JsonNode cell, List<Tensor> out, Path file) throws ModelFormatException {
+        if (!cell.path("class_name").asText().equals("StackedRNNCells")) {
+            collect(g, out, file);
+            return;
+        }
+        Group cells = group(g, "cells", file);
+        Map<String, Integer> used = new HashMap<>();
+        for (JsonNode c : cell.path("config").path("cells")) {
+            String base = snakeCase(c.path("class_name").asText());
+            Integer k = used.merge(base, 0, (a, b) -> a + 1);
+            collectCell(group(cells, k == 0 ? base : base + "_" + k, file), c, out, file);
+        }
+    }
+
+    /** Keras {@code naming.to_snake_case}: {@code LSTMCell} to {@code lstm_cell}, {@code SimpleRNNCell} to {@code simple_rnn_cell}. */
+    static String snakeCase(String name) {
+        String n = name.replaceAll("\\W+", "");
+        n = n.replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
+        return n.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Keras 3 variables of a layer in creation order: its own {@code vars/0..n}, then its child objects (e.g. {@code cell}). */
@@ -314,7 +352,7 @@ public final class KerasModels {
     /** The ordered weight tensors of a layer (Keras {@code layer.weights} order). */
     @FunctionalInterface
     interface WeightSource {
-        List<Tensor> weights(String layerName, String className) throws ModelFormatException;
+        List<Tensor> weights(String layerName, String className, JsonNode config) throws ModelFormatException;
     }
 
     static SequenceModel build(Path file, String format, JsonNode root, String version, WeightSource ws) throws ModelFormatException {
@@ -327,13 +365,24 @@ public final class KerasModels {
         if (!layers.isArray() || layers.isEmpty()) {
             throw new ModelFormatException(file + ": model config has no layers");
         }
-        if (!cls.equals("Sequential")) {
-            checkChain(file, layers);
+        boolean sequential = cls.equals("Sequential");
+        // The indices of the last layer's output tensors the model returns; null: all of them (Sequential).
+        List<Integer> returned = sequential ? null : checkChain(file, cfg, layers);
+        String firstClass = "";
+        for (JsonNode layer : layers) {
+            if (!layer.path("class_name").asText().equals("InputLayer")) {
+                firstClass = layer.path("class_name").asText();
+                break;
+            }
         }
+        boolean tokenIds = firstClass.equals("Embedding");
+        JsonNode finalLayer = layers.get(layers.size() - 1);
+        checkOutputs(file, sequential, layers, finalLayer.path("config").path("name").asText(finalLayer.path("name").asText()), returned);
         int width = -1;
         int fixedSteps = 0;
         List<SequenceModel.Layer> out = new ArrayList<>();
-        boolean keras2 = version.startsWith("2") || version.startsWith("1");
+        boolean keras2 = version.startsWith("2") || version.startsWith("1") || version.startsWith("tfjs");
+        JsonNode lastConfig = null;
         for (JsonNode layer : layers) {
             String lc = layer.path("class_name").asText();
             JsonNode c = layer.path("config");
@@ -344,11 +393,11 @@ public final class KerasModels {
                     throw new ModelFormatException(file + ": layer '" + name + "': the input shape is not in the config "
                             + "(no InputLayer batch_shape, batch_input_shape or build_config.input_shape)");
                 }
-                if (shape.length != 3 || shape[2] <= 0) {
-                    throw new ModelFormatException(file + ": input shape " + Arrays.toString(shape) + " of layer '" + name
-                            + "', expected [batch, time, features] with known features");
+                if (tokenIds ? shape.length != 2 : shape.length != 3 || shape[2] <= 0) {
+                    throw new ModelFormatException(file + ": input shape " + Arrays.toString(shape) + " of layer '" + name + "', expected "
+                            + (tokenIds ? "[batch, time] token ids (the model starts with an Embedding)" : "[batch, time, features] with known features"));
                 }
-                width = shape[2];
+                width = tokenIds ? 1 : shape[2];
                 fixedSteps = Math.max(0, shape[1]);
             }
             if (lc.equals("InputLayer")) {
@@ -360,9 +409,11 @@ public final class KerasModels {
                     continue;
                 }
                 out.add(l);
+                lastConfig = layer;
                 width = switch (l) {
                     case SequenceModel.Recurrent r -> r.outputWidth();
                     case SequenceModel.Pointwise p -> p.dense().outputSize();
+                    case SequenceModel.Embedding e -> e.outputDim();
                     default -> width;
                 };
             } catch (IllegalArgumentException e) {
@@ -371,9 +422,61 @@ public final class KerasModels {
         }
         String modelName = cfg.path("name").asText("model");
         try {
-            return new SequenceModel(format + ", " + cls + " '" + modelName + "'", inputWidth(out, width), fixedSteps, out);
+            SequenceModel m = new SequenceModel(format + ", " + cls + " '" + modelName + "'", tokenIds ? 1 : inputWidth(out, width), fixedSteps, out);
+            if (lastConfig != null && mergeNone(lastConfig) && m.layers().get(m.layers().size() - 1) instanceof SequenceModel.Recurrent r) {
+                m = m.withOutputs(List.of(new SequenceModel.Output(r.name() + "/forward", r.forward().outputSize()),
+                        new SequenceModel.Output(r.name() + "/backward", r.backward().outputSize())));
+            }
+            return m;
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean mergeNone(JsonNode layer) {
+        return layer.path("class_name").asText().equals("Bidirectional") && layer.path("config").has("merge_mode")
+                && layer.path("config").get("merge_mode").isNull();
+    }
+
+    private static boolean returnState(JsonNode layer) {
+        JsonNode c = layer.path("config");
+        return c.path("return_state").asBoolean(false) || c.path("layer").path("config").path("return_state").asBoolean(false);
+    }
+
+    /**
+     * What a chain can return: the last layer's output (its two outputs side by side for a
+     * {@code Bidirectional} with {@code merge_mode=None}). A {@code return_state} layer is fine
+     * while only its output is read; its state tensors as model outputs, or as the input of another
+     * layer, are refused, naming the layer.
+     */
+    private static void checkOutputs(Path file, boolean sequential, JsonNode layers, String lastName, List<Integer> returned)
+            throws ModelFormatException {
+        for (JsonNode layer : layers) {
+            String name = layer.path("config").path("name").asText(layer.path("name").asText());
+            boolean last = name.equals(lastName);
+            int outputs = mergeNone(layer) ? 2 : 1;
+            if (mergeNone(layer) && !last) {
+                throw new ModelFormatException(file + ": layer '" + name + "': Bidirectional with merge_mode=None has two outputs; only the "
+                        + "model's last layer may have it (a chained layer reads one tensor)");
+            }
+            if (!returnState(layer)) {
+                if (last && returned != null && !returned.equals(outputs == 2 ? List.of(0, 1) : List.of(0))) {
+                    throw new ModelFormatException(file + ": the model returns outputs " + returned + " of its last layer '" + name + "', which has "
+                            + outputs + "; expected " + (outputs == 2 ? "[0, 1]" : "[0]"));
+                }
+                continue;
+            }
+            if (sequential && !last) {
+                throw new ModelFormatException(file + ": layer '" + name + "' has return_state=True inside a Sequential model, which hands all "
+                        + "its outputs to the next layer; use a Functional model that reads only the output");
+            }
+            if (last) {
+                List<Integer> expected = outputs == 2 ? List.of(0, 1) : List.of(0);
+                if (returned == null || !returned.equals(expected)) {
+                    throw new ModelFormatException(file + ": the model returns the state tensors of layer '" + name + "' (return_state=True, "
+                            + "outputs " + (returned == null ? "all" : returned) + "); only its output " + expected + " is supported");
+                }
+            }
         }
     }
 
@@ -389,13 +492,17 @@ public final class KerasModels {
         return fallback;
     }
 
-    /** A Functional model must be one chain: every layer reads exactly the one before it. */
-    private static void checkChain(Path file, JsonNode layers) throws ModelFormatException {
+    /**
+     * A Functional model must be one chain: every layer reads output 0 of the one before it. Returns
+     * the indices of the last layer's outputs that the model returns ({@code output_layers}).
+     */
+    private static List<Integer> checkChain(Path file, JsonNode cfg, JsonNode layers) throws ModelFormatException {
         String prev = null;
         for (JsonNode layer : layers) {
             String name = layer.path("name").asText(layer.path("config").path("name").asText());
             List<String> inbound = new ArrayList<>();
-            collectHistory(layer.path("inbound_nodes"), inbound);
+            List<Integer> tensors = new ArrayList<>();
+            collectHistory(layer.path("inbound_nodes"), inbound, tensors);
             if (prev == null) {
                 if (!inbound.isEmpty() || !layer.path("class_name").asText().equals("InputLayer")) {
                     throw new ModelFormatException(file + ": Functional model whose first layer '" + name + "' is not its InputLayer");
@@ -403,26 +510,52 @@ public final class KerasModels {
             } else if (inbound.size() != 1 || !inbound.get(0).equals(prev)) {
                 throw new ModelFormatException(file + ": Functional model is not a single chain: layer '" + name + "' reads " + inbound
                         + ", expected exactly ['" + prev + "']");
+            } else if (tensors.get(0) != 0) {
+                throw new ModelFormatException(file + ": layer '" + name + "' reads output " + tensors.get(0) + " of '" + prev + "' (a state "
+                        + "tensor of return_state, or the backward output of merge_mode=None); a chained layer must read output 0");
             }
             prev = name;
         }
+        JsonNode ol = cfg.get("output_layers");
+        if (ol == null || ol.isNull()) {
+            return List.of(0);
+        }
+        List<String> names = new ArrayList<>();
+        List<Integer> idx = new ArrayList<>();
+        collectHistory(ol, names, idx);
+        for (String n : names) {
+            if (!n.equals(prev)) {
+                throw new ModelFormatException(file + ": the model returns an output of layer '" + n + "'; a chained model returns its last "
+                        + "layer '" + prev + "' only");
+            }
+        }
+        return idx;
     }
 
-    /** Layer names in {@code keras_history} (Keras 3) or in Keras 2's nested {@code [[name, 0, 0, {}]]} lists. */
-    private static void collectHistory(JsonNode n, List<String> out) {
+    /**
+     * Layer names and output indices in {@code keras_history} (Keras 3: {@code [name, node, tensor]})
+     * or Keras 2's nested {@code [[name, node, tensor, {}]]} lists.
+     */
+    private static void collectHistory(JsonNode n, List<String> out, List<Integer> tensors) {
         if (n.isObject()) {
             JsonNode h = n.get("keras_history");
             if (h != null && h.isArray() && !h.isEmpty()) {
                 out.add(h.get(0).asText());
+                tensors.add(h.path(2).asInt(0));
                 return;
             }
-            n.forEach(v -> collectHistory(v, out));
+            for (JsonNode v : n) {
+                collectHistory(v, out, tensors);
+            }
         } else if (n.isArray()) {
             if (n.size() >= 3 && n.get(0).isTextual() && n.get(1).isInt()) {
                 out.add(n.get(0).asText());
+                tensors.add(n.get(2).asInt(0));
                 return;
             }
-            n.forEach(v -> collectHistory(v, out));
+            for (JsonNode v : n) {
+                collectHistory(v, out, tensors);
+            }
         }
     }
 
@@ -450,13 +583,30 @@ public final class KerasModels {
             case "GaussianDropout":
             case "AlphaDropout":
                 return null; // the identity at inference
+            case "Embedding": {
+                int inDim = c.path("input_dim").asInt(-1);
+                int outDim = c.path("output_dim").asInt(-1);
+                if (inDim < 1 || outDim < 1) {
+                    throw new ModelFormatException(file + ": layer '" + name + "': input_dim " + c.path("input_dim") + ", output_dim "
+                            + c.path("output_dim") + ", expected positive integers");
+                }
+                if (width != 1) {
+                    throw new ModelFormatException(file + ": layer '" + name + "': an Embedding must be the model's first layer");
+                }
+                List<Tensor> w = ws.weights(name, cls, c);
+                checkCount(file, name, w, 1);
+                Tensor t = expect(file, name, "embeddings", w.get(0), inDim, outDim);
+                return new SequenceModel.Embedding(name, inDim, outDim, t.data(), c.path("mask_zero").asBoolean(false));
+            }
             case "SimpleRNN":
             case "LSTM":
-            case "GRU": {
-                List<Tensor> w = ws.weights(name, cls);
-                RnnCell cell = cell(file, cls, name, c, width, keras2, w, 0);
-                checkCount(file, name, w, expectedCount(c));
-                return recurrent(file, name, cls, c, cell, null, null, c.path("go_backwards").asBoolean(false), params(w));
+            case "GRU":
+            case "RNN": {
+                List<Tensor> w = ws.weights(name, cls, c);
+                int[] at = {0};
+                RnnCell cell = layerCell(file, cls, name, c, width, keras2, w, at);
+                checkCount(file, name, w, at[0]);
+                return recurrent(file, name, describe(cls, c), c, cell, null, null, c.path("go_backwards").asBoolean(false), params(w));
             }
             case "Bidirectional": {
                 JsonNode inner = c.path("layer");
@@ -469,9 +619,9 @@ public final class KerasModels {
                 String bc = ownBackward ? back.path("class_name").asText() : ic;
                 JsonNode bcfg = ownBackward ? back.path("config") : icfg;
                 for (String k : new String[] {ic, bc}) {
-                    if (!k.equals("SimpleRNN") && !k.equals("LSTM") && !k.equals("GRU")) {
+                    if (!k.equals("SimpleRNN") && !k.equals("LSTM") && !k.equals("GRU") && !k.equals("RNN")) {
                         throw new ModelFormatException(file + ": layer '" + name + "': Bidirectional around '" + k
-                                + "' is not supported; expected SimpleRNN, LSTM or GRU");
+                                + "' is not supported; expected SimpleRNN, LSTM, GRU or RNN");
                     }
                 }
                 if (icfg.path("go_backwards").asBoolean(false)) {
@@ -487,11 +637,12 @@ public final class KerasModels {
                     }
                 }
                 JsonNode mm = c.get("merge_mode");
-                if (mm == null || mm.isNull()) {
-                    throw new ModelFormatException(file + ": layer '" + name + "': Bidirectional with merge_mode=None has two outputs; "
-                            + "a chained model needs concat, sum, mul or ave");
+                if (mm == null) {
+                    throw new ModelFormatException(file + ": layer '" + name + "': Bidirectional without merge_mode; expected concat, sum, "
+                            + "mul, ave or null");
                 }
-                Merge merge = switch (mm.asText()) {
+                // merge_mode=None: two outputs, laid side by side here and named by the model's outputs() (checkOutputs).
+                Merge merge = mm.isNull() ? Merge.CONCAT : switch (mm.asText()) {
                     case "concat" -> Merge.CONCAT;
                     case "sum" -> Merge.SUM;
                     case "mul" -> Merge.MUL;
@@ -499,31 +650,34 @@ public final class KerasModels {
                     default -> throw new ModelFormatException(file + ": layer '" + name + "': merge_mode '" + mm.asText()
                             + "', expected concat, sum, mul or ave");
                 };
-                List<Tensor> w = ws.weights(name, cls);
-                int perF = expectedCount(icfg);
-                checkCount(file, name, w, perF + expectedCount(bcfg));
-                RnnCell fw = cell(file, ic, name + "/forward", icfg, width, keras2, w, 0);
-                RnnCell bw = cell(file, bc, name + "/backward", bcfg, width, keras2, w, perF);
+                List<Tensor> w = ws.weights(name, cls, c);
+                int[] at = {0};
+                RnnCell fw = layerCell(file, ic, name + "/forward", icfg, width, keras2, w, at);
+                RnnCell bw = layerCell(file, bc, name + "/backward", bcfg, width, keras2, w, at);
+                checkCount(file, name, w, at[0]);
                 if (merge != Merge.CONCAT && fw.outputSize() != bw.outputSize()) {
                     throw new ModelFormatException(file + ": layer '" + name + "': merge_mode '" + mm.asText() + "' needs equal widths, got "
                             + "forward " + fw.outputSize() + " and backward " + bw.outputSize() + " units");
                 }
-                String kinds = ic.equals(bc) && fw.outputSize() == bw.outputSize() ? ic : ic + " " + fw.outputSize() + " units / " + bc;
-                return recurrent(file, name, "Bidirectional(" + kinds + ", " + mm.asText() + ")", icfg, fw, bw, merge, false, params(w));
+                String kinds = ic.equals(bc) && fw.outputSize() == bw.outputSize() ? describe(ic, icfg)
+                        : describe(ic, icfg) + " " + fw.outputSize() + " units / " + describe(bc, bcfg);
+                return recurrent(file, name, "Bidirectional(" + kinds + ", " + (mm.isNull() ? "None: two outputs side by side" : mm.asText()) + ")",
+                        icfg, fw, bw, merge, false, params(w));
             }
             case "Dense":
-                return dense(file, name, c, width, ws.weights(name, cls), keras2);
+                return dense(file, name, c, width, ws.weights(name, cls, c), keras2);
             case "TimeDistributed": {
                 JsonNode inner = c.path("layer");
                 if (!inner.path("class_name").asText().equals("Dense")) {
                     throw new ModelFormatException(file + ": layer '" + name + "': TimeDistributed around '" + inner.path("class_name").asText()
                             + "' is not supported; expected Dense");
                 }
-                return dense(file, name, inner.path("config"), width, ws.weights(name, cls), keras2);
+                return dense(file, name, inner.path("config"), width, ws.weights(name, cls, c), keras2);
             }
             default:
                 throw new ModelFormatException(file + ": layer '" + name + "' of class '" + cls + "' is not supported; supported: InputLayer, "
-                        + "Masking, SimpleRNN, LSTM, GRU, Bidirectional, Dense, TimeDistributed(Dense), Dropout");
+                        + "Embedding, Masking, SimpleRNN, LSTM, GRU, RNN (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells), Bidirectional, "
+                        + "Dense, TimeDistributed(Dense), Dropout");
         }
     }
 
@@ -545,11 +699,74 @@ public final class KerasModels {
         }
     }
 
+    /** "LSTM", or "RNN(StackedRNNCells(LSTMCell, GRUCell))" for a generic RNN layer. */
+    private static String describe(String cls, JsonNode c) {
+        return cls.equals("RNN") ? "RNN(" + describeCell(c.path("cell")) + ")" : cls;
+    }
+
+    private static String describeCell(JsonNode cell) {
+        String k = cell.path("class_name").asText();
+        if (!k.equals("StackedRNNCells")) {
+            return k;
+        }
+        List<String> inner = new ArrayList<>();
+        for (JsonNode c : cell.path("config").path("cells")) {
+            inner.add(describeCell(c));
+        }
+        return k + "(" + String.join(", ", inner) + ")";
+    }
+
+    /**
+     * The cell of a recurrent layer ({@code SimpleRNN}, {@code LSTM}, {@code GRU}, or {@code RNN} around
+     * a cell), reading its weights from {@code w[at[0]..]} and advancing {@code at[0]} past them.
+     */
+    private static RnnCell layerCell(Path file, String cls, String name, JsonNode c, int in, boolean keras2, List<Tensor> w, int[] at)
+            throws ModelFormatException {
+        if (cls.equals("RNN")) {
+            for (String opt : new String[] {"time_major"}) {
+                if (c.path(opt).asBoolean(false)) {
+                    throw new ModelFormatException(file + ": layer '" + name + "' has " + opt + "=True, which a Keras model file cannot feed");
+                }
+            }
+            return rnnCell(file, name, c.path("cell"), in, keras2, w, at);
+        }
+        RnnCell cell = cell(file, cls, name, c, in, keras2, w, at[0]);
+        at[0] += expectedCount(c);
+        return cell;
+    }
+
+    /** {@code SimpleRNNCell}, {@code LSTMCell}, {@code GRUCell}, or a {@code StackedRNNCells} of them (a {@link MultiRnnCell}). */
+    private static RnnCell rnnCell(Path file, String name, JsonNode cell, int in, boolean keras2, List<Tensor> w, int[] at)
+            throws ModelFormatException {
+        String k = cell.path("class_name").asText();
+        JsonNode cfg = cell.path("config");
+        switch (k) {
+            case "SimpleRNNCell", "LSTMCell", "GRUCell" -> {
+                RnnCell c = cell(file, k.substring(0, k.length() - 4), name, cfg, in, keras2, w, at[0]);
+                at[0] += expectedCount(cfg);
+                return c;
+            }
+            case "StackedRNNCells" -> {
+                JsonNode cells = cfg.path("cells");
+                if (!cells.isArray() || cells.isEmpty()) {
+                    throw new ModelFormatException(file + ": layer '" + name + "': StackedRNNCells without cells");
+                }
+                List<RnnCell> list = new ArrayList<>();
+                int width = in;
+                for (JsonNode c : cells) {
+                    RnnCell r = rnnCell(file, name + "/cell_" + list.size(), c, width, keras2, w, at);
+                    list.add(r);
+                    width = r.outputSize();
+                }
+                return list.size() == 1 ? list.get(0) : new MultiRnnCell(list);
+            }
+            default -> throw new ModelFormatException(file + ": layer '" + name + "': RNN cell '" + k + "' is not supported; expected "
+                    + "SimpleRNNCell, LSTMCell, GRUCell or StackedRNNCells");
+        }
+    }
+
     private static SequenceModel.Recurrent recurrent(Path file, String name, String cls, JsonNode c, RnnCell fw, RnnCell bw, Merge merge,
                                                      boolean goBackwards, long params) throws ModelFormatException {
-        if (c.path("return_state").asBoolean(false)) {
-            throw new ModelFormatException(file + ": layer '" + name + "' has return_state=True: its several outputs do not fit a chained model");
-        }
         if (c.path("time_major").asBoolean(false)) {
             throw new ModelFormatException(file + ": layer '" + name + "' has time_major=True, which a Keras model file cannot feed; expected false");
         }
@@ -601,12 +818,24 @@ public final class KerasModels {
         return switch (name) {
             case "hard_sigmoid" -> keras2 ? Activation.HARD_SIGMOID : Activation.HARD_SIGMOID_KERAS3;
             case "leaky_relu" -> Activation.leakyRelu(0.2f);
-            case "tanh", "sigmoid", "relu", "linear", "elu", "selu", "softsign", "softplus", "swish", "silu", "gelu", "exponential" ->
+            case "tanh", "sigmoid", "relu", "linear", "elu", "selu", "softsign", "softplus", "swish", "silu", "gelu", "exponential", "relu6",
+                 "mish", "hard_tanh", "hard_silu", "hard_swish", "log_sigmoid", "celu", "sparse_sigmoid", "soft_shrink", "hard_shrink" ->
                     Activation.named(name);
-            default -> throw new IllegalArgumentException("activation '" + name + "' is not supported; supported Keras activations: tanh, "
-                    + "sigmoid, hard_sigmoid, relu, leaky_relu, linear, elu, selu, softsign, softplus, swish, silu, gelu, exponential");
+            // TensorFlow.js names (its Keras-compatible JSON keeps them)
+            case "gelu_new" -> Activation.GELU_TANH;
+            case "softmax", "log_softmax", "glu", "sparsemax" -> throw new IllegalArgumentException("activation '" + name
+                    + "' is not elementwise (it mixes the units of a step); a recurrent layer with it is not supported");
+            case "threshold" -> throw new IllegalArgumentException("activation 'threshold' needs its threshold and default_value, "
+                    + "which a layer config cannot carry; not supported");
+            default -> throw new IllegalArgumentException("activation '" + name + "' is not supported; supported Keras activations: "
+                    + String.join(", ", KERAS_ACTIVATIONS));
         };
     }
+
+    /** Every Keras activation name {@link #kerasActivation} computes. */
+    static final List<String> KERAS_ACTIVATIONS = List.of("tanh", "sigmoid", "hard_sigmoid", "relu", "relu6", "leaky_relu", "linear", "elu",
+            "celu", "selu", "softsign", "softplus", "swish", "silu", "gelu", "mish", "hard_tanh", "hard_silu", "hard_swish", "log_sigmoid",
+            "sparse_sigmoid", "soft_shrink", "hard_shrink", "exponential", "gelu_new");
 
     private static RnnCell cell(Path file, String cls, String name, JsonNode c, int in, boolean keras2, List<Tensor> w, int at)
             throws ModelFormatException {

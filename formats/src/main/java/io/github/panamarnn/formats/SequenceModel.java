@@ -28,11 +28,52 @@ import java.util.List;
 public final class SequenceModel {
 
     /** One layer of the chain. */
-    public sealed interface Layer permits Masking, Recurrent, Pointwise, LastStep {
+    public sealed interface Layer permits Embedding, Masking, Recurrent, Pointwise, LastStep {
         String name();
 
         /** Trainable values this layer holds. */
         long parameters();
+    }
+
+    /**
+     * Keras {@code Embedding}, always the first layer: each input step is one token id (a float holding
+     * an integer in {@code [0, inputDim)}; anything else is refused before the run changes anything),
+     * replaced by row {@code id} of {@code table} ({@code [inputDim, outputDim]}). With {@code maskZero},
+     * steps whose id is 0 are skipped by the recurrent layers after it, as a {@link Masking} step is.
+     */
+    public record Embedding(String name, int inputDim, int outputDim, float[] table, boolean maskZero) implements Layer {
+        /** Ids are carried as floats: beyond 2^24 not every integer is one. */
+        public static final int MAX_INPUT_DIM = 1 << 24;
+
+        public Embedding {
+            if (inputDim < 1 || inputDim > MAX_INPUT_DIM || outputDim < 1) {
+                throw new IllegalArgumentException("layer " + name + ": embedding of " + inputDim + " x " + outputDim + ", expected 1 <= input_dim <= "
+                        + MAX_INPUT_DIM + " and output_dim >= 1");
+            }
+            if (table.length != (long) inputDim * outputDim) {
+                throw new IllegalArgumentException("layer " + name + ": embedding table holds " + table.length + " values, expected " + inputDim
+                        + " x " + outputDim);
+            }
+        }
+
+        @Override
+        public long parameters() {
+            return table.length;
+        }
+
+        /** The row of token {@code id}, or an exception naming the step and the valid range. */
+        int row(float id, int step) {
+            int i = (int) id;
+            if (!(id >= 0 && id < inputDim) || i != id) {
+                throw new IllegalArgumentException("layer " + name + ": token id " + id + " at input row " + step + ", expected an integer in [0, "
+                        + inputDim + ")");
+            }
+            return i;
+        }
+    }
+
+    /** One named part of the output's feature axis (several when the file's model has several outputs side by side). */
+    public record Output(String name, int width) {
     }
 
     /** Keras {@code Masking}: a step whose features all equal {@code value} is skipped by the recurrent layers after it (and zeroed). */
@@ -100,6 +141,7 @@ public final class SequenceModel {
     private final int fixedSteps;
     private final int maxWidth;
     private final List<String> assumptions;
+    private final List<Output> outputs;
 
     /** A model that assumed nothing the file did not say. */
     public SequenceModel(String source, int inputSize, int fixedSteps, List<? extends Layer> layers) {
@@ -125,8 +167,16 @@ public final class SequenceModel {
         int width = inputSize;
         int max = inputSize;
         boolean time = true;
-        for (Layer l : this.layers) {
+        for (int li = 0; li < this.layers.size(); li++) {
+            Layer l = this.layers.get(li);
             switch (l) {
+                case Embedding e -> {
+                    if (li != 0 || inputSize != 1) {
+                        throw new IllegalArgumentException("layer " + e.name() + ": an Embedding must be the first layer and read one token id per "
+                                + "step, got position " + li + " and " + inputSize + " input features");
+                    }
+                    width = e.outputDim();
+                }
                 case Masking m -> {
                     if (!time) {
                         throw new IllegalArgumentException("layer " + m.name() + ": Masking needs a time axis, but an earlier layer removed it");
@@ -160,6 +210,44 @@ public final class SequenceModel {
         this.outputSize = width;
         this.sequenceOutput = time;
         this.maxWidth = max;
+        this.outputs = List.of(new Output("output", width));
+    }
+
+    private SequenceModel(SequenceModel m, List<Output> outputs) {
+        this.source = m.source;
+        this.assumptions = m.assumptions;
+        this.layers = m.layers;
+        this.inputSize = m.inputSize;
+        this.fixedSteps = m.fixedSteps;
+        this.outputSize = m.outputSize;
+        this.sequenceOutput = m.sequenceOutput;
+        this.maxWidth = m.maxWidth;
+        this.outputs = List.copyOf(outputs);
+    }
+
+    /**
+     * This model with its output feature axis named in parts (e.g. a Keras {@code Bidirectional} with
+     * {@code merge_mode=None}: the forward and the backward outputs side by side).
+     *
+     * @throws IllegalArgumentException when the widths do not add up to {@link #outputSize()}
+     */
+    public SequenceModel withOutputs(List<Output> parts) {
+        int sum = 0;
+        for (Output o : parts) {
+            if (o.width() < 1) {
+                throw new IllegalArgumentException("output part " + o.name() + " has width " + o.width() + ", expected >= 1");
+            }
+            sum += o.width();
+        }
+        if (parts.isEmpty() || sum != outputSize) {
+            throw new IllegalArgumentException("output parts " + parts + " add up to " + sum + " features, the model outputs " + outputSize);
+        }
+        return new SequenceModel(this, parts);
+    }
+
+    /** The parts of the output feature axis, in order: one part named "output" unless the file's model has several outputs. */
+    public List<Output> outputs() {
+        return outputs;
     }
 
     public String source() {
@@ -229,7 +317,8 @@ public final class SequenceModel {
                 default -> l;
             });
         }
-        return new SequenceModel(source, inputSize, fixedSteps, out, assumptions);
+        SequenceModel m = new SequenceModel(source, inputSize, fixedSteps, out, assumptions);
+        return outputs.size() == 1 ? m : m.withOutputs(outputs);
     }
 
     /** Buffers to run batches of up to {@code capacity} steps. */
@@ -387,6 +476,11 @@ public final class SequenceModel {
             if (out.length < outputLength(batch, steps)) {
                 throw new IllegalArgumentException("output needs " + outputLength(batch, steps) + " values, got " + out.length);
             }
+            if (layers.get(0) instanceof Embedding e) {
+                for (int r = 0, n = batch * steps; r < n; r++) {
+                    e.row(x[r], r);
+                }
+            }
             float[] cur = x;
             int width = inputSize;
             boolean time = true;
@@ -395,6 +489,16 @@ public final class SequenceModel {
                 float[] next = cur == a ? b : a;
                 int rows = batch * (time ? steps : 1);
                 switch (layers.get(i)) {
+                    case Embedding e -> {
+                        int d = e.outputDim();
+                        for (int r = 0; r < rows; r++) {
+                            int id = (int) cur[r];
+                            System.arraycopy(e.table(), id * d, next, r * d, d);
+                            mask[r] = id != 0;
+                        }
+                        width = d;
+                        masked = e.maskZero();
+                    }
                     case Masking m -> {
                         for (int r = 0; r < rows; r++) {
                             boolean keep = false;
@@ -505,6 +609,9 @@ public final class SequenceModel {
 
         /** Feeds {@code x[xOff .. xOff + inputSize)}, writes the output row to {@code out[outOff ..]}. */
         public void step(float[] x, int xOff, float[] out, int outOff) {
+            if (layers.get(0) instanceof Embedding e) {
+                e.row(x[xOff], 0);
+            }
             System.arraycopy(x, xOff, a, 0, inputSize);
             float[] cur = a;
             int width = inputSize;
@@ -513,6 +620,12 @@ public final class SequenceModel {
             for (int i = 0; i < states.length; i++) {
                 float[] next = cur == a ? b : a;
                 switch (layers.get(i)) {
+                    case Embedding e -> {
+                        int id = (int) cur[0];
+                        System.arraycopy(e.table(), id * e.outputDim(), next, 0, e.outputDim());
+                        width = e.outputDim();
+                        masked = e.maskZero() && id == 0;
+                    }
                     case Masking m -> {
                         boolean keep = false;
                         for (int j = 0; j < width; j++) {

@@ -60,7 +60,28 @@ public final class Activation {
          */
         GELU(1.3e-7, 1.3e-5),
         /** {@code exp(x)}. */
-        EXPONENTIAL(5.0e-8, 8.5e-8);
+        EXPONENTIAL(5.0e-8, 8.5e-8),
+        /** {@code min(max(x, alpha), beta)}: Keras {@code relu6} (0, 6) and {@code hard_tanh} (-1, 1). */
+        CLIP(0, 0),
+        /** {@code x * clip(alpha*x + beta, 0, 1)}: Keras 3 {@code hard_silu} / {@code hard_swish} (1/6, 0.5). */
+        HARD_SILU(7.0e-8, 1.3e-7),
+        /**
+         * {@code x * tanh(softplus(x))} (Keras 3, TensorFlow.js {@code mish}). The relative bound is set
+         * by the far left tail (x below -87), where {@code exp(x)} is a subnormal; above it, 4e-7.
+         */
+        MISH(1.3e-7, 5.5e-6),
+        /**
+         * {@code 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))}: the tanh-form GELU (TensorFlow.js
+         * {@code gelu_new}, Keras {@code gelu(approximate=True)}). Relative bound set by the far left
+         * tail, as for {@link #GELU}.
+         */
+        GELU_TANH(1.3e-7, 1.4e-5),
+        /** {@code -softplus(-x)} (Keras 3 {@code log_sigmoid}). */
+        LOG_SIGMOID(1.2e-7, 1.8e-7),
+        /** {@code x - alpha} above {@code alpha}, {@code x + alpha} below {@code -alpha}, else 0 (Keras 3 {@code soft_shrink}, 0.5). */
+        SOFT_SHRINK(3.0e-8, 6.0e-8),
+        /** {@code |x| > alpha ? x : 0} (Keras 3 {@code hard_shrink}, 0.5). */
+        HARD_SHRINK(0, 0);
 
         private final double maxAbsError;
         private final double maxRelError;
@@ -103,6 +124,15 @@ public final class Activation {
     public static final Activation SWISH = new Activation(Kind.SWISH, 0, 0);
     public static final Activation GELU = new Activation(Kind.GELU, 0, 0);
     public static final Activation EXPONENTIAL = new Activation(Kind.EXPONENTIAL, 0, 0);
+    public static final Activation MISH = new Activation(Kind.MISH, 0, 0);
+    public static final Activation GELU_TANH = new Activation(Kind.GELU_TANH, 0, 0);
+    public static final Activation LOG_SIGMOID = new Activation(Kind.LOG_SIGMOID, 0, 0);
+    /** Keras {@code relu6}: {@code min(max(x, 0), 6)}. */
+    public static final Activation RELU6 = new Activation(Kind.CLIP, 0f, 6f);
+    /** Keras 3 {@code hard_tanh}: {@code min(max(x, -1), 1)}. */
+    public static final Activation HARD_TANH = new Activation(Kind.CLIP, -1f, 1f);
+    /** Keras 3 {@code hard_silu} / {@code hard_swish}: {@code x * relu6(x + 3) / 6}. */
+    public static final Activation HARD_SILU = new Activation(Kind.HARD_SILU, 1f / 6f, 0.5f);
 
     private final Kind kind;
     private final float alpha;
@@ -130,13 +160,30 @@ public final class Activation {
             case GELU -> GELU;
             case EXPONENTIAL -> EXPONENTIAL;
             case TANH -> TANH;
+            case MISH -> MISH;
+            case GELU_TANH -> GELU_TANH;
+            case LOG_SIGMOID -> LOG_SIGMOID;
+            case CLIP -> {
+                if (!(alpha <= beta)) {
+                    throw new IllegalArgumentException("clip bounds must satisfy alpha <= beta, got alpha=" + alpha + " beta=" + beta);
+                }
+                yield new Activation(kind, alpha, beta);
+            }
+            case SOFT_SHRINK, HARD_SHRINK -> {
+                if (alpha < 0) {
+                    throw new IllegalArgumentException(kind + " threshold must be >= 0, got alpha=" + alpha);
+                }
+                yield new Activation(kind, alpha, 0f);
+            }
             default -> new Activation(kind, alpha, beta);
         };
     }
 
     /**
      * Resolves a framework-neutral activation name: Keras ({@code tanh, sigmoid, hard_sigmoid, relu,
-     * linear, elu, selu, softsign, softplus, swish, silu, gelu, exponential}), TensorFlow.js
+     * linear, elu, selu, softsign, softplus, swish, silu, gelu, exponential}, and Keras 3's
+     * {@code relu6, hard_tanh, hard_silu, hard_swish, mish, log_sigmoid, celu, sparse_sigmoid,
+     * soft_shrink, hard_shrink} with their default parameters), TensorFlow.js
      * ({@code hardSigmoid}, the Keras 2 form) and ONNX ({@code Tanh, Sigmoid, Relu, HardSigmoid,
      * Affine, ThresholdedRelu, ScaledTanh, Elu, Softsign, Softplus}, with its default alpha/beta).
      * {@code hard_sigmoid} means the Keras 3 form; use {@link #HARD_SIGMOID} for Keras 2 weights.
@@ -164,6 +211,15 @@ public final class Activation {
             case "swish", "silu", "Swish", "Silu" -> SWISH;
             case "gelu", "Gelu" -> GELU;
             case "exponential", "exp", "Exp" -> EXPONENTIAL;
+            case "relu6" -> RELU6;
+            case "hard_tanh" -> HARD_TANH;
+            case "hard_silu", "hard_swish" -> HARD_SILU;
+            case "mish", "Mish" -> MISH;
+            case "log_sigmoid" -> LOG_SIGMOID;
+            case "celu" -> ELU;
+            case "sparse_sigmoid" -> of(Kind.HARD_SIGMOID, 0.5f, 0.5f);
+            case "soft_shrink" -> of(Kind.SOFT_SHRINK, 0.5f, 0f);
+            case "hard_shrink" -> of(Kind.HARD_SHRINK, 0.5f, 0f);
             case "Affine" -> of(Kind.AFFINE, 1f, 0f);
             case "ThresholdedRelu" -> of(Kind.THRESHOLDED_RELU, 1f, 0f);
             case "ScaledTanh" -> of(Kind.SCALED_TANH, 1f, 1f);
@@ -172,7 +228,7 @@ public final class Activation {
                     + "framework of the file");
             default -> throw new IllegalArgumentException("unknown activation '" + name + "'; expected one of tanh, sigmoid, "
                     + "hard_sigmoid, hardSigmoid, relu, linear, elu, selu, softsign, softplus, swish, silu, gelu, exponential, "
-                    + "Affine, ThresholdedRelu, ScaledTanh, HardSigmoid");
+                    + "relu6, hard_tanh, hard_silu, hard_swish, mish, log_sigmoid, celu, sparse_sigmoid, soft_shrink, hard_shrink, Affine, ThresholdedRelu, ScaledTanh, HardSigmoid");
         };
     }
 
@@ -259,6 +315,14 @@ public final class Activation {
             case SWISH -> Double.isInfinite(x) ? (x > 0 ? x : 0) : x * sigmoid(x);
             case GELU -> Double.isInfinite(x) ? (x > 0 ? x : 0) : x * Erf.normalCdf(x);
             case EXPONENTIAL -> Math.exp(x);
+            case CLIP -> Double.isNaN(x) ? x : Math.min(beta, Math.max(alpha, x));
+            case HARD_SILU -> Double.isInfinite(x) ? (x > 0 ? x : 0) : x * Math.min(1, Math.max(0, (double) alpha * x + beta));
+            case MISH -> Double.isInfinite(x) ? (x > 0 ? x : 0) : x * Math.tanh(Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))));
+            case GELU_TANH -> Double.isInfinite(x) ? (x > 0 ? x : 0)
+                    : x * sigmoid(2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)); // 0.5(1 + tanh u) = sigmoid(2u)
+            case LOG_SIGMOID -> -(Math.max(-x, 0) + Math.log1p(Math.exp(-Math.abs(x))));
+            case SOFT_SHRINK -> x > alpha ? x - alpha : x < -alpha ? x + alpha : (Double.isNaN(x) ? x : 0);
+            case HARD_SHRINK -> Math.abs(x) > alpha ? x : (Double.isNaN(x) ? x : 0);
         };
     }
 
@@ -284,7 +348,7 @@ public final class Activation {
     @Override
     public String toString() {
         return switch (kind) {
-            case AFFINE, LEAKY_RELU, THRESHOLDED_RELU, SCALED_TANH, HARD_SIGMOID, ELU ->
+            case AFFINE, LEAKY_RELU, THRESHOLDED_RELU, SCALED_TANH, HARD_SIGMOID, ELU, CLIP, HARD_SILU, SOFT_SHRINK, HARD_SHRINK ->
                     kind.name().toLowerCase(Locale.ROOT) + "(alpha=" + alpha + ", beta=" + beta + ")";
             default -> kind.name().toLowerCase(Locale.ROOT);
         };

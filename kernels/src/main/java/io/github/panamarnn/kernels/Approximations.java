@@ -83,6 +83,10 @@ final class Approximations {
     static final float LP7 = -2.4999993993E-1f;
     static final float LP8 = 3.3333331174E-1f;
 
+    /** Tanh-form GELU as {@code x * sigmoid(x * (C1 + C3 x^2))}: C1 = 2 sqrt(2/pi), C3 = 0.044715 C1. */
+    static final float GELU_C1 = 1.5957691216057308f;
+    static final float GELU_C3 = 0.07135481627260025f;
+
     /** erfc(z) is 0 in float beyond 10.5; capping z there keeps exp(p - lo) finite for huge |x|. */
     static final float ERFC_ZMAX = 10.5f;
     static final float ERFC0 = -1.26551223f;

@@ -276,6 +276,13 @@ final class PanamaKernels implements Kernels {
             case SWISH -> swishLoop(src, srcOff, dst, dstOff, v);
             case GELU -> geluLoop(src, srcOff, dst, dstOff, v);
             case EXPONENTIAL -> exponentialLoop(src, srcOff, dst, dstOff, v);
+            case CLIP -> affineLoop(src, srcOff, dst, dstOff, v, 1f, 0f, alpha, beta);
+            case HARD_SILU -> hardSiluLoop(src, srcOff, dst, dstOff, v, alpha, beta);
+            case MISH -> mishLoop(src, srcOff, dst, dstOff, v);
+            case GELU_TANH -> geluTanhLoop(src, srcOff, dst, dstOff, v);
+            case LOG_SIGMOID -> logSigmoidLoop(src, srcOff, dst, dstOff, v);
+            case SOFT_SHRINK -> softShrinkLoop(src, srcOff, dst, dstOff, v, alpha);
+            case HARD_SHRINK -> hardShrinkLoop(src, srcOff, dst, dstOff, v, alpha);
         }
         if (act.kind() != Activation.Kind.LINEAR) {
             for (int i = v; i < n; i++) {
@@ -583,6 +590,108 @@ final class PanamaKernels implements Kernels {
             FloatVector half = ec.mul(0.5f);
             FloatVector phi = half.neg().add(1f).blend(half, x.compare(LT, 0f));
             FloatVector r = x.mul(phi).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));
+            r.intoArray(d, dof + i);
+        }
+    }
+
+    /** {@code x * tanh(softplus(x))} as {@code x * n/(n+2)}, {@code n = e(e+2)}, {@code e = exp(min(x, 20))}: no cancellation; 0 at -Inf. Whole vectors: {@code n} is a multiple of the lane count. */
+    private static void mishLoop(float[] s, int so, float[] d, int dof, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector x = FloatVector.fromArray(S, s, so + i);
+            FloatVector mc = x.blend(20f, x.compare(GT, 20f));
+            FloatVector ec = mc.blend(EXP_HI, mc.compare(GT, EXP_HI)).blend(EXP_LO, mc.compare(LT, EXP_LO));
+            FloatVector et = ec.fma(LOG2E, ROUND_MAGIC);
+            FloatVector en = et.sub(ROUND_MAGIC);
+            FloatVector er = en.fma(FloatVector.broadcast(S, -LN2_HI), ec);
+            er = en.fma(FloatVector.broadcast(S, -LN2_LO), er);
+            FloatVector eq = er.fma(EP0, EP1).fma(er, FloatVector.broadcast(S, EP2)).fma(er, FloatVector.broadcast(S, EP3)).fma(er, FloatVector.broadcast(S, EP4)).fma(er, FloatVector.broadcast(S, EP5))
+                    .fma(er.mul(er), er);
+            IntVector ei = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+            IntVector eh = ei.lanewise(ASHR, 1);
+            FloatVector me = eq.add(1f).mul(eh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
+                    .mul(ei.sub(eh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+            FloatVector mn = me.mul(me.add(2f));
+            FloatVector r = x.mul(mn.div(mn.add(2f))).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));
+            r.intoArray(d, dof + i);
+        }
+    }
+
+    /** {@code 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))} as {@code x * sigmoid(x(C1 + C3 x^2))}: no cancellation; 0 at -Inf. Whole vectors: {@code n} is a multiple of the lane count. */
+    private static void geluTanhLoop(float[] s, int so, float[] d, int dof, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector x = FloatVector.fromArray(S, s, so + i);
+            FloatVector gz = x.mul(x).fma(GELU_C3, GELU_C1).mul(x);
+            FloatVector sec = gz.abs().neg().blend(EXP_HI, gz.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, gz.abs().neg().compare(LT, EXP_LO));
+            FloatVector set = sec.fma(LOG2E, ROUND_MAGIC);
+            FloatVector sen = set.sub(ROUND_MAGIC);
+            FloatVector ser = sen.fma(FloatVector.broadcast(S, -LN2_HI), sec);
+            ser = sen.fma(FloatVector.broadcast(S, -LN2_LO), ser);
+            FloatVector seq = ser.fma(EP0, EP1).fma(ser, FloatVector.broadcast(S, EP2)).fma(ser, FloatVector.broadcast(S, EP3)).fma(ser, FloatVector.broadcast(S, EP4)).fma(ser, FloatVector.broadcast(S, EP5))
+                    .fma(ser.mul(ser), ser);
+            IntVector sei = set.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+            IntVector seh = sei.lanewise(ASHR, 1);
+            FloatVector se = seq.add(1f).mul(seh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
+                    .mul(sei.sub(seh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+            FloatVector sg = FloatVector.broadcast(S, 1f).blend(se, gz.compare(LT, 0f)).div(se.add(1f));
+            FloatVector r = x.mul(sg).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));
+            r.intoArray(d, dof + i);
+        }
+    }
+
+    /** {@code -softplus(-x) = min(x, 0) - log1p(exp(-|x|))}. Whole vectors: {@code n} is a multiple of the lane count. */
+    private static void logSigmoidLoop(float[] s, int so, float[] d, int dof, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector x = FloatVector.fromArray(S, s, so + i);
+            FloatVector ec = x.abs().neg().blend(EXP_HI, x.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, x.abs().neg().compare(LT, EXP_LO));
+            FloatVector et = ec.fma(LOG2E, ROUND_MAGIC);
+            FloatVector en = et.sub(ROUND_MAGIC);
+            FloatVector er = en.fma(FloatVector.broadcast(S, -LN2_HI), ec);
+            er = en.fma(FloatVector.broadcast(S, -LN2_LO), er);
+            FloatVector eq = er.fma(EP0, EP1).fma(er, FloatVector.broadcast(S, EP2)).fma(er, FloatVector.broadcast(S, EP3)).fma(er, FloatVector.broadcast(S, EP4)).fma(er, FloatVector.broadcast(S, EP5))
+                    .fma(er.mul(er), er);
+            IntVector ei = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+            IntVector eh = ei.lanewise(ASHR, 1);
+            FloatVector ex = eq.add(1f).mul(eh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
+                    .mul(ei.sub(eh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
+            FloatVector lgu = ex.add(1f);
+            VectorMask<Float> lgbig = lgu.compare(GT, SQRT2);
+            FloatVector lgf = lgu.blend(lgu.mul(0.5f), lgbig).sub(1f);
+            FloatVector lge = FloatVector.broadcast(S, 0f).blend(1f, lgbig);
+            FloatVector lgz = lgf.mul(lgf);
+            FloatVector lgp = lgf.fma(LP0, LP1).fma(lgf, FloatVector.broadcast(S, LP2)).fma(lgf, FloatVector.broadcast(S, LP3)).fma(lgf, FloatVector.broadcast(S, LP4)).fma(lgf, FloatVector.broadcast(S, LP5))
+                    .fma(lgf, FloatVector.broadcast(S, LP6)).fma(lgf, FloatVector.broadcast(S, LP7)).fma(lgf, FloatVector.broadcast(S, LP8)).mul(lgf).mul(lgz);
+            lgp = lgp.add(lge.mul(LN2_LO)).add(lgz.mul(-0.5f));
+            FloatVector lp = lgf.add(lgp).add(lge.mul(LN2_HI)).add(ex.sub(lgu.sub(1f)).div(lgu));
+            FloatVector r = x.blend(0f, x.compare(GT, 0f)).sub(lp);
+            r.intoArray(d, dof + i);
+        }
+    }
+
+    /** {@code x * clip(alpha*x + beta, 0, 1)}; 0 at -Inf. Whole vectors: {@code n} is a multiple of the lane count. */
+    private static void hardSiluLoop(float[] s, int so, float[] d, int dof, int n, float alpha, float beta) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector x = FloatVector.fromArray(S, s, so + i);
+            FloatVector v = x.fma(alpha, beta);
+            v = v.blend(0f, v.compare(LT, 0f)).blend(1f, v.compare(GT, 1f));
+            FloatVector r = x.mul(v).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));
+            r.intoArray(d, dof + i);
+        }
+    }
+
+    /** {@code x - t} above {@code t}, {@code x + t} below {@code -t}, else 0; NaN stays NaN. Whole vectors: {@code n} is a multiple of the lane count. */
+    private static void softShrinkLoop(float[] s, int so, float[] d, int dof, int n, float t) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector x = FloatVector.fromArray(S, s, so + i);
+            FloatVector r = x.blend(x.sub(t), x.compare(GT, t)).blend(x.add(t), x.compare(LT, -t)).blend(0f, x.abs().compare(LE, t));
+            r.intoArray(d, dof + i);
+        }
+    }
+
+    /** {@code |x| > t ? x : 0}; NaN stays NaN. Whole vectors: {@code n} is a multiple of the lane count. */
+    private static void hardShrinkLoop(float[] s, int so, float[] d, int dof, int n, float t) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector x = FloatVector.fromArray(S, s, so + i);
+            FloatVector r = x.blend(0f, x.abs().compare(LE, t));
             r.intoArray(d, dof + i);
         }
     }

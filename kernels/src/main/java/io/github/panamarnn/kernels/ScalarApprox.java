@@ -128,6 +128,33 @@ final class ScalarApprox {
             }
             case EXPONENTIAL:
                 return exp(x);
+            case CLIP: {
+                float v = Math.fma(x, 1f, 0f);
+                return v < alpha ? alpha : v > beta ? beta : v;
+            }
+            case HARD_SILU: {
+                float v = Math.fma(x, alpha, beta);
+                v = v < 0f ? 0f : v > 1f ? 1f : v;
+                return x == Float.NEGATIVE_INFINITY ? 0f : x * v;
+            }
+            case MISH: {
+                float e = exp(x > 20f ? 20f : x);
+                float n = e * (e + 2f);
+                return x == Float.NEGATIVE_INFINITY ? 0f : x * (n / (n + 2f));
+            }
+            case GELU_TANH: {
+                float z = Math.fma(x * x, GELU_C3, GELU_C1) * x;
+                return x == Float.NEGATIVE_INFINITY ? 0f : x * sigmoidAccurate(z);
+            }
+            case LOG_SIGMOID:
+                return (x > 0f ? 0f : x) - log1pUnit(exp(-Math.abs(x)));
+            case SOFT_SHRINK: {
+                float r = x > alpha ? x - alpha : x;
+                r = x < -alpha ? x + alpha : r;
+                return Math.abs(x) <= alpha ? 0f : r;
+            }
+            case HARD_SHRINK:
+                return Math.abs(x) <= alpha ? 0f : x;
             default:
                 throw new AssertionError(act);
         }

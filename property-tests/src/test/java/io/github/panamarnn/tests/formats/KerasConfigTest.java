@@ -129,14 +129,26 @@ class KerasConfigTest {
     }
 
     @Test
-    void bidirectionalLastStepMergesAndNoneIsRefused() throws IOException {
+    void bidirectionalLastStepMergesAndNoneGivesBothOutputs() throws IOException {
         JsonNode c = load("keras_more/bidir_simple_rnn_none_last_b3_d3_u7_t5");
         String rnn = "{\"class_name\":\"SimpleRNN\",\"config\":{\"name\":\"r\",\"units\":7}}";
         List<Tensor> bi = new ArrayList<>(weights(c, "forward/"));
         bi.addAll(weights(c, "backward/"));
         String none = model(input(5, 3), "{\"class_name\":\"Bidirectional\",\"config\":{\"name\":\"bi\",\"merge_mode\":null,\"layer\":" + rnn + "}}");
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> KerasModels.fromConfig(none, "3", Map.of("bi", bi)));
-        assertTrue(e.getMessage().contains("'bi'") && e.getMessage().contains("merge_mode=None"), e.getMessage());
+        // merge_mode=None: Keras's two outputs, side by side and named
+        SequenceModel two = KerasModels.fromConfig(none, "3", Map.of("bi", bi));
+        assertEquals(List.of(new SequenceModel.Output("bi/forward", 7), new SequenceModel.Output("bi/backward", 7)), two.outputs());
+        float[] both = new float[two.outputLength(3, 5)];
+        two.newSession(3, 5).run(tensor(c.get("inputs").get("x"), "x").data(), 5, both);
+        float[] ef = tensor(c.get("expected").get("output_forward"), "f").data();
+        float[] eb = tensor(c.get("expected").get("output_backward"), "b").data();
+        for (int r = 0; r < 3; r++) {
+            for (int j = 0; j < 7; j++) {
+                KerasModelsTest.close(ef[r * 7 + j], both[r * 14 + j], "forward " + r + "," + j);
+                KerasModelsTest.close(eb[r * 7 + j], both[r * 14 + 7 + j], "backward " + r + "," + j);
+            }
+        }
+        ModelFormatException e;
         String sum = model(input(5, 3), "{\"class_name\":\"Bidirectional\",\"config\":{\"name\":\"bi\",\"merge_mode\":\"sum\",\"layer\":" + rnn + "}}");
         SequenceModel m = KerasModels.fromConfig(sum, "3", Map.of("bi", bi));
         float[] out = new float[m.outputLength(3, 5)];

@@ -28,8 +28,12 @@ class ActivationPropertiesTest {
     static List<Activation> all() {
         List<Activation> list = new ArrayList<>();
         for (Activation.Kind k : Activation.Kind.values()) {
-            list.add(Activation.of(k, 0.7f, 0.3f));
+            list.add(k == Activation.Kind.CLIP ? Activation.of(k, -0.3f, 0.7f) : Activation.of(k, 0.7f, 0.3f));
         }
+        list.add(Activation.RELU6);
+        list.add(Activation.HARD_TANH);
+        list.add(Activation.HARD_SILU);
+        list.add(Activation.named("soft_shrink"));
         list.add(Activation.HARD_SIGMOID);
         list.add(Activation.HARD_SIGMOID_KERAS3);
         list.add(Activation.of(Activation.Kind.HARD_SIGMOID, 0.2f, 0.5f));
@@ -111,11 +115,16 @@ class ActivationPropertiesTest {
         assertEquals(Activation.SWISH, Activation.named("silu"));
         assertEquals(0.01f, Activation.onnx("LeakyRelu", Float.NaN, Float.NaN).alpha());
         assertEquals(0.3f, Activation.onnx("HardSigmoid", 0.3f, Float.NaN).alpha());
+        assertEquals(Activation.RELU6, Activation.named("relu6"));
+        assertEquals(6f, Activation.named("relu6").beta());
+        assertEquals(Activation.HARD_SILU, Activation.named("hard_swish"));
+        assertEquals(Activation.of(Activation.Kind.HARD_SIGMOID, 0.5f, 0.5f), Activation.named("sparse_sigmoid"));
+        assertEquals(Activation.ELU, Activation.named("celu"));
         try {
-            Activation.named("mish");
+            Activation.named("tanh_shrink");
             fail("unknown activation accepted");
         } catch (IllegalArgumentException e) {
-            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("mish") && e.getMessage().contains("tanh"), e.getMessage());
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("tanh_shrink") && e.getMessage().contains("mish"), e.getMessage());
         }
     }
 }
