@@ -17,9 +17,10 @@ import java.util.Map;
  * (the field numbers of {@code onnx.proto}; no generated classes), and run by {@link OnnxSession}.
  *
  * <p>What is kept: the opset, the graph's nodes (op type, inputs, outputs, attributes), its
- * initializers (FLOAT, DOUBLE, INT32, INT64; raw or typed data) and its input and output names
- * and shapes. Sub-graphs, sparse tensors and external data are rejected with a
- * {@link ModelFormatException} naming the file and what was found. Immutable and thread-safe.
+ * initializers (FLOAT, DOUBLE, FLOAT16, BFLOAT16, INT32, INT64; raw, typed or external data, see
+ * {@link OnnxExternalData}) and its input and output names and shapes. Sub-graphs and sparse
+ * tensors are rejected with a {@link ModelFormatException} naming the file and what was found.
+ * Immutable and thread-safe.
  */
 public final class OnnxModel {
     /** ONNX {@code TensorProto.DataType} values used here. */
@@ -177,21 +178,28 @@ public final class OnnxModel {
     public static OnnxModel read(Path file) throws IOException {
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE - 16) {
-            throw new ModelFormatException(file + ": " + size + " bytes, over the 2 GiB protobuf limit (external data is not supported)");
+            throw new ModelFormatException(file + ": " + size + " bytes, over the 2 GiB protobuf limit; keep the weights as external data");
         }
-        return read(Files.readAllBytes(file), file.toString());
-    }
-
-    /** Parses a serialized {@code ModelProto}; {@code what} names it in errors. */
-    public static OnnxModel read(byte[] bytes, String what) throws ModelFormatException {
+        byte[] bytes = Files.readAllBytes(file);
+        String what = file.toString();
         try {
-            return parseModel(new Protobuf.Reader(bytes, 0, bytes.length, what), what);
+            return parseModel(new Protobuf.Reader(bytes, 0, bytes.length, what), what, new OnnxExternalData(file));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(what + ": " + e.getMessage(), e);
         }
     }
 
-    private static OnnxModel parseModel(Protobuf.Reader r, String what) throws ModelFormatException {
+    /** Parses a serialized {@code ModelProto}; {@code what} names it in errors. */
+    public static OnnxModel read(byte[] bytes, String what) throws ModelFormatException {
+        try {
+            return parseModel(new Protobuf.Reader(bytes, 0, bytes.length, what), what, null);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code external}: where initializers with external data are read from; null when the bytes have no folder. */
+    private static OnnxModel parseModel(Protobuf.Reader r, String what, OnnxExternalData external) throws ModelFormatException {
         long ir = -1;
         long opset = -1;
         String producer = "";
@@ -235,7 +243,7 @@ public final class OnnxModel {
             switch (graph.field()) {
                 case 1 -> nodes.add(parseNode(graph.message("node"), what, nodes.size()));
                 case 5 -> {
-                    OnnxTensor t = parseTensor(graph.message("initializer"), what);
+                    OnnxTensor t = parseTensor(graph.message("initializer"), what, external);
                     init.put(t.name(), t);
                 }
                 case 11 -> ins.add(parseValueInfo(graph.message("input"), what));
@@ -363,6 +371,10 @@ public final class OnnxModel {
     }
 
     static OnnxTensor parseTensor(Protobuf.Reader r, String what) throws ModelFormatException {
+        return parseTensor(r, what, null);
+    }
+
+    static OnnxTensor parseTensor(Protobuf.Reader r, String what, OnnxExternalData externalData) throws ModelFormatException {
         Protobuf.LongList dims = new Protobuf.LongList();
         int type = 0;
         String name = "";
@@ -371,6 +383,7 @@ public final class OnnxModel {
         Protobuf.LongList ints = new Protobuf.LongList();
         Protobuf.LongList doubles = new Protobuf.LongList();
         boolean external = false;
+        Map<String, String> entries = new HashMap<>();
         while (r.next()) {
             switch (r.field()) {
                 case 1 -> r.varints(dims);
@@ -392,15 +405,21 @@ public final class OnnxModel {
                     }
                 }
                 case 13 -> {
-                    external = true;
-                    r.skip();
+                    Protobuf.Reader e = r.message("external_data");
+                    String key = "";
+                    String value = "";
+                    while (e.next()) {
+                        switch (e.field()) {
+                            case 1 -> key = e.string();
+                            case 2 -> value = e.string();
+                            default -> e.skip();
+                        }
+                    }
+                    entries.put(key, value);
                 }
                 case 14 -> external |= r.varint() == 1;
                 default -> r.skip();
             }
-        }
-        if (external) {
-            throw new ModelFormatException(what + ": tensor '" + name + "' keeps its data in an external file, which is not supported");
         }
         int[] shape = new int[dims.n];
         long count = 1;
@@ -423,6 +442,13 @@ public final class OnnxModel {
             default -> throw new ModelFormatException(what + ": tensor '" + name + "' has data type " + type
                     + ", expected FLOAT (1), FLOAT16 (10), BFLOAT16 (16), DOUBLE (11), INT32 (6) or INT64 (7)");
         };
+        if (external) {
+            if (externalData == null) {
+                throw new ModelFormatException(what + ": tensor '" + name + "' keeps its data in an external file, which needs the model read "
+                        + "from its file (its folder holds the data)");
+            }
+            raw = externalData.read(name, entries, (long) n * width);
+        }
         // float16 and bfloat16 without raw_data keep each value's 16 bits in int32_data (onnx.proto).
         int have = raw != null ? raw.length / width : type == FLOAT ? floats.n : type == DOUBLE ? doubles.n : ints.n;
         if (raw != null && raw.length != (long) n * width || raw == null && have != n) {

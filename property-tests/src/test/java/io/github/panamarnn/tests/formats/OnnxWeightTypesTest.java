@@ -65,9 +65,23 @@ class OnnxWeightTypesTest {
 
     /** The model with initializer {@code W [n]} of {@code dataType}, its values in raw_data or (16-bit types) in int32_data. */
     static byte[] model(int dataType, int n, byte[] raw, int[] int32Data) {
+        return model(dataType, n, raw, int32Data, null);
+    }
+
+    /** The same with {@code W}'s data external ({@code data_location = EXTERNAL}) as {@code external} (key, value) pairs say, when not null. */
+    static byte[] model(int dataType, int n, byte[] raw, int[] int32Data, String[][] external) {
         ByteArrayOutputStream w = new ByteArrayOutputStream();
         tagVarint(w, 1, n);
         tagVarint(w, 2, dataType);
+        if (external != null) {
+            for (String[] kv : external) {
+                ByteArrayOutputStream e = new ByteArrayOutputStream();
+                tagBytes(e, 1, str(kv[0]));
+                tagBytes(e, 2, str(kv[1]));
+                tagBytes(w, 13, e.toByteArray());
+            }
+            tagVarint(w, 14, 1);
+        }
         if (int32Data != null) {
             for (int v : int32Data) {
                 tagVarint(w, 5, v);
