@@ -80,7 +80,11 @@ final class LoadedModel {
     float[] predict(float[] x, int batch, int steps, int[] widthOut) throws UserError {
         if (seq != null) {
             float[] out = new float[seq.outputLength(batch, steps)];
-            seq.newSession(batch, steps).run(x, steps, out);
+            try {
+                seq.newSession(batch, steps).run(x, steps, out);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(file + ": " + e.getMessage());
+            }
             widthOut[0] = seq.outputSize();
             return out;
         }
@@ -122,7 +126,11 @@ final class LoadedModel {
         for (int i = 0; i < ys.length; i++) {
             Tables.Sequences s = inputs.get(i);
             ys[i] = new float[seq.outputLength(batch, s.steps())];
-            session.run(s.data(), s.steps(), ys[i]);
+            try {
+                session.run(s.data(), s.steps(), ys[i]);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(file + ": input " + (i + 1) + ": " + e.getMessage());
+            }
         }
         widthOut[0] = seq.outputSize();
         return ys;

@@ -264,7 +264,11 @@ public final class Main {
                     cols.parse(line, lineNo, "input", row, 0);
                     sb.setLength(0);
                     if (s != null) {
-                        s.step(row, 0, y, 0);
+                        try {
+                            s.step(row, 0, y, 0);
+                        } catch (IllegalArgumentException e) {
+                            throw new UserError("input line " + lineNo + ": " + e.getMessage());
+                        }
                         append(sb, y, 0, m.seq.outputSize());
                     } else {
                         System.arraycopy(row, 0, ring, (int) (seen % window) * features, features);
@@ -273,7 +277,11 @@ public final class Main {
                                 System.arraycopy(ring, (int) ((seen + 1 + t) % window) * features, win, t * features, features);
                             }
                             if (session != null) {
-                                session.run(win, window, y);
+                                try {
+                                    session.run(win, window, y);
+                                } catch (IllegalArgumentException e) {
+                                    throw new UserError("input line " + lineNo + ": " + e.getMessage());
+                                }
                                 int w = m.seq.outputSize();
                                 append(sb, y, m.seq.sequenceOutput() ? (window - 1) * w : 0, w);
                             } else {

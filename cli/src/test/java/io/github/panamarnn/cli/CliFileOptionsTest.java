@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.NumPy;
+import io.github.panamarnn.formats.SequenceModel;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import io.jhdf.api.WritableGroup;
@@ -120,6 +122,47 @@ class CliFileOptionsTest {
         CliTest.Outcome twice = CliTest.cli("", "run", "--model", model.toString(), "--model", model.toString(), "--input", pa.toString());
         assertEquals(1, twice.code());
         assertTrue(twice.err().contains("--model given twice"), twice.err());
+    }
+
+    /** A Keras 3 archive: Embedding(12, 4, mask_zero) then GRU(3), last output; token ids in, [batch, steps] .npy. */
+    @Test
+    void tokenIdModelsReadIdArrays() throws IOException {
+        SplittableRandom r = new SplittableRandom(12);
+        Path h5 = dir.resolve("emb.weights.h5");
+        try (WritableHdfFile f = HdfFile.write(h5)) {
+            WritableGroup layers = f.putGroup("layers");
+            layers.putGroup("emb").putGroup("vars").putDataset("0", matrix(random(r, 12 * 4, 1), 12, 4));
+            WritableGroup gru = layers.putGroup("gru").putGroup("cell").putGroup("vars");
+            gru.putDataset("0", matrix(random(r, 4 * 9, 0.5), 4, 9));
+            gru.putDataset("1", matrix(random(r, 3 * 9, 0.5), 3, 9));
+            gru.putDataset("2", matrix(random(r, 18, 0.2), 2, 9));
+        }
+        String config = "{\"class_name\":\"Sequential\",\"config\":{\"name\":\"s\",\"layers\":["
+                + "{\"class_name\":\"InputLayer\",\"config\":{\"name\":\"x\",\"batch_shape\":[null,null]}},"
+                + "{\"class_name\":\"Embedding\",\"config\":{\"name\":\"emb\",\"input_dim\":12,\"output_dim\":4,\"mask_zero\":true}},"
+                + "{\"class_name\":\"GRU\",\"config\":{\"name\":\"gru\",\"units\":3}}]}}";
+        Path keras = dir.resolve("emb.keras");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(keras))) {
+            z.putNextEntry(new ZipEntry("config.json"));
+            z.write(config.getBytes(StandardCharsets.UTF_8));
+            z.putNextEntry(new ZipEntry("model.weights.h5"));
+            z.write(Files.readAllBytes(h5));
+        }
+        float[] ids = {3, 7, 0, 11, 1, 0, 0, 5, 2, 2};
+        Path in = dir.resolve("ids.npy");
+        NumPy.writeNpy(in, ids, 2, 5);
+        CliTest.Outcome run = CliTest.cli("", "run", "--model", keras.toString(), "--input", in.toString());
+        assertEquals(0, run.code(), run.err());
+        SequenceModel m = ModelFiles.load(keras);
+        float[] want = new float[m.outputLength(2, 5)];
+        m.newSession(2, 5).run(ids, 5, want);
+        assertArrayEquals(want, parse(run.out()));
+        CliTest.Outcome info = CliTest.cli("", "info", "--model", keras.toString());
+        assertTrue(info.out().contains("token ids") && info.out().contains("Embedding 12 ids -> 4, mask_zero"), info.out());
+        NumPy.writeNpy(in, new float[] {3, 7, 12, 1}, 1, 4);
+        CliTest.Outcome bad = CliTest.cli("", "run", "--model", keras.toString(), "--input", in.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("token id 12.0") && bad.err().contains("[0, 12)"), bad.err());
     }
 
     /** A safetensors file of float32 tensors (little-endian, header then data). */

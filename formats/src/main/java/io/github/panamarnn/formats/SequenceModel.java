@@ -586,6 +586,7 @@ public final class SequenceModel {
         private final float[][] last;
         private final float[] a = new float[maxWidth];
         private final float[] b = new float[maxWidth];
+        private final Embedding ids = layers.get(0) instanceof Embedding e ? e : null;
 
         private Stream() {
             states = new CellState[layers.size()];
@@ -609,8 +610,8 @@ public final class SequenceModel {
 
         /** Feeds {@code x[xOff .. xOff + inputSize)}, writes the output row to {@code out[outOff ..]}. */
         public void step(float[] x, int xOff, float[] out, int outOff) {
-            if (layers.get(0) instanceof Embedding e) {
-                e.row(x[xOff], 0);
+            if (ids != null) {
+                ids.row(x[xOff], 0);
             }
             System.arraycopy(x, xOff, a, 0, inputSize);
             float[] cur = a;

@@ -49,7 +49,26 @@ final class CaseRunner {
     private CaseRunner() {
     }
 
-    static Map<String, float[]> run(ReferenceCase c) {
+    /** An output as the library computed it: its shape and its row-major values. */
+    record Result(int[] shape, float[] data) {
+    }
+
+    /** The outputs of a case by expected name, each with the shape the library produced it in. */
+    static final class Got extends LinkedHashMap<String, Result> {
+        private static final long serialVersionUID = 1L;
+
+        void put(String name, float[] data, int... shape) {
+            put(name, new Result(shape, data));
+        }
+
+        /** State part {@code i} as {@code [batch, width]}. */
+        void state(String name, CellState s, int i) {
+            float[] v = s.part(i).clone();
+            put(name, v, s.batch(), v.length / s.batch());
+        }
+    }
+
+    static Got run(ReferenceCase c) {
         return switch (c.semantics) {
             case "tf1" -> c.source.startsWith("tfjs") ? tfjsTf1(c) : tf1(c);
             case "keras" -> keras(c);
@@ -234,7 +253,7 @@ final class CaseRunner {
         return names;
     }
 
-    static Map<String, float[]> tf1(ReferenceCase c) {
+    static Got tf1(ReferenceCase c) {
         String mode = c.config.path("mode").asText();
         if (mode.equals("bidirectional_dynamic_rnn")) {
             return tf1Bidirectional(c);
@@ -264,34 +283,35 @@ final class CaseRunner {
             }
         }
         float[] x = c.input("x");
-        Map<String, float[]> got = new LinkedHashMap<>();
+        Got got = new Got();
         if (mode.equals("single_step")) {
             float[] out = forward(cell, state, x, batch, 1, false);
-            got.put("output", out);
+            got.put("output", out, batch, cell.outputSize());
             for (int i = 0; i < names.size(); i++) {
-                got.put("new_state_" + names.get(i), state.part(i).clone());
+                got.state("new_state_" + names.get(i), state, i);
             }
             return got;
         }
         if (mode.equals("static_rnn")) {
-            got.put("outputs", unrolled(cell, state, x, batch, steps, lengths));
+            got.put("outputs", unrolled(cell, state, x, batch, steps, lengths), batch, steps, cell.outputSize());
         } else {
-            got.put("outputs", sequence(cell, state, x, batch, steps, false, lengths, null, Order.FORWARD, Padding.ZERO));
+            got.put("outputs", sequence(cell, state, x, batch, steps, false, lengths, null, Order.FORWARD, Padding.ZERO), batch, steps,
+                    cell.outputSize());
         }
         if (flat) {
             float[] f = new float[batch * state.flatSize()];
             state.readFlat(f, 0);
-            got.put("final_state_concat", f);
+            got.put("final_state_concat", f, batch, state.flatSize());
         } else {
             for (int i = 0; i < names.size(); i++) {
-                got.put("final_state_" + names.get(i), state.part(i).clone());
+                got.state("final_state_" + names.get(i), state, i);
             }
         }
         return got;
     }
 
     /** TF1 bidirectional_dynamic_rnn through {@link BidirectionalRunner} (outputs kept apart, aligned with the input). */
-    static Map<String, float[]> tf1Bidirectional(ReferenceCase c) {
+    static Got tf1Bidirectional(ReferenceCase c) {
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
         int in = c.config.path("input_size").asInt();
@@ -314,19 +334,19 @@ final class CaseRunner {
         float[] fw = new float[batch * steps * o];
         float[] bw = new float[batch * steps * o];
         runner.run(c.input("x"), steps, false, lengths, null, Merge.NONE, null, fw, bw);
-        Map<String, float[]> got = new LinkedHashMap<>();
-        got.put("outputs_fw", fw);
-        got.put("outputs_bw", bw);
+        Got got = new Got();
+        got.put("outputs_fw", fw, batch, steps, o);
+        got.put("outputs_bw", bw, batch, steps, o);
         for (int d = 0; d < 2; d++) {
             for (int i = 0; i < names.size(); i++) {
-                got.put("final_state_" + dirs[d] + "_" + names.get(i), states[d].part(i).clone());
+                got.state("final_state_" + dirs[d] + "_" + names.get(i), states[d], i);
             }
         }
         return got;
     }
 
     /** The TF.js basicLSTMCell / multiRNNCell cases: x time-major, states c0_l/h0_l, outputs time-major. */
-    static Map<String, float[]> tfjsTf1(ReferenceCase c) {
+    static Got tfjsTf1(ReferenceCase c) {
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
         int in = c.config.path("input_size").asInt();
@@ -349,11 +369,11 @@ final class CaseRunner {
                 state.setPart(2 * l + 1, c.input("h0_" + l));
             }
         }
-        Map<String, float[]> got = new LinkedHashMap<>();
-        got.put("outputs", toTimeMajor(forward(cell, state, c.input("x"), batch, steps, true), batch, steps, units));
+        Got got = new Got();
+        got.put("outputs", toTimeMajor(forward(cell, state, c.input("x"), batch, steps, true), batch, steps, units), steps, batch, units);
         for (int l = 0; l < layers; l++) {
-            got.put("final_c_" + l, state.part(2 * l).clone());
-            got.put("final_h_" + l, state.part(2 * l + 1).clone());
+            got.state("final_c_" + l, state, 2 * l);
+            got.state("final_h_" + l, state, 2 * l + 1);
         }
         return got;
     }
@@ -396,7 +416,7 @@ final class CaseRunner {
         return mask;
     }
 
-    static Map<String, float[]> keras(ReferenceCase c) {
+    static Got keras(ReferenceCase c) {
         String type = c.config.path("case_type").asText("plain");
         switch (type) {
             case "ln_simple_rnn":
@@ -427,11 +447,12 @@ final class CaseRunner {
         float[] x = c.input("x");
         Order order = c.config.path("go_backwards").asBoolean(false) ? Order.BACKWARDS : Order.FORWARD;
         float[] seq = sequence(cell, state, x, batch, steps, false, null, kerasMask(c, x, batch, steps, in), order, Padding.REPEAT_PREVIOUS);
-        Map<String, float[]> got = new LinkedHashMap<>();
-        got.put("output", c.config.path("return_sequences").asBoolean(true) ? seq : lastStep(seq, batch, steps, units));
-        got.put("final_h", state.part(lstm ? 1 : 0).clone());
+        Got got = new Got();
+        boolean rs = c.config.path("return_sequences").asBoolean(true);
+        got.put("output", rs ? seq : lastStep(seq, batch, steps, units), rs ? new int[] {batch, steps, units} : new int[] {batch, units});
+        got.state("final_h", state, lstm ? 1 : 0);
         if (lstm) {
-            got.put("final_c", state.part(0).clone());
+            got.state("final_c", state, 0);
         }
         return got;
     }
@@ -440,7 +461,7 @@ final class CaseRunner {
      * Keras Bidirectional: the forward layer, and the backward copy over the reversed sequence, flipped back to line up
      * with the input; under a mask both output zeros at masked steps (zero_output_for_mask = return_sequences).
      */
-    static Map<String, float[]> kerasBidirectional(ReferenceCase c) {
+    static Got kerasBidirectional(ReferenceCase c) {
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
         int in = c.config.path("input_size").asInt();
@@ -450,7 +471,7 @@ final class CaseRunner {
         float[] x = c.input("x");
         boolean[] mask = kerasMask(c, x, batch, steps, in);
         Padding pad = returnSequences ? Padding.ZERO : Padding.REPEAT_PREVIOUS;
-        Map<String, float[]> got = new LinkedHashMap<>();
+        Got got = new Got();
         String[] names = {"forward", "backward"};
         JsonNode mm0 = c.cfg("merge_mode");
         if (returnSequences) {
@@ -463,16 +484,16 @@ final class CaseRunner {
             float[] bo = new float[batch * steps * units];
             runner.run(x, steps, false, null, mask, merge, merged, fo, bo);
             if (merge == Merge.NONE) {
-                got.put("output_forward", fo);
-                got.put("output_backward", bo);
+                got.put("output_forward", fo, batch, steps, units);
+                got.put("output_backward", bo, batch, steps, units);
             } else {
-                got.put("output", merged);
+                got.put("output", merged, batch, steps, runner.mergedWidth(merge));
             }
             CellState[] st = {runner.forwardState(), runner.backwardState()};
             for (int d = 0; d < 2; d++) {
-                got.put(names[d] + "_h", st[d].part(lstm ? 1 : 0).clone());
+                got.state(names[d] + "_h", st[d], lstm ? 1 : 0);
                 if (lstm) {
-                    got.put(names[d] + "_c", st[d].part(0).clone());
+                    got.state(names[d] + "_c", st[d], 0);
                 }
             }
             return got;
@@ -483,15 +504,15 @@ final class CaseRunner {
             CellState state = cell.zeroState(batch);
             float[] seq = sequence(cell, state, x, batch, steps, false, null, mask, d == 0 ? Order.FORWARD : Order.REVERSE_WITHIN_LENGTH, pad);
             ys[d] = returnSequences ? seq : state.part(lstm ? 1 : 0).clone();
-            got.put(names[d] + "_h", state.part(lstm ? 1 : 0).clone());
+            got.state(names[d] + "_h", state, lstm ? 1 : 0);
             if (lstm) {
-                got.put(names[d] + "_c", state.part(0).clone());
+                got.state(names[d] + "_c", state, 0);
             }
         }
         JsonNode mm = c.cfg("merge_mode");
         if (mm == null) {
-            got.put("output_forward", ys[0]);
-            got.put("output_backward", ys[1]);
+            got.put("output_forward", ys[0], batch, units);
+            got.put("output_backward", ys[1], batch, units);
             return got;
         }
         int rows = ys[0].length / units;
@@ -513,31 +534,33 @@ final class CaseRunner {
                 }
             }
         }
-        got.put("output", merged);
+        got.put("output", merged, batch, mode.equals("concat") ? 2 * units : units);
         return got;
     }
 
     /** Keras stateful: the second call starts from the states the first call left. */
-    static Map<String, float[]> kerasStateful(ReferenceCase c) {
+    static Got kerasStateful(ReferenceCase c) {
         int batch = c.config.path("batch").asInt();
         int in = c.config.path("input_size").asInt();
         int units = c.config.path("units").asInt();
         boolean lstm = c.cell.equals("LSTM");
         RnnCell cell = kerasCell(c, "", in, units);
         CellState state = cell.zeroState(batch);
-        Map<String, float[]> got = new LinkedHashMap<>();
+        Got got = new Got();
         for (int chunk = 1; chunk <= 2; chunk++) {
             int steps = c.config.path("timesteps").get(chunk - 1).asInt();
-            got.put("output_chunk" + chunk, forward(cell, state, c.input("x_chunk" + chunk), batch, steps, false));
-            got.put("state_h_after_chunk" + chunk, state.part(lstm ? 1 : 0).clone());
+            float[] seq = forward(cell, state, c.input("x_chunk" + chunk), batch, steps, false);
+            boolean rs = c.config.path("return_sequences").asBoolean(true);
+            got.put("output_chunk" + chunk, rs ? seq : lastStep(seq, batch, steps, units), rs ? new int[] {batch, steps, units} : new int[] {batch, units});
+            got.state("state_h_after_chunk" + chunk, state, lstm ? 1 : 0);
             if (lstm) {
-                got.put("state_c_after_chunk" + chunk, state.part(0).clone());
+                got.state("state_c_after_chunk" + chunk, state, 0);
             }
         }
         return got;
     }
 
-    static Map<String, float[]> lnSimpleRnn(ReferenceCase c) {
+    static Got lnSimpleRnn(ReferenceCase c) {
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
         int in = c.config.path("input_size").asInt();
@@ -550,9 +573,10 @@ final class CaseRunner {
             state.setPart(0, c.input("initial_h"));
         }
         float[] seq = forward(cell, state, c.input("x"), batch, steps, false);
-        Map<String, float[]> got = new LinkedHashMap<>();
-        got.put("output", c.config.path("return_sequences").asBoolean(true) ? seq : lastStep(seq, batch, steps, units));
-        got.put("final_h", state.part(0).clone());
+        Got got = new Got();
+        boolean rs = c.config.path("return_sequences").asBoolean(true);
+        got.put("output", rs ? seq : lastStep(seq, batch, steps, units), rs ? new int[] {batch, steps, units} : new int[] {batch, units});
+        got.state("final_h", state, 0);
         return got;
     }
 
@@ -564,7 +588,7 @@ final class CaseRunner {
      * {@code ModelProto} (its attributes, W/R/B/P as initializers, the other tensors as graph inputs),
      * written to protobuf bytes, read back and run by {@link OnnxSession}.
      */
-    static Map<String, float[]> onnx(ReferenceCase c) {
+    static Got onnx(ReferenceCase c) {
         if (!List.of("LSTM", "GRU", "RNN").contains(c.cell)) {
             throw new Skip("ONNX op " + c.cell + " unknown");
         }
@@ -625,8 +649,8 @@ final class CaseRunner {
         } catch (ModelFormatException e) {
             throw new AssertionError(c.id + ": " + e.getMessage(), e);
         }
-        Map<String, float[]> got = new LinkedHashMap<>();
-        out.forEach((k, v) -> got.put(k, v.floats()));
+        Got got = new Got();
+        out.forEach((k, v) -> got.put(k, v.floats(), v.shape()));
         return got;
     }
 
@@ -667,7 +691,7 @@ final class CaseRunner {
     // PyTorch
 
     /** PyTorch modules through the library's {@link TorchRecurrent}, from the case's state_dict tensors. */
-    static Map<String, float[]> torch(ReferenceCase c) {
+    static Got torch(ReferenceCase c) {
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
         boolean batchFirst = c.config.path("batch_first").asBoolean(false);
@@ -694,11 +718,11 @@ final class CaseRunner {
         float[] cn = lstm ? new float[layers * dirs * batch * hidden] : null;
         module.run(c.input("x"), steps, batchFirst, c.hasInput("lengths") ? ints(c, "lengths") : null, c.input("h0"), c.input("c0"),
                 output, hn, cn);
-        Map<String, float[]> got = new LinkedHashMap<>();
-        got.put("output", output);
-        got.put("h_n", hn);
+        Got got = new Got();
+        got.put("output", output, batchFirst ? new int[] {batch, steps, module.outputWidth()} : new int[] {steps, batch, module.outputWidth()});
+        got.put("h_n", hn, layers * dirs, batch, hw);
         if (lstm) {
-            got.put("c_n", cn);
+            got.put("c_n", cn, layers * dirs, batch, hidden);
         }
         return got;
     }

@@ -43,7 +43,7 @@ class ReferenceCasesTest {
             counts = COUNTS.computeIfAbsent(family, k -> new int[3]);
         }
         ReferenceCase c = new ReferenceCase(file, family);
-        Map<String, float[]> got;
+        CaseRunner.Got got;
         try {
             got = CaseRunner.run(c);
         } catch (CaseRunner.Skip s) {
@@ -111,7 +111,7 @@ class ReferenceCasesTest {
         return new double[] {2e-5, 1e-4};
     }
 
-    static void compare(ReferenceCase c, Map<String, float[]> got) {
+    static void compare(ReferenceCase c, CaseRunner.Got got) {
         double[] tol = tolerance(c);
         StringBuilder errors = new StringBuilder();
         var names = c.expected.fieldNames();
@@ -119,9 +119,15 @@ class ReferenceCasesTest {
             String name = names.next();
             float[] exp = ReferenceCase.floats(c.expected.get(name));
             int[] shape = ReferenceCase.shape(c.expected.get(name));
-            float[] g = got.get(name);
-            if (g == null) {
+            CaseRunner.Result r = got.get(name);
+            if (r == null) {
                 errors.append("\n  ").append(name).append(": not produced (got ").append(got.keySet()).append(')');
+                continue;
+            }
+            float[] g = r.data();
+            if (!Arrays.equals(r.shape(), shape)) {
+                errors.append("\n  ").append(name).append(": shape ").append(Arrays.toString(shape)).append(" expected, the library produced ")
+                        .append(Arrays.toString(r.shape()));
                 continue;
             }
             if (g.length != exp.length) {
