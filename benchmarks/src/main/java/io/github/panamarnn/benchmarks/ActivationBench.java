@@ -28,7 +28,7 @@ public class ActivationBench {
     static final int N = 1024;
 
     @Param({"tanh", "sigmoid", "relu", "hardSigmoid", "hard_sigmoid", "linear", "elu", "selu", "softsign", "softplus", "swish",
-        "gelu", "exponential"})
+        "gelu", "exponential", "relu6", "hard_tanh", "hard_silu", "mish", "gelu_tanh", "log_sigmoid", "soft_shrink", "hard_shrink"})
     public String activation;
 
     private final Kernels vector = KernelProvider.get();
@@ -39,7 +39,7 @@ public class ActivationBench {
 
     @Setup
     public void setup() {
-        act = Activation.named(activation);
+        act = activation.equals("gelu_tanh") ? Activation.GELU_TANH : Activation.named(activation);
         SplittableRandom r = new SplittableRandom(3);
         src = new float[N];
         for (int i = 0; i < N; i++) {

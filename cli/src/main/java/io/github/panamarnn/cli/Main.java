@@ -5,6 +5,7 @@ import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.NumPy;
 import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.formats.Tf1Variables;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.unroll.StreamingCell;
 import java.io.BufferedReader;
@@ -42,9 +43,9 @@ public final class Main {
 
     static final String RUN_HELP = """
             usage: panama-rnn run --model FILE [--input FILE ...] [--output FILE] [--columns C,...] [--stream] [--window N]
-                                  [--nonlinearity tanh|relu]
+                                  [--nonlinearity tanh|relu] [--tf1 KEY=VALUE,... ...]
 
-              --model FILE    .keras, .h5, .safetensors, .npz or .onnx
+              --model FILE    .keras, .h5, .safetensors, .npz (a PyTorch state_dict or TF1 variables) or .onnx
               --input FILE    .npy [batch, steps, features] or [steps, features]; or CSV, one row per time step
                               (one sequence per file; a header line is detected). With --stream, default stdin.
                               May be given several times: the files run in order through one session, so a
@@ -53,6 +54,9 @@ public final class Main {
                               new first axis, so every input must then have the same shape)
               --nonlinearity  PyTorch nn.RNN's nonlinearity, which a state_dict does not record (default: tanh,
                               PyTorch's default, and 'info' says it was assumed)
+              --tf1 SPEC      TF1 cell arguments the variables do not record: forget_bias, activation, cell_clip,
+                              proj_clip, wrapper_activation, e.g. forget_bias=0,activation=relu; once for every
+                              layer, or once per MultiRNNCell layer in order (default: TF1's defaults, listed by 'info')
               --columns C,..  CSV columns holding the features, by header name or 0-based index
                               (default: every column, when their number is the model's input size)
               --output FILE   .npy or CSV (default: CSV on stdout)
@@ -79,7 +83,7 @@ public final class Main {
             """;
 
     static final String INFO_HELP = """
-            usage: panama-rnn info --model FILE [--nonlinearity tanh|relu]
+            usage: panama-rnn info --model FILE [--nonlinearity tanh|relu] [--tf1 KEY=VALUE,... ...]
 
               prints the format, input and output shapes, each layer (kind, units, gate layout, parameters),
               the parameter count, what was assumed because the file does not record it, and the kernel path
@@ -118,7 +122,7 @@ public final class Main {
                         out.print(RUN_HELP);
                         return 0;
                     }
-                    return runCommand(new Options(cmd, args, 1, Set.of("model", "input", "output", "columns", "window", "nonlinearity"),
+                    return runCommand(new Options(cmd, args, 1, Set.of("model", "input", "output", "columns", "window", "nonlinearity", "tf1"),
                             Set.of("stream"), Set.of("input")), stdin, out);
                 }
                 case "bench" -> {
@@ -135,7 +139,7 @@ public final class Main {
                         out.print(INFO_HELP);
                         return 0;
                     }
-                    Options o = new Options(cmd, args, 1, Set.of("model", "nonlinearity"), Set.of());
+                    Options o = new Options(cmd, args, 1, Set.of("model", "nonlinearity", "tf1"), Set.of());
                     LoadedModel.open(o.path("model"), loadOptions(o)).describe(out);
                     return 0;
                 }
@@ -164,16 +168,28 @@ public final class Main {
     // ---------------------------------------------------------------------------------------------
     // run
 
-    /** What the file cannot say, from the command line ({@code --nonlinearity}). */
+    /** What the file cannot say, from the command line ({@code --nonlinearity}, {@code --tf1}). */
     static LoadOptions loadOptions(Options o) throws UserError {
-        if (!o.has("nonlinearity")) {
-            return LoadOptions.DEFAULTS;
+        LoadOptions l = LoadOptions.DEFAULTS;
+        if (o.has("nonlinearity")) {
+            try {
+                l = l.withTorchNonlinearity(LoadOptions.TorchNonlinearity.parse(o.get("nonlinearity", null)));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--nonlinearity: " + e.getMessage());
+            }
         }
-        try {
-            return LoadOptions.DEFAULTS.withTorchNonlinearity(LoadOptions.TorchNonlinearity.parse(o.get("nonlinearity", null)));
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--nonlinearity: " + e.getMessage());
+        if (o.has("tf1")) {
+            List<Tf1Variables.Options> per = new ArrayList<>();
+            for (String spec : o.all("tf1")) {
+                try {
+                    per.add(Tf1Variables.Options.parse(spec));
+                } catch (IllegalArgumentException e) {
+                    throw new UserError("--tf1: " + e.getMessage());
+                }
+            }
+            l = l.withTf1(per);
         }
+        return l;
     }
 
     private static int runCommand(Options o, InputStream stdin, PrintStream out) throws UserError, IOException {

@@ -64,7 +64,11 @@ class CliFileOptionsTest {
         String config = "{\"class_name\":\"Sequential\",\"config\":{\"name\":\"s\",\"layers\":["
                 + "{\"class_name\":\"InputLayer\",\"config\":{\"name\":\"x\",\"batch_shape\":[1,null,4]}},"
                 + "{\"class_name\":\"LSTM\",\"config\":{\"name\":\"lstm\",\"units\":6,\"stateful\":true,\"return_sequences\":false}}]}}";
-        Path keras = dir.resolve("stateful.keras");
+        return archive(dir.resolve("stateful.keras"), config, h5);
+    }
+
+    /** A Keras 3 {@code .keras} zip: the config, Keras 3.15.1 metadata and the weights file. */
+    static Path archive(Path keras, String config, Path h5) throws IOException {
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(keras))) {
             z.putNextEntry(new ZipEntry("config.json"));
             z.write(config.getBytes(StandardCharsets.UTF_8));
@@ -141,13 +145,7 @@ class CliFileOptionsTest {
                 + "{\"class_name\":\"InputLayer\",\"config\":{\"name\":\"x\",\"batch_shape\":[null,null]}},"
                 + "{\"class_name\":\"Embedding\",\"config\":{\"name\":\"emb\",\"input_dim\":12,\"output_dim\":4,\"mask_zero\":true}},"
                 + "{\"class_name\":\"GRU\",\"config\":{\"name\":\"gru\",\"units\":3}}]}}";
-        Path keras = dir.resolve("emb.keras");
-        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(keras))) {
-            z.putNextEntry(new ZipEntry("config.json"));
-            z.write(config.getBytes(StandardCharsets.UTF_8));
-            z.putNextEntry(new ZipEntry("model.weights.h5"));
-            z.write(Files.readAllBytes(h5));
-        }
+        Path keras = archive(dir.resolve("emb.keras"), config, h5);
         float[] ids = {3, 7, 0, 11, 1, 0, 0, 5, 2, 2};
         Path in = dir.resolve("ids.npy");
         NumPy.writeNpy(in, ids, 2, 5);
@@ -163,6 +161,40 @@ class CliFileOptionsTest {
         CliTest.Outcome bad = CliTest.cli("", "run", "--model", keras.toString(), "--input", in.toString());
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("token id 12.0") && bad.err().contains("[0, 12)"), bad.err());
+    }
+
+    /** TF1 variables in an .npz: what they do not record is assumed and printed, or said with --tf1 (once, or once per layer). */
+    @Test
+    void tf1VariablesRunWithTheirOptions() throws IOException {
+        SplittableRandom r = new SplittableRandom(21);
+        Path npz = dir.resolve("tf1.npz");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(npz))) {
+            String[] names = {"rnn/basic_rnn_cell/kernel:0", "rnn/basic_rnn_cell/bias:0"};
+            int[][] shapes = {{3 + 4, 4}, {4}};
+            for (int i = 0; i < 2; i++) {
+                Path one = dir.resolve("one.npy");
+                NumPy.writeNpy(one, random(r, shapes[i].length == 2 ? 28 : 4, 0.7), shapes[i]);
+                z.putNextEntry(new ZipEntry(names[i] + ".npy"));
+                z.write(Files.readAllBytes(one));
+            }
+        }
+        Path in = dir.resolve("x.npy");
+        float[] x = random(r, 5 * 3, 1.5);
+        NumPy.writeNpy(in, x, 5, 3);
+        CliTest.Outcome info = CliTest.cli("", "info", "--model", npz.toString());
+        assertTrue(info.out().contains("assumed:") && info.out().contains("forget_bias 1.0, activation tanh"), info.out());
+        CliTest.Outcome relu = CliTest.cli("", "run", "--model", npz.toString(), "--input", in.toString(), "--tf1", "activation=relu");
+        assertEquals(0, relu.code(), relu.err());
+        SequenceModel m = ModelFiles.load(npz, io.github.panamarnn.formats.LoadOptions.DEFAULTS.withTf1(
+                java.util.List.of(io.github.panamarnn.formats.Tf1Variables.Options.parse("activation=relu"))));
+        float[] want = new float[m.outputLength(1, 5)];
+        m.newSession(1, 5).run(x, 5, want);
+        assertArrayEquals(want, parse(relu.out()));
+        assertNotEquals(Arrays.toString(want), Arrays.toString(parse(CliTest.cli("", "run", "--model", npz.toString(), "--input",
+                in.toString()).out())), "the option changed nothing");
+        CliTest.Outcome bad = CliTest.cli("", "run", "--model", npz.toString(), "--input", in.toString(), "--tf1", "forget=1");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--tf1") && bad.err().contains("'forget'"), bad.err());
     }
 
     /** A safetensors file of float32 tensors (little-endian, header then data). */

@@ -1,5 +1,6 @@
 package io.github.panamarnn.formats;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -10,11 +11,25 @@ import java.util.Locale;
  *                          the loaded model lists that assumption ({@link SequenceModel#assumptions()}).
  *                          Saying it for a file whose recurrent module is not an {@code nn.RNN} is an
  *                          error, since it would change nothing.
+ * @param tf1               TF1 cells' constructor arguments, which their variables do not record
+ *                          ({@link Tf1Variables.Options}): one for every layer, or one per layer of a
+ *                          {@code MultiRNNCell}. {@code null} means not said: TF1's defaults are
+ *                          assumed and listed. Saying them for a file that is not TF1 variables is an
+ *                          error.
  */
-public record LoadOptions(TorchNonlinearity torchNonlinearity) {
+public record LoadOptions(TorchNonlinearity torchNonlinearity, List<Tf1Variables.Options> tf1) {
 
     /** Nothing said: every default is assumed and listed. */
-    public static final LoadOptions DEFAULTS = new LoadOptions(null);
+    public static final LoadOptions DEFAULTS = new LoadOptions(null, null);
+
+    public LoadOptions {
+        if (tf1 != null) {
+            if (tf1.isEmpty()) {
+                throw new IllegalArgumentException("TF1 options: expected one for every layer or one per layer, got an empty list");
+            }
+            tf1 = List.copyOf(tf1);
+        }
+    }
 
     /** PyTorch {@code nn.RNN}'s {@code nonlinearity}. */
     public enum TorchNonlinearity {
@@ -32,6 +47,11 @@ public record LoadOptions(TorchNonlinearity torchNonlinearity) {
 
     /** These options with PyTorch {@code nn.RNN}'s nonlinearity said. */
     public LoadOptions withTorchNonlinearity(TorchNonlinearity n) {
-        return new LoadOptions(n);
+        return new LoadOptions(n, tf1);
+    }
+
+    /** These options with the TF1 cells' arguments said: one list entry for all layers, or one per layer. */
+    public LoadOptions withTf1(List<Tf1Variables.Options> options) {
+        return new LoadOptions(torchNonlinearity, options);
     }
 }

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * Opens any model file this library reads, by its extension: {@code .keras} / {@code .h5} (Keras,
  * {@link KerasModels}), {@code .safetensors} / {@code .npz} (a PyTorch state_dict,
- * {@link TorchModules#model}) into a {@link SequenceModel}; {@code .onnx} into an {@link OnnxModel}.
+ * {@link TorchModules#model}, or TF1 variables when every name lies under a TF1 cell scope,
+ * {@link Tf1Variables}) into a {@link SequenceModel}; {@code .onnx} into an {@link OnnxModel}.
  */
 public final class ModelFiles {
     private ModelFiles() {
@@ -47,10 +48,22 @@ public final class ModelFiles {
             if (options.torchNonlinearity() != null) {
                 throw new ModelFormatException(file + ": a PyTorch nonlinearity was given for a Keras file, which records its own activations");
             }
+            if (options.tf1() != null) {
+                throw new ModelFormatException(file + ": TF1 cell options were given for a Keras file, which records its own");
+            }
             return KerasModels.load(file);
         }
         if (n.endsWith(".safetensors") || n.endsWith(".npz")) {
             Map<String, Tensor> sd = n.endsWith(".npz") ? NumPy.readNpz(file) : SafeTensors.read(file);
+            if (Tf1Models.looksLikeTf1(sd)) {
+                if (options.torchNonlinearity() != null) {
+                    throw new ModelFormatException(file + ": a PyTorch nonlinearity was given for TF1 variables; give TF1 options instead");
+                }
+                return Tf1Models.model(sd, "TF1 variables " + file.getFileName(), options);
+            }
+            if (options.tf1() != null) {
+                throw new ModelFormatException(file + ": TF1 cell options were given for a file that holds no TF1 variables (a PyTorch state_dict)");
+            }
             return TorchModules.model(sd, "PyTorch state_dict " + file.getFileName(), options);
         }
         throw new ModelFormatException(file + ": unknown model file type; expected .keras, .h5, .safetensors, .npz or .onnx");

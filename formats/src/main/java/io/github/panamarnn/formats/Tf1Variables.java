@@ -64,6 +64,68 @@ public final class Tf1Variables {
         public Options withWrapperActivation(Activation a) {
             return new Options(forgetBias, activation, cellClip, projClip, a);
         }
+
+        /**
+         * Options from {@code key=value} pairs separated by commas, the rest TF1's defaults:
+         * {@code forget_bias}, {@code activation}, {@code cell_clip}, {@code proj_clip},
+         * {@code wrapper_activation} (activation names as TF spells them; {@code leaky_relu} is
+         * {@code tf.nn.leaky_relu}'s slope 0.2), e.g. {@code "forget_bias=0,activation=relu"}.
+         *
+         * @throws IllegalArgumentException naming an unknown key, a bad number or an unknown activation
+         */
+        public static Options parse(String spec) {
+            Options o = defaults();
+            for (String pair : spec.split(",")) {
+                if (pair.isBlank()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                if (eq < 0) {
+                    throw new IllegalArgumentException("TF1 option '" + pair.trim() + "', expected key=value");
+                }
+                String k = pair.substring(0, eq).trim();
+                String v = pair.substring(eq + 1).trim();
+                o = switch (k) {
+                    case "forget_bias" -> new Options(number(k, v), o.activation, o.cellClip, o.projClip, o.wrapperActivation);
+                    case "activation" -> new Options(o.forgetBias, tfActivation(v), o.cellClip, o.projClip, o.wrapperActivation);
+                    case "cell_clip" -> new Options(o.forgetBias, o.activation, positive(k, v), o.projClip, o.wrapperActivation);
+                    case "proj_clip" -> new Options(o.forgetBias, o.activation, o.cellClip, positive(k, v), o.wrapperActivation);
+                    case "wrapper_activation" -> new Options(o.forgetBias, o.activation, o.cellClip, o.projClip, tfActivation(v));
+                    default -> throw new IllegalArgumentException("TF1 option '" + k + "', expected forget_bias, activation, cell_clip, proj_clip "
+                            + "or wrapper_activation");
+                };
+            }
+            return o;
+        }
+
+        private static float number(String k, String v) {
+            try {
+                float f = Float.parseFloat(v);
+                if (Float.isFinite(f)) {
+                    return f;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("TF1 option " + k + "='" + v + "', expected a finite number");
+        }
+
+        private static float positive(String k, String v) {
+            float f = number(k, v);
+            if (f <= 0) {
+                throw new IllegalArgumentException("TF1 option " + k + "=" + v + ", expected a positive number");
+            }
+            return f;
+        }
+
+        /** A TF activation name: {@code leaky_relu} is {@code tf.nn.leaky_relu} (slope 0.2), {@code None} is linear. */
+        static Activation tfActivation(String name) {
+            return switch (name) {
+                case "leaky_relu" -> Activation.leakyRelu(0.2f);
+                case "None", "none", "linear" -> Activation.LINEAR;
+                default -> Activation.named(name);
+            };
+        }
     }
 
     private static final Pattern PART = Pattern.compile("(.*)/part_(\\d+)");
