@@ -46,13 +46,17 @@ import java.util.zip.ZipFile;
  */
 public final class KerasModels {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long MAX_ENTRY = 1L << 30;
 
     private KerasModels() {
     }
 
     /** Loads a {@code .keras} or legacy {@code .h5} model (chosen by the file's first bytes). */
     public static SequenceModel load(Path file) throws IOException {
+        return load(file, Budget.of(file));
+    }
+
+    /** {@link #load(Path)} within {@code budget}: every size the file declares is taken from it before it is read. */
+    static SequenceModel load(Path file, Budget budget) throws IOException {
         byte[] magic = new byte[8];
         try (InputStream in = Files.newInputStream(file)) {
             int n = in.readNBytes(magic, 0, 8);
@@ -62,17 +66,25 @@ public final class KerasModels {
         }
         try {
             if (magic[0] == 'P' && magic[1] == 'K') {
-                return loadKeras3(file);
+                return loadKeras3(file, budget);
             }
             if ((magic[0] & 0xff) == 0x89 && magic[1] == 'H' && magic[2] == 'D' && magic[3] == 'F') {
-                try (HdfFile h5 = new HdfFile(file)) {
-                    return loadLegacyH5(file, h5);
+                // Read into memory (within the budget) rather than through jhdf's file channel, which allocates whatever a
+                // damaged object header declares before reading it; in memory, a declared length past the end fails instead.
+                long size = Files.size(file);
+                if (size > Integer.MAX_VALUE - 16) {
+                    throw new ModelFormatException(file + ": " + size + " bytes; .h5 files over 2 GiB are not read");
+                }
+                budget.take(size, "the HDF5 file");
+                byte[] bytes = Files.readAllBytes(file);
+                try (HdfFile h5 = HdfFile.fromBytes(bytes)) {
+                    return loadLegacyH5(file, h5, new H5(file, budget, bytes.length));
                 }
             }
         } catch (ModelFormatException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new ModelFormatException(file + ": unreadable Keras file (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+            throw new ModelFormatException(file + ": unreadable Keras file (" + e.getClass().getSimpleName() + ": " + ZipEntries.oneLine(e) + ")", e);
         }
         throw new ModelFormatException(file + ": not a Keras model: expected a zip (.keras, starts with 'PK') or HDF5 (.h5, starts with "
                 + "\\x89HDF), got bytes " + hex(magic));
@@ -114,14 +126,22 @@ public final class KerasModels {
     // ---------------------------------------------------------------------------------------------
     // The two containers
 
-    private static SequenceModel loadKeras3(Path file) throws IOException {
+    /** Where HDF5 datasets are read from: the file (for messages), the budget, the bytes the HDF5 image holds, the groups already visited. */
+    private record H5(Path file, Budget budget, long length, java.util.Set<Long> visited) {
+        H5(Path file, Budget budget, long length) {
+            this(file, budget, length, new java.util.HashSet<>());
+        }
+    }
+
+    private static SequenceModel loadKeras3(Path file, Budget budget) throws IOException {
         try (ZipFile zip = new ZipFile(file.toFile())) {
-            JsonNode config = JSON.readTree(entry(zip, file, "config.json"));
+            JsonNode config = json(entry(zip, file, "config.json", budget), file, "config.json");
             String version = "3";
             if (zip.getEntry("metadata.json") != null) {
-                version = JSON.readTree(entry(zip, file, "metadata.json")).path("keras_version").asText("3");
+                version = json(entry(zip, file, "metadata.json", budget), file, "metadata.json").path("keras_version").asText("3");
             }
-            byte[] weights = entry(zip, file, "model.weights.h5");
+            byte[] weights = entry(zip, file, "model.weights.h5", budget);
+            H5 h = new H5(file, budget, weights.length);
             try (HdfFile h5 = HdfFile.fromBytes(weights)) {
                 Group layersGroup = group(h5, "layers", file);
                 Map<String, Group> byName = new HashMap<>();
@@ -139,10 +159,10 @@ public final class KerasModels {
                     if (cls.equals("Bidirectional")) {
                         JsonNode fw = cfg.path("layer");
                         JsonNode bw = cfg.hasNonNull("backward_layer") ? cfg.get("backward_layer") : fw;
-                        collectLayer(group(g, "forward_layer", file), fw.path("class_name").asText(), fw.path("config"), out, file);
-                        collectLayer(group(g, "backward_layer", file), bw.path("class_name").asText(), bw.path("config"), out, file);
+                        collectLayer(group(g, "forward_layer", file), fw.path("class_name").asText(), fw.path("config"), out, h);
+                        collectLayer(group(g, "backward_layer", file), bw.path("class_name").asText(), bw.path("config"), out, h);
                     } else {
-                        collectLayer(g, cls, cfg, out, file);
+                        collectLayer(g, cls, cfg, out, h);
                     }
                     return out;
                 };
@@ -151,13 +171,13 @@ public final class KerasModels {
         }
     }
 
-    private static SequenceModel loadLegacyH5(Path file, HdfFile h5) throws IOException {
+    private static SequenceModel loadLegacyH5(Path file, HdfFile h5, H5 h) throws IOException {
         String cfg = stringAttribute(h5, "model_config", file);
         if (cfg == null) {
             throw new ModelFormatException(file + ": HDF5 file without a 'model_config' attribute: a weights-only file "
                     + "(save_weights) has no architecture; load the .keras or full .h5 model instead");
         }
-        JsonNode config = JSON.readTree(cfg);
+        JsonNode config = json(cfg.getBytes(java.nio.charset.StandardCharsets.UTF_8), file, "model_config");
         String version = stringAttribute(h5, "keras_version", file);
         if (version == null) {
             version = "2";
@@ -178,27 +198,27 @@ public final class KerasModels {
                 if (!(d instanceof Dataset ds)) {
                     throw new ModelFormatException(file + ": weight '" + name + "' of layer '" + layerName + "' is not a dataset");
                 }
-                out.add(tensor(ds, file));
+                out.add(tensor(ds, h));
             }
             return out;
         };
         return build(file, "Keras " + version + " legacy .h5", config, version, ws);
     }
 
-    private static byte[] entry(ZipFile zip, Path file, String name) throws IOException {
+    private static byte[] entry(ZipFile zip, Path file, String name, Budget budget) throws IOException {
         ZipEntry e = zip.getEntry(name);
         if (e == null) {
             throw new ModelFormatException(file + ": .keras archive without '" + name + "'");
         }
-        if (e.getSize() > MAX_ENTRY) {
-            throw new ModelFormatException(file + ": entry '" + name + "' declares " + e.getSize() + " bytes, over the 1 GiB limit");
-        }
-        try (InputStream in = zip.getInputStream(e)) {
-            byte[] b = in.readNBytes((int) Math.min(MAX_ENTRY, Math.max(0, e.getSize() < 0 ? MAX_ENTRY : e.getSize())));
-            if (e.getSize() >= 0 && b.length != e.getSize()) {
-                throw new ModelFormatException(file + ": entry '" + name + "' is truncated: " + b.length + " of " + e.getSize() + " bytes");
-            }
-            return b;
+        return ZipEntries.read(zip, e, file, budget);
+    }
+
+    /** JSON, or a one-line error naming the file and the part. */
+    private static JsonNode json(byte[] b, Path file, String part) throws ModelFormatException {
+        try {
+            return JSON.readTree(b);
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": " + part + " is not JSON (" + ZipEntries.oneLine(e) + ")", e);
         }
     }
 
@@ -231,17 +251,18 @@ public final class KerasModels {
      * (Keras {@code saving_lib}: the class name, numbered from the second of a kind), read here in the
      * config's order, not the group's.
      */
-    private static void collectLayer(Group g, String cls, JsonNode cfg, List<Tensor> out, Path file) throws ModelFormatException {
+    private static void collectLayer(Group g, String cls, JsonNode cfg, List<Tensor> out, H5 h) throws ModelFormatException {
         if (cls.equals("RNN")) {
-            collectCell(group(g, "cell", file), cfg.path("cell"), out, file);
+            collectCell(group(g, "cell", h.file()), cfg.path("cell"), out, h);
         } else {
-            collect(g, out, file);
+            collect(g, out, h, 0);
         }
     }
 
-    private static void collectCell(Group g, JsonNode cell, List<Tensor> out, Path file) throws ModelFormatException {
+    private static void collectCell(Group g, JsonNode cell, List<Tensor> out, H5 h) throws ModelFormatException {
+        Path file = h.file();
         if (!cell.path("class_name").asText().equals("StackedRNNCells")) {
-            collect(g, out, file);
+            collect(g, out, h, 0);
             return;
         }
         Group cells = group(g, "cells", file);
@@ -249,7 +270,7 @@ public final class KerasModels {
         for (JsonNode c : cell.path("config").path("cells")) {
             String base = snakeCase(c.path("class_name").asText());
             Integer k = used.merge(base, 0, (a, b) -> a + 1);
-            collectCell(group(cells, k == 0 ? base : base + "_" + k, file), c, out, file);
+            collectCell(group(cells, k == 0 ? base : base + "_" + k, file), c, out, h);
         }
     }
 
@@ -261,7 +282,12 @@ public final class KerasModels {
     }
 
     /** Keras 3 variables of a layer in creation order: its own {@code vars/0..n}, then its child objects (e.g. {@code cell}). */
-    private static void collect(Group g, List<Tensor> out, Path file) throws ModelFormatException {
+    private static void collect(Group g, List<Tensor> out, H5 h, int depth) throws ModelFormatException {
+        Path file = h.file();
+        if (depth > 32 || !h.visited().add(g.getAddress())) {
+            throw new ModelFormatException(file + ": HDF5 group '" + g.getPath() + "' " + (depth > 32 ? "is nested more than 32 deep"
+                    : "links back to a group already read (a cycle)"));
+        }
         Node vars = g.getChild("vars");
         if (vars instanceof Group vg) {
             TreeMap<Integer, Dataset> numbered = new TreeMap<>();
@@ -275,7 +301,7 @@ public final class KerasModels {
                 }
             }
             for (Dataset d : numbered.values()) {
-                out.add(tensor(d, file));
+                out.add(tensor(d, h));
             }
         }
         TreeMap<String, Group> children = new TreeMap<>();
@@ -285,7 +311,7 @@ public final class KerasModels {
             }
         }
         for (Group c : children.values()) {
-            collect(c, out, file);
+            collect(c, out, h, depth + 1);
         }
     }
 
@@ -317,15 +343,40 @@ public final class KerasModels {
         return out;
     }
 
-    private static Tensor tensor(Dataset d, Path file) throws ModelFormatException {
+    /**
+     * A dataset's values, after its declared size is checked: against the budget, and for contiguous
+     * storage (what Keras writes) against the bytes the HDF5 image really holds, so a truncated file
+     * is refused instead of read as whatever lies past its end.
+     */
+    private static Tensor tensor(Dataset d, H5 h) throws ModelFormatException {
+        Path file = h.file();
         Class<?> t = d.getJavaType();
-        int[] shape = d.isScalar() ? new int[0] : d.getDimensions();
+        long[] dims = d.isScalar() ? new long[0] : d.getDimensionsAsLong();
         long n = 1;
-        for (int s : shape) {
+        for (long s : dims) {
+            if (s < 0 || s > Integer.MAX_VALUE) {
+                throw new ModelFormatException(file + ": dataset " + d.getPath() + " has dimension " + s);
+            }
             n *= s;
+            if (n > Integer.MAX_VALUE / 2) {
+                throw new ModelFormatException(file + ": dataset " + d.getPath() + " declares " + Arrays.toString(dims) + " values, too many");
+            }
         }
-        if (n > Integer.MAX_VALUE / 2) {
-            throw new ModelFormatException(file + ": dataset " + d.getPath() + " has " + n + " values, too many");
+        int[] shape = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            shape[i] = (int) dims[i];
+        }
+        long bytes = d.getSizeInBytes();
+        h.budget().take(bytes, "dataset " + d.getPath());
+        if (d instanceof io.jhdf.api.dataset.ContiguousDataset c && !d.isEmpty()) {
+            long at = c.getDataAddress();
+            if (at < 0 || at > h.length() || bytes > h.length() - at) {
+                throw new ModelFormatException(file + ": dataset " + d.getPath() + " declares " + bytes + " bytes at offset " + at + ", past the end "
+                        + "of the " + h.length() + "-byte HDF5 data (truncated or damaged)");
+            }
+        } else if (d.getStorageInBytes() > h.length()) {
+            throw new ModelFormatException(file + ": dataset " + d.getPath() + " declares " + d.getStorageInBytes() + " stored bytes, more than "
+                    + "the " + h.length() + "-byte HDF5 data holds");
         }
         float[] v;
         if (t == float.class || t == Float.class) {

@@ -16,13 +16,18 @@ import java.util.Locale;
  *                          {@code MultiRNNCell}. {@code null} means not said: TF1's defaults are
  *                          assumed and listed. Saying them for a file that is not TF1 variables is an
  *                          error.
+ * @param budgetBytes       the most bytes a load may allocate for the sizes the file declares
+ *                          ({@link Budget}; {@link Budget#DEFAULT_BYTES} by default)
  */
-public record LoadOptions(TorchNonlinearity torchNonlinearity, List<Tf1Variables.Options> tf1) {
+public record LoadOptions(TorchNonlinearity torchNonlinearity, List<Tf1Variables.Options> tf1, long budgetBytes) {
 
     /** Nothing said: every default is assumed and listed. */
-    public static final LoadOptions DEFAULTS = new LoadOptions(null, null);
+    public static final LoadOptions DEFAULTS = new LoadOptions(null, null, Budget.DEFAULT_BYTES);
 
     public LoadOptions {
+        if (budgetBytes < 1) {
+            throw new IllegalArgumentException("a load budget must be positive, got " + budgetBytes + " bytes");
+        }
         if (tf1 != null) {
             if (tf1.isEmpty()) {
                 throw new IllegalArgumentException("TF1 options: expected one for every layer or one per layer, got an empty list");
@@ -47,11 +52,21 @@ public record LoadOptions(TorchNonlinearity torchNonlinearity, List<Tf1Variables
 
     /** These options with PyTorch {@code nn.RNN}'s nonlinearity said. */
     public LoadOptions withTorchNonlinearity(TorchNonlinearity n) {
-        return new LoadOptions(n, tf1);
+        return new LoadOptions(n, tf1, budgetBytes);
     }
 
     /** These options with the TF1 cells' arguments said: one list entry for all layers, or one per layer. */
     public LoadOptions withTf1(List<Tf1Variables.Options> options) {
-        return new LoadOptions(torchNonlinearity, options);
+        return new LoadOptions(torchNonlinearity, options, budgetBytes);
+    }
+
+    /** These options with another load budget ({@link Budget}). */
+    public LoadOptions withBudget(long bytes) {
+        return new LoadOptions(torchNonlinearity, tf1, bytes);
+    }
+
+    /** A fresh budget of {@link #budgetBytes} for one load of {@code file}. */
+    Budget budget(Object file) {
+        return new Budget(budgetBytes, file);
     }
 }

@@ -41,8 +41,21 @@ public final class ModelFiles {
      */
     public static SequenceModel load(Path file, LoadOptions options) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such model file");
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, Files.isDirectory(file) ? "a directory, not a model file"
+                    : Files.exists(file) ? "not a regular file" : "no such model file");
         }
+        try {
+            return loadFile(file, options);
+        } catch (ModelFormatException e) {
+            // Every refusal names the file, whichever reader found the problem.
+            if (e.getMessage() != null && e.getMessage().contains(file.toString())) {
+                throw e;
+            }
+            throw new ModelFormatException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SequenceModel loadFile(Path file, LoadOptions options) throws IOException {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (n.endsWith(".keras") || n.endsWith(".h5")) {
             if (options.torchNonlinearity() != null) {
@@ -51,20 +64,20 @@ public final class ModelFiles {
             if (options.tf1() != null) {
                 throw new ModelFormatException(file + ": TF1 cell options were given for a Keras file, which records its own");
             }
-            return KerasModels.load(file);
+            return KerasModels.load(file, options.budget(file));
         }
         if (n.endsWith(".safetensors") || n.endsWith(".npz")) {
-            Map<String, Tensor> sd = n.endsWith(".npz") ? NumPy.readNpz(file) : SafeTensors.read(file);
+            Map<String, Tensor> sd = n.endsWith(".npz") ? NumPy.readNpz(file, options.budget(file)) : SafeTensors.read(file, options.budget(file));
             if (Tf1Models.looksLikeTf1(sd)) {
                 if (options.torchNonlinearity() != null) {
                     throw new ModelFormatException(file + ": a PyTorch nonlinearity was given for TF1 variables; give TF1 options instead");
                 }
-                return Tf1Models.model(sd, "TF1 variables " + file.getFileName(), options);
+                return Tf1Models.model(sd, "TF1 variables " + file, options);
             }
             if (options.tf1() != null) {
                 throw new ModelFormatException(file + ": TF1 cell options were given for a file that holds no TF1 variables (a PyTorch state_dict)");
             }
-            return TorchModules.model(sd, "PyTorch state_dict " + file.getFileName(), options);
+            return TorchModules.model(sd, "PyTorch state_dict " + file, options);
         }
         throw new ModelFormatException(file + ": unknown model file type; expected .keras, .h5, .safetensors, .npz or .onnx");
     }

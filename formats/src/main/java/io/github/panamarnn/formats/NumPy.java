@@ -64,8 +64,13 @@ public final class NumPy {
         Files.write(file, b.array());
     }
 
-    /** Reads every array of an {@code .npz} file (a zip of {@code .npy}), by name without {@code .npy}. */
+    /** Reads every array of an {@code .npz} file (a zip of {@code .npy}), by name without {@code .npy}, within the default {@link Budget}. */
     public static Map<String, Tensor> readNpz(Path file) throws IOException {
+        return readNpz(file, Budget.of(file));
+    }
+
+    /** {@link #readNpz(Path)}: every entry's CRC-32 checked, its declared size taken from {@code budget} before it is inflated. */
+    static Map<String, Tensor> readNpz(Path file, Budget budget) throws IOException {
         Map<String, Tensor> out = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
             Enumeration<? extends ZipEntry> entries = zip.entries();
@@ -74,22 +79,18 @@ public final class NumPy {
                 if (e.isDirectory()) {
                     continue;
                 }
-                long size = e.getSize();
-                if (size > Integer.MAX_VALUE - 16) {
-                    throw new ModelFormatException(file + ": array " + e.getName() + " is larger than 2 GB");
-                }
-                byte[] bytes;
-                try (InputStream in = zip.getInputStream(e)) {
-                    bytes = in.readNBytes(size >= 0 ? (int) size : Integer.MAX_VALUE - 16);
-                }
+                byte[] bytes = ZipEntries.read(zip, e, file, budget);
                 String name = nameOf(e.getName());
+                if (out.containsKey(name)) {
+                    throw new ModelFormatException(file + ": array '" + name + "' is in the archive twice");
+                }
                 out.put(name, parse(bytes, file + "!" + e.getName(), name));
             }
         } catch (ModelFormatException e) {
             throw e;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             // ZipException, or an EOFException from a damaged deflate stream: name the file.
-            throw new ModelFormatException(file + ": not a readable .npz (zip) file: " + e, e);
+            throw new ModelFormatException(file + ": not a readable .npz (zip) file: " + ZipEntries.oneLine(e), e);
         }
         return out;
     }

@@ -42,6 +42,26 @@ public final class OnnxSession {
 
     public OnnxSession(OnnxModel model) throws ModelFormatException {
         this.model = model;
+        // The graph's wiring, checked once: every node reads only values computed before it (ONNX requires topological
+        // order), and every graph output is computed, so a damaged name is refused here rather than at the first run.
+        java.util.Set<String> available = new java.util.HashSet<>(model.initializers().keySet());
+        for (OnnxModel.ValueInfo in : model.inputs()) {
+            available.add(in.name());
+        }
+        for (OnnxModel.Node n : model.nodes()) {
+            for (String in : n.inputs()) {
+                if (!in.isEmpty() && !available.contains(in)) {
+                    throw new ModelFormatException(model.source() + ": node '" + n.name() + "' reads '" + in + "', which no graph input, "
+                            + "initializer or earlier node provides");
+                }
+            }
+            available.addAll(n.outputs());
+        }
+        for (OnnxModel.ValueInfo o : model.outputs()) {
+            if (!available.contains(o.name())) {
+                throw new ModelFormatException(model.source() + ": graph output '" + o.name() + "' is not computed by any node");
+            }
+        }
         for (OnnxModel.Node n : model.nodes()) {
             if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
                 throw new ModelFormatException(model.source() + ": " + n + " is in domain '" + n.domain() + "', which is not supported");
@@ -102,6 +122,9 @@ public final class OnnxSession {
                 execute(n, v);
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw new IllegalArgumentException(n + ": " + e.getMessage(), e);
+            } catch (IndexOutOfBoundsException | NegativeArraySizeException | NullPointerException e) {
+                // A node whose attributes or inputs no check above anticipated: still a refusal naming the node, never a raw crash.
+                throw new IllegalArgumentException(n + ": malformed attributes or inputs (" + e + ")", e);
             }
         }
         Map<String, OnnxTensor> out = new LinkedHashMap<>();
@@ -328,9 +351,17 @@ public final class OnnxSession {
                 OnnxTensor x = need(n, v, 0);
                 int r = x.rank();
                 long[] perm = intsAttr(n, "perm");
+                if (perm != null && perm.length != r) {
+                    throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " has " + perm.length + " axes, the input " + x + " has " + r);
+                }
                 int[] p = new int[r];
+                boolean[] seen = new boolean[r];
                 for (int k = 0; k < r; k++) {
                     p[k] = perm == null ? r - 1 - k : axis(perm[k], r);
+                    if (seen[p[k]]) {
+                        throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " is not a permutation of the " + r + " axes");
+                    }
+                    seen[p[k]] = true;
                 }
                 int[] s = new int[r];
                 for (int k = 0; k < r; k++) {

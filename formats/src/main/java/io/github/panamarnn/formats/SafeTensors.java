@@ -25,10 +25,22 @@ public final class SafeTensors {
     }
 
     public static Map<String, Tensor> read(Path file) throws IOException {
+        return read(file, Budget.of(file));
+    }
+
+    /**
+     * {@link #read(Path)} within {@code budget}; the tensors' byte ranges must lie in the file and not
+     * overlap (two names for one region would be one tensor read twice, or a damaged header).
+     */
+    static Map<String, Tensor> read(Path file, Budget budget) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
                 throw new ModelFormatException(file + ": truncated .safetensors: " + size + " bytes, the header length alone needs 8");
+            }
+            if (size > Integer.MAX_VALUE) {
+                throw new ModelFormatException(file + ": " + size + " bytes; files over 2 GiB are not read (a recurrent model of that size "
+                        + "is over any load budget)");
             }
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
             map.order(ByteOrder.LITTLE_ENDIAN);
@@ -43,7 +55,7 @@ public final class SafeTensors {
             try {
                 header = new ObjectMapper().readTree(json);
             } catch (IOException e) {
-                throw new ModelFormatException(file + ": the JSON header does not parse: " + e.getMessage(), e);
+                throw new ModelFormatException(file + ": the JSON header does not parse (" + ZipEntries.oneLine(e) + ")", e);
             }
             if (header == null || !header.isObject()) {
                 throw new ModelFormatException(file + ": the header is not a JSON object");
@@ -51,6 +63,7 @@ public final class SafeTensors {
             long dataStart = 8 + headerLen;
             long dataSize = size - dataStart;
             Map<String, Tensor> out = new LinkedHashMap<>();
+            java.util.TreeMap<Long, long[]> ranges = new java.util.TreeMap<>();
             Iterator<Map.Entry<String, JsonNode>> it = header.fields();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
@@ -93,6 +106,17 @@ public final class SafeTensors {
                     throw new ModelFormatException(file + ": tensor " + name + " " + java.util.Arrays.toString(shape) + " " + dtype + " needs "
                             + count * width + " bytes, its data_offsets give " + (end - begin));
                 }
+                if (end > begin) {
+                    Map.Entry<Long, long[]> below = ranges.floorEntry(begin);
+                    Map.Entry<Long, long[]> above = ranges.ceilingEntry(begin);
+                    if (below != null && below.getValue()[0] > begin || above != null && above.getKey() < end) {
+                        long[] other = below != null && below.getValue()[0] > begin ? below.getValue() : above.getValue();
+                        throw new ModelFormatException(file + ": tensor " + name + " data_offsets [" + begin + ", " + end + "] overlap another "
+                                + "tensor's [" + other[1] + ", " + other[0] + "]");
+                    }
+                    ranges.put(begin, new long[] {end, begin});
+                }
+                budget.take(count * 4, "tensor " + name);
                 float[] data = new float[(int) count];
                 long at = dataStart + begin;
                 for (int i = 0; i < count; i++) {

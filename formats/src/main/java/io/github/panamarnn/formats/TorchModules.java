@@ -94,6 +94,14 @@ public final class TorchModules {
         Tensor ih = need(sd, prefix + "weight_ih" + s, prefix);
         Tensor hh = need(sd, prefix + "weight_hh" + s, prefix);
         Tensor hr = sd.get(prefix + "weight_hr" + s);
+        for (Tensor t : new Tensor[] {ih, hh, hr}) {
+            if (t != null && (t.shape().length != 2 || t.shape()[0] == 0 || t.shape()[1] == 0)) {
+                throw new ModelFormatException("tensor " + t.name() + " has shape " + Arrays.toString(t.shape()) + ", expected a non-empty matrix");
+            }
+        }
+        if (ih.shape()[0] % g != 0) {
+            throw new ModelFormatException("tensor " + ih.name() + " has " + ih.shape()[0] + " rows, expected a multiple of " + g + " (the gates)");
+        }
         Tensor bih = sd.get(prefix + "bias_ih" + s);
         Tensor bhh = sd.get(prefix + "bias_hh" + s);
         int hidden = ih.shape()[0] / g;
@@ -201,17 +209,37 @@ public final class TorchModules {
         }
         layers.add(new SequenceModel.LastStep("last step"));
         int width = ((SequenceModel.Recurrent) layers.get(layers.size() - 2)).outputWidth();
+        // Every tensor outside the recurrent module must be the head: one nn.Linear [out, width] (+ bias [out]) on the last step.
+        // Anything else (another module, a head of the wrong rank or width) is refused, never dropped: dropping it would
+        // print the recurrent state as if it were the model's output.
+        List<String> others = new ArrayList<>();
         for (String k : sd.keySet()) {
-            if (k.startsWith(prefix) || !k.endsWith("weight")) {
-                continue;
+            if (!k.startsWith(prefix)) {
+                others.add(k);
             }
-            Tensor w = sd.get(k);
-            if (w.shape().length == 2 && w.shape()[1] == width) {
-                String head = k.substring(0, k.length() - "weight".length());
-                layers.add(new SequenceModel.Pointwise(head.isEmpty() ? "linear" : head.substring(0, head.length() - 1), linear(sd, head),
-                        Activation.LINEAR));
-                break;
+        }
+        if (!others.isEmpty()) {
+            String head = null;
+            for (String k : others) {
+                if (k.endsWith("weight")) {
+                    head = k.substring(0, k.length() - "weight".length());
+                }
             }
+            List<String> expected = head == null ? List.of() : List.of(head + "weight", head + "bias");
+            for (String k : others) {
+                if (!expected.contains(k)) {
+                    throw new ModelFormatException(source + ": tensor '" + k + "' is neither in the recurrent module '" + prefix + "' nor an "
+                            + "nn.Linear head (one '<name>.weight' [out, " + width + "] and its bias); this loader reads one recurrent module, its "
+                            + "last step and such a head");
+                }
+            }
+            Tensor w = sd.get(head + "weight");
+            if (w.shape().length != 2 || w.shape()[1] != width || w.shape()[0] == 0) {
+                throw new ModelFormatException(source + ": head tensor '" + w.name() + "' has shape " + Arrays.toString(w.shape()) + ", expected [out, "
+                        + width + "] (an nn.Linear on the recurrent module's " + width + " outputs)");
+            }
+            layers.add(new SequenceModel.Pointwise(head.isEmpty() ? "linear" : head.substring(0, head.length() - 1), linear(sd, head),
+                    Activation.LINEAR));
         }
         try {
             return new SequenceModel(source, layers.get(0) instanceof SequenceModel.Recurrent r ? r.forward().inputSize() : 0, 0, layers, assumed);
