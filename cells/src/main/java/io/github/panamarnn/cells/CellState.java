@@ -23,8 +23,21 @@ public class CellState {
         this.sizes = sizes.clone();
         this.parts = new float[sizes.length][];
         for (int i = 0; i < sizes.length; i++) {
-            parts[i] = new float[batch * sizes[i]];
+            long n = (long) batch * sizes[i];
+            if (n > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("a state of batch " + batch + " x " + sizes[i] + " = " + n + " values is over the 2^31 an array holds");
+            }
+            parts[i] = new float[(int) n];
         }
+    }
+
+    /** A scratch buffer of {@code batch} rows of {@code width}, or a clear error where the product leaves an array's range. */
+    static float[] buffer(int batch, long width) {
+        long n = batch * width;
+        if (batch < 1 || width < 0 || n > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("a buffer of batch " + batch + " x " + width + " = " + n + " values is over the 2^31 an array holds");
+        }
+        return new float[(int) n];
     }
 
     public int batch() {
@@ -55,6 +68,9 @@ public class CellState {
 
     /** Part {@code i}, {@code [batch, partSize(i)]} row-major: the live buffer, not a copy. */
     public float[] part(int i) {
+        if (i < 0 || i >= parts.length) {
+            throw new IllegalArgumentException("state part " + i + " does not exist; this state has parts 0.." + (parts.length - 1));
+        }
         return parts[i];
     }
 
@@ -70,6 +86,7 @@ public class CellState {
     /** Writes the state as {@code [batch, flatSize()]} rows, each {@code concat(part0, part1, ...)}. */
     public void readFlat(float[] dst, int off) {
         int row = flatSize();
+        StepChecks.range("state", "flat destination", dst, off, (long) batch * row);
         for (int b = 0; b < batch; b++) {
             int at = off + b * row;
             for (int i = 0; i < parts.length; i++) {
@@ -82,6 +99,8 @@ public class CellState {
     /** Sets the state from {@code [batch, flatSize()]} rows laid out as {@link #readFlat} writes them. */
     public void writeFlat(float[] src, int off) {
         int row = flatSize();
+        // Checked whole before the first value is copied: a short source changes nothing.
+        StepChecks.range("state", "flat source", src, off, (long) batch * row);
         for (int b = 0; b < batch; b++) {
             int at = off + b * row;
             for (int i = 0; i < parts.length; i++) {
@@ -93,17 +112,30 @@ public class CellState {
 
     /** Sets part {@code i} from a user array {@code [batch, partSize(i)]}, checked. */
     public void setPart(int i, float[] values) {
-        if (values.length != parts[i].length) {
+        part(i);
+        if (values == null || values.length != parts[i].length) {
             throw new IllegalArgumentException("state part " + i + " must have batch " + batch + " x " + sizes[i] + " = "
-                    + parts[i].length + " values, got " + values.length);
+                    + parts[i].length + " values, got " + (values == null ? "null" : values.length));
         }
         System.arraycopy(values, 0, parts[i], 0, values.length);
     }
 
     /** Copies batch row {@code row} of every part from {@code other} (same cell and sizes). */
     public void copyRowFrom(CellState other, int row) {
+        row(row);
+        if (other == null || other.getClass() != getClass() || !Arrays.equals(other.sizes, sizes) || row >= other.batch) {
+            throw new IllegalArgumentException("copyRowFrom needs a state of the same cell and sizes " + Arrays.toString(sizes) + " with row " + row
+                    + ", got " + (other == null ? "null" : other.getClass().getSimpleName() + " " + Arrays.toString(other.sizes) + " of batch "
+                    + other.batch));
+        }
         for (int i = 0; i < parts.length; i++) {
             System.arraycopy(other.parts[i], row * sizes[i], parts[i], row * sizes[i], sizes[i]);
+        }
+    }
+
+    private void row(int row) {
+        if (row < 0 || row >= batch) {
+            throw new IllegalArgumentException("batch row must be in [0, " + batch + "), got " + row);
         }
     }
 
@@ -116,6 +148,7 @@ public class CellState {
 
     /** Zeroes batch row {@code row} of every part. */
     public void resetRow(int row) {
+        row(row);
         for (int i = 0; i < parts.length; i++) {
             Arrays.fill(parts[i], row * sizes[i], (row + 1) * sizes[i], 0f);
         }

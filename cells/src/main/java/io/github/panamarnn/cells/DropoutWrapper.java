@@ -20,9 +20,11 @@ public final class DropoutWrapper extends CellWrapper {
     private final long seed;
     private final boolean variational;
     private final boolean[] droppable;
+    private final int[] innerSizes;
 
     private DropoutWrapper(RnnCell inner, boolean active, float inputKeep, float outputKeep, float stateKeep, long seed, boolean variational) {
         super(inner);
+        this.innerSizes = inner.stateSizes();
         this.active = active;
         this.inputKeep = keep("input_keep_prob", inputKeep);
         this.outputKeep = keep("output_keep_prob", outputKeep);
@@ -117,6 +119,10 @@ public final class DropoutWrapper extends CellWrapper {
             inner.step(x, xOff, state, out, outOff);
             return;
         }
+        // Before the masks are drawn: a rejected call must not advance the random stream either.
+        StepChecks.state(this, state, State.class, innerSizes);
+        StepChecks.range(this, "input", x, xOff, (long) state.batch * inputSize());
+        StepChecks.range(this, "output", out, outOff, (long) state.batch * outputSize());
         State s = (State) state;
         if (!variational || !s.drawn) {
             draw(s.random, s.inMask, inputKeep);

@@ -7,6 +7,7 @@ package io.github.panamarnn.cells;
  * embedding table is copied once; immutable and thread-safe; a state belongs to one stream.
  */
 public final class EmbeddingWrapper extends CellWrapper {
+    private final int[] innerSizes;
     private final int vocab;
     private final int dim;
     private final float[] table;
@@ -19,6 +20,7 @@ public final class EmbeddingWrapper extends CellWrapper {
             throw new IllegalArgumentException("embedding size " + dim + " must equal the cell's input size " + inner.inputSize());
         }
         this.table = Shapes.check("embedding", embedding, vocab, dim).clone();
+        this.innerSizes = inner.stateSizes();
     }
 
     @Override
@@ -31,6 +33,11 @@ public final class EmbeddingWrapper extends CellWrapper {
         return new WrappedState(inner.zeroState(batch), batch * dim);
     }
 
+    private void checks(CellState state, float[] out, int outOff) {
+        StepChecks.state(this, state, WrappedState.class, innerSizes);
+        StepChecks.range(this, "output", out, outOff, (long) state.batch * outputSize());
+    }
+
     private void lookup(int row, int id, float[] dst) {
         if (id < 0 || id >= vocab) {
             throw new IllegalArgumentException("id " + id + " in batch row " + row + " is outside the vocabulary [0, " + vocab + ")");
@@ -40,6 +47,8 @@ public final class EmbeddingWrapper extends CellWrapper {
 
     @Override
     public void step(float[] ids, int idOff, CellState state, float[] out, int outOff) {
+        checks(state, out, outOff);
+        StepChecks.range(this, "ids", ids, idOff, state.batch);
         WrappedState s = (WrappedState) state;
         for (int b = 0; b < s.batch; b++) {
             float v = ids[idOff + b];
@@ -54,6 +63,11 @@ public final class EmbeddingWrapper extends CellWrapper {
 
     /** One step on integer ids, one per batch row. */
     public void stepIds(int[] ids, int idOff, CellState state, float[] out, int outOff) {
+        checks(state, out, outOff);
+        if (ids == null || idOff < 0 || (long) idOff + state.batch > ids.length) {
+            throw new IllegalArgumentException(this + ": the ids need " + state.batch + " values from offset " + idOff + ", the array holds "
+                    + (ids == null ? "nothing (null)" : ids.length));
+        }
         WrappedState s = (WrappedState) state;
         for (int b = 0; b < s.batch; b++) {
             lookup(b, ids[idOff + b], s.scratch);

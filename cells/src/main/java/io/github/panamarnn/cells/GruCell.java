@@ -233,8 +233,8 @@ public final class GruCell implements InputProjectedCell {
 
         State(int batch, int units) {
             super(batch, new int[] {units});
-            this.gx = new float[batch * 3 * units];
-            this.gh = new float[batch * 3 * units];
+            this.gx = CellState.buffer(batch, 3L * units);
+            this.gh = CellState.buffer(batch, 3L * units);
         }
     }
 
@@ -255,6 +255,7 @@ public final class GruCell implements InputProjectedCell {
 
     @Override
     public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
+        StepChecks.step(this, x, xOff, in, state, State.class, units, -1, output, outOff, units);
         State s = (State) state;
         k.matMul(wx, x, xOff, in, s.batch, s.gx, 0, 3 * units, false);
         recurrent(s.gx, 0, s, output, outOff);
@@ -262,6 +263,7 @@ public final class GruCell implements InputProjectedCell {
 
     @Override
     public void stepProjected(float[] gx, int gxOff, CellState state, float[] output, int outOff) {
+        StepChecks.step(this, gx, gxOff, 3 * units, state, State.class, units, -1, output, outOff, units);
         recurrent(gx, gxOff, (State) state, output, outOff);
     }
 

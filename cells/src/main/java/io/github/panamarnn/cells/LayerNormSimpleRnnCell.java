@@ -71,6 +71,7 @@ public final class LayerNormSimpleRnnCell implements RnnCell {
 
     @Override
     public void step(float[] x, int xOff, CellState state, float[] out, int outOff) {
+        StepChecks.step(this, x, xOff, in, state, WrappedState.class, units, -1, out, outOff, units);
         WrappedState s = (WrappedState) state;
         final float[] h = s.parts[0];
         final float[] z = s.scratch;

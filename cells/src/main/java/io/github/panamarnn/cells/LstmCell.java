@@ -325,8 +325,8 @@ public final class LstmCell implements InputProjectedCell {
 
         State(int batch, int units, int out, boolean projected) {
             super(batch, new int[] {units, out});
-            this.gateBuf = new float[batch * 4 * units];
-            this.m = projected ? new float[batch * units] : null;
+            this.gateBuf = CellState.buffer(batch, 4L * units);
+            this.m = projected ? CellState.buffer(batch, units) : null;
         }
     }
 
@@ -347,6 +347,7 @@ public final class LstmCell implements InputProjectedCell {
 
     @Override
     public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
+        StepChecks.step(this, x, xOff, in, state, State.class, units, out, output, outOff, out);
         State s = (State) state;
         k.matMul(wx, x, xOff, in, s.batch, s.gateBuf, 0, 4 * units, false);
         recurrent(s.gateBuf, 0, s, output, outOff);
@@ -354,6 +355,7 @@ public final class LstmCell implements InputProjectedCell {
 
     @Override
     public void stepProjected(float[] gx, int gxOff, CellState state, float[] output, int outOff) {
+        StepChecks.step(this, gx, gxOff, 4 * units, state, State.class, units, out, output, outOff, out);
         recurrent(gx, gxOff, (State) state, output, outOff);
     }
 

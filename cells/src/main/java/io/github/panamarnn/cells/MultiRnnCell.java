@@ -10,6 +10,7 @@ import java.util.List;
  */
 public final class MultiRnnCell implements RnnCell {
     private final RnnCell[] layers;
+    private final int[] sizes;
 
     public MultiRnnCell(List<? extends RnnCell> cells) {
         if (cells.isEmpty()) {
@@ -22,6 +23,7 @@ public final class MultiRnnCell implements RnnCell {
                         + " but layer " + (l - 1) + " outputs " + layers[l - 1].outputSize());
             }
         }
+        this.sizes = stateSizes();
     }
 
     public int layerCount() {
@@ -88,7 +90,7 @@ public final class MultiRnnCell implements RnnCell {
                 parts[at++] = inner[l].part(i);
             }
             if (l < layers.length - 1) {
-                outputs[l] = new float[batch * layers[l].outputSize()];
+                outputs[l] = CellState.buffer(batch, layers[l].outputSize());
             }
         }
         return new State(batch, sizes, parts, inner, outputs);
@@ -96,6 +98,10 @@ public final class MultiRnnCell implements RnnCell {
 
     @Override
     public void step(float[] x, int xOff, CellState state, float[] out, int outOff) {
+        // Checked here for the whole stack: the first layers would otherwise update their states before the last refuses `out`.
+        StepChecks.state(this, state, State.class, sizes);
+        StepChecks.range(this, "input", x, xOff, (long) state.batch * inputSize());
+        StepChecks.range(this, "output", out, outOff, (long) state.batch * outputSize());
         State s = (State) state;
         float[] in = x;
         int inOff = xOff;

@@ -18,11 +18,13 @@ public final class ProjectionWrapper extends CellWrapper {
     private final int out;
     private final PackedMatrix w;
     private final Activation act;
+    private final int[] innerSizes;
     private final Kernels k = KernelProvider.get();
 
     private ProjectionWrapper(RnnCell inner, boolean onOutput, int rows, int cols, float[] kernel, float[] bias, Activation act) {
         super(inner);
         this.act = java.util.Objects.requireNonNull(act, "activation");
+        this.innerSizes = inner.stateSizes();
         Shapes.check(onOutput ? "output projection kernel" : "input projection kernel", kernel, rows, cols);
         if (bias != null) {
             Shapes.check("projection bias", bias, cols);
@@ -75,6 +77,9 @@ public final class ProjectionWrapper extends CellWrapper {
 
     @Override
     public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
+        StepChecks.state(this, state, WrappedState.class, innerSizes);
+        StepChecks.range(this, "input", x, xOff, (long) state.batch * in);
+        StepChecks.range(this, "output", output, outOff, (long) state.batch * out);
         WrappedState s = (WrappedState) state;
         if (onOutput) {
             inner.step(x, xOff, s.inner, s.scratch, 0);

@@ -131,7 +131,7 @@ public final class SimpleRnnCell implements InputProjectedCell {
 
         State(int batch, int units) {
             super(batch, new int[] {units});
-            this.pre = new float[batch * units];
+            this.pre = CellState.buffer(batch, units);
         }
     }
 
@@ -152,6 +152,7 @@ public final class SimpleRnnCell implements InputProjectedCell {
 
     @Override
     public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
+        StepChecks.step(this, x, xOff, in, state, State.class, units, -1, output, outOff, units);
         State s = (State) state;
         k.matMul(wx, x, xOff, in, s.batch, s.pre, 0, units, false);
         recurrent(s.pre, 0, s, output, outOff);
@@ -159,6 +160,7 @@ public final class SimpleRnnCell implements InputProjectedCell {
 
     @Override
     public void stepProjected(float[] gx, int gxOff, CellState state, float[] output, int outOff) {
+        StepChecks.step(this, gx, gxOff, units, state, State.class, units, -1, output, outOff, units);
         recurrent(gx, gxOff, (State) state, output, outOff);
     }
 

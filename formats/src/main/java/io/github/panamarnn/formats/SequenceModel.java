@@ -407,7 +407,12 @@ public final class SequenceModel {
                             : new BidirectionalRunner(r.forward(), r.backward(), batch, capacity);
                 }
             }
-            int n = batch * capacity * maxWidth;
+            long wide = (long) batch * capacity * maxWidth;
+            if (wide > Integer.MAX_VALUE / 2) {
+                throw new IllegalArgumentException("batch " + batch + " x capacity " + capacity + " x width " + maxWidth + " = " + wide
+                        + " values per buffer, over the 2^30 a session holds; run long inputs in chunks of fewer steps");
+            }
+            int n = (int) wide;
             this.a = new float[n];
             this.b = new float[n];
             this.scratch = new float[2 * n]; // both directions side by side (a bidirectional layer without return_sequences)
@@ -466,6 +471,9 @@ public final class SequenceModel {
          * @param out {@link #outputLength}{@code (batch, steps)} values: {@code [batch, steps, out]} or {@code [batch, out]}
          */
         public void run(float[] x, int steps, float[] out) {
+            if (x == null || out == null) {
+                throw new IllegalArgumentException("run needs an input and an output array, got " + (x == null ? "a null input" : "a null output"));
+            }
             if (steps < 1 || steps > capacity) {
                 throw new IllegalArgumentException("steps must be in [1, " + capacity + "] (the session's capacity), got " + steps);
             }
@@ -610,6 +618,15 @@ public final class SequenceModel {
 
         /** Feeds {@code x[xOff .. xOff + inputSize)}, writes the output row to {@code out[outOff ..]}. */
         public void step(float[] x, int xOff, float[] out, int outOff) {
+            // Everything checked before the first layer's state moves.
+            if (x == null || xOff < 0 || (long) xOff + inputSize > x.length) {
+                throw new IllegalArgumentException("step needs " + inputSize + " input values from offset " + xOff + ", the array holds "
+                        + (x == null ? "nothing (null)" : x.length));
+            }
+            if (out == null || outOff < 0 || (long) outOff + outputSize > out.length) {
+                throw new IllegalArgumentException("step writes " + outputSize + " output values from offset " + outOff + ", the array holds "
+                        + (out == null ? "nothing (null)" : out.length));
+            }
             if (ids != null) {
                 ids.row(x[xOff], 0);
             }
