@@ -76,17 +76,13 @@ final class LoadedModel {
         return seq != null && seq.sequenceOutput();
     }
 
+    /** Floats in one chunk's session buffer: 2^22 (16 MiB), so a session's buffers stay under 100 MiB whatever the batch. */
+    static final long CHUNK_VALUES = 1L << 22;
+
     /** Runs {@code batch} sequences of {@code steps} steps; returns the output and its per-row width. */
     float[] predict(float[] x, int batch, int steps, int[] widthOut) throws UserError {
         if (seq != null) {
-            float[] out = new float[seq.outputLength(batch, steps)];
-            try {
-                seq.newSession(batch, steps).run(x, steps, out);
-            } catch (IllegalArgumentException e) {
-                throw new UserError(file + ": " + e.getMessage());
-            }
-            widthOut[0] = seq.outputSize();
-            return out;
+            return predictAll(java.util.List.of(new Tables.Sequences(x, batch, steps)), widthOut)[0];
         }
         String in = onnx.inputs().get(0).name();
         try {
@@ -122,14 +118,37 @@ final class LoadedModel {
             }
             capacity = Math.max(capacity, s.steps());
         }
-        SequenceModel.Session session = seq.newSession(batch, capacity);
+        // Rows are independent, so a model that keeps no state between runs runs the batch in chunks of rows through one
+        // session of bounded buffers (CHUNK_VALUES floats each; a second for a shorter last chunk): a large input needs
+        // memory for itself and its output, not for buffers the size of the whole batch. A stateful model keeps one
+        // session (its state is per row of that session).
+        int perRow = Math.max(1, capacity * seq.maxWidth());
+        int chunk = seq.stateful() ? batch : (int) Math.max(1, Math.min(batch, CHUNK_VALUES / perRow));
+        int chunks = (batch + chunk - 1) / chunk;
+        int tail = batch - (chunks - 1) * chunk;
+        SequenceModel.Session full = seq.newSession(chunk, capacity);
+        SequenceModel.Session last = tail == chunk ? full : seq.newSession(tail, capacity);
+        int in = seq.inputSize();
         for (int i = 0; i < ys.length; i++) {
             Tables.Sequences s = inputs.get(i);
-            ys[i] = new float[seq.outputLength(batch, s.steps())];
-            try {
-                session.run(s.data(), s.steps(), ys[i]);
-            } catch (IllegalArgumentException e) {
-                throw new UserError(file + ": input " + (i + 1) + ": " + e.getMessage());
+            int t = s.steps();
+            ys[i] = new float[seq.outputLength(batch, t)];
+            int outRow = seq.outputLength(1, t);
+            for (int c = 0; c < chunks; c++) {
+                int from = c * chunk;
+                SequenceModel.Session session = c == chunks - 1 ? last : full;
+                int rows = session.batch();
+                float[] x = chunks == 1 ? s.data() : java.util.Arrays.copyOfRange(s.data(), from * t * in, (from + rows) * t * in);
+                float[] y = chunks == 1 ? ys[i] : new float[rows * outRow];
+                try {
+                    session.run(x, t, y);
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(file + ": input " + (i + 1) + (chunks == 1 ? "" : ", rows " + from + ".." + (from + rows - 1)) + ": "
+                            + e.getMessage());
+                }
+                if (chunks > 1) {
+                    System.arraycopy(y, 0, ys[i], from * outRow, rows * outRow);
+                }
             }
         }
         widthOut[0] = seq.outputSize();

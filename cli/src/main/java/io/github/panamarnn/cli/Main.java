@@ -8,10 +8,8 @@ import io.github.panamarnn.formats.SequenceModel;
 import io.github.panamarnn.formats.Tf1Variables;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.unroll.StreamingCell;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +41,7 @@ public final class Main {
 
     static final String RUN_HELP = """
             usage: panama-rnn run --model FILE [--input FILE ...] [--output FILE] [--columns C,...] [--stream] [--window N]
-                                  [--nonlinearity tanh|relu] [--tf1 KEY=VALUE,... ...]
+                                  [--header yes|no|auto] [--delimiter C] [--nonlinearity tanh|relu] [--tf1 KEY=VALUE,... ...]
 
               --model FILE    .keras, .h5, .safetensors, .npz (a PyTorch state_dict or TF1 variables) or .onnx
               --input FILE    .npy [batch, steps, features] or [steps, features]; or CSV, one row per time step
@@ -59,6 +57,11 @@ public final class Main {
                               layer, or once per MultiRNNCell layer in order (default: TF1's defaults, listed by 'info')
               --columns C,..  CSV columns holding the features, by header name or 0-based index
                               (default: every column, when their number is the model's input size)
+              --header H      yes, no or auto (default): with auto the first line is a header when none of its
+                              cells is a number, so a data line is never taken for one
+              --delimiter C   the CSV cell delimiter, one character or 'tab' (default: comma); cells may be
+                              double-quoted; every line must have as many cells as the first; UTF-8 (a BOM is
+                              dropped); lines up to 1 MiB
               --output FILE   .npy or CSV (default: CSV on stdout)
               --stream        read CSV rows as they arrive and print each output as soon as it is computed:
                               stateful (the state carries on from row to row), or with --window
@@ -122,7 +125,7 @@ public final class Main {
                         out.print(RUN_HELP);
                         return 0;
                     }
-                    return runCommand(new Options(cmd, args, 1, Set.of("model", "input", "output", "columns", "window", "nonlinearity", "tf1"),
+                    return runCommand(new Options(cmd, args, 1, Set.of("model", "input", "output", "columns", "window", "nonlinearity", "tf1", "delimiter", "header"),
                             Set.of("stream"), Set.of("input")), stdin, out);
                 }
                 case "bench" -> {
@@ -205,14 +208,12 @@ public final class Main {
         if (o.has("window")) {
             throw new UserError("run: --window goes with --stream");
         }
+        Tables.CsvFormat csvFormat = Tables.CsvFormat.of(o.get("delimiter", null), o.get("header", null));
         // Every input is read and checked before the first one runs: a bad file changes nothing.
         List<Tables.Sequences> inputs = new ArrayList<>();
         for (String f : o.all("input")) {
-            Path p = Path.of(f);
-            if (!Files.isRegularFile(p)) {
-                throw new UserError("run: --input " + p + ": no such file");
-            }
-            inputs.add(Tables.read(p, features, o.get("columns", null), m.tokenIds()));
+            Path p = Options.file("run: --input", f);
+            inputs.add(Tables.read(p, features, o.get("columns", null), m.tokenIds(), csvFormat));
         }
         if (inputs.isEmpty()) {
             throw new UserError("run: --input is required (see 'run --help')");
@@ -256,12 +257,17 @@ public final class Main {
                     + "add --window N to run the last N rows as one sequence");
         }
         InputStream in = o.has("input") ? Files.newInputStream(o.path("input")) : stdin;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String first = r.readLine();
-            if (first == null) {
-                return 0;
+        Tables.CsvFormat format = Tables.CsvFormat.of(o.get("delimiter", null), o.get("header", null));
+        String what = o.has("input") ? o.path("input").toString() : "input";
+        try (Csv csv = new Csv(in, what, format.delimiter())) {
+            String first = csv.next();
+            while (first != null && first.isBlank()) {
+                first = csv.next();
             }
-            Tables.Columns cols = Tables.Columns.of(first, o.get("columns", null), features, "input");
+            if (first == null) {
+                throw new UserError(what + ": no rows");
+            }
+            Tables.Columns cols = Tables.Columns.of(csv.cells(first), format.header(), o.get("columns", null), features, what);
             SequenceModel.Stream s = window == 0 ? m.seq.newStream() : null;
             SequenceModel.Session session = window > 0 && m.seq != null ? m.seq.newSession(1, window) : null;
             float[] row = new float[features];
@@ -269,15 +275,12 @@ public final class Main {
             float[] win = new float[Math.max(1, window) * features];
             float[] y = new float[m.seq != null ? m.seq.outputSize() * (m.seq.sequenceOutput() ? Math.max(1, window) : 1) : 0];
             long seen = 0;
-            int lineNo = 1;
-            String line = cols.header ? r.readLine() : first;
-            if (cols.header) {
-                lineNo++;
-            }
+            String line = cols.header ? csv.next() : first;
             StringBuilder sb = new StringBuilder();
             while (line != null) {
+                int lineNo = csv.lineNo();
                 if (!line.isBlank()) {
-                    cols.parse(line, lineNo, "input", row, 0);
+                    cols.parse(csv.cells(line), lineNo, what, row, 0);
                     sb.setLength(0);
                     if (s != null) {
                         try {
@@ -311,10 +314,15 @@ public final class Main {
                     if (sb.length() > 0) {
                         out.println(sb);
                         out.flush();
+                        if (out.checkError()) {
+                            return 0; // the reader of our output has gone (a closed pipe): nothing left to do
+                        }
                     }
                 }
-                line = r.readLine();
-                lineNo++;
+                line = csv.next();
+            }
+            if (window > 0 && seen < window) {
+                throw new UserError(what + ": " + seen + " rows, fewer than --window " + window + ": no window was complete, nothing was predicted");
             }
         }
         return 0;

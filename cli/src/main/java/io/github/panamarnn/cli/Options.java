@@ -84,9 +84,28 @@ final class Options {
     }
 
     Path path(String name) throws UserError {
-        Path p = Path.of(require(name));
+        return file(command + ": --" + name, require(name));
+    }
+
+    /** {@code value} as a readable regular file, or an error saying what it is instead (missing, a directory, a device). */
+    static Path file(String what, String value) throws UserError {
+        Path p;
+        try {
+            p = Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UserError(what + " '" + value + "' is not a path");
+        }
+        if (java.nio.file.Files.isDirectory(p)) {
+            throw new UserError(what + " " + p + " is a directory, expected a file");
+        }
+        if (!java.nio.file.Files.exists(p)) {
+            throw new UserError(what + " " + p + ": no such file");
+        }
         if (!java.nio.file.Files.isRegularFile(p)) {
-            throw new UserError(command + ": --" + name + " " + p + ": no such file");
+            throw new UserError(what + " " + p + " is not a regular file (a device or a pipe?), expected a file");
+        }
+        if (!java.nio.file.Files.isReadable(p)) {
+            throw new UserError(what + " " + p + " is not readable");
         }
         return p;
     }

@@ -3,7 +3,6 @@ package io.github.panamarnn.cli;
 import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.NumPy;
 import io.github.panamarnn.formats.Tensor;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -21,33 +20,69 @@ final class Tables {
     record Sequences(float[] data, int batch, int steps) {
     }
 
-    /** Which CSV columns are the features, decided once from the header (or the first row). */
+    /** How a CSV input is read: the delimiter, and whether the first line is a header ({@code null}: detected). */
+    record CsvFormat(char delimiter, Boolean header) {
+        static final CsvFormat DEFAULT = new CsvFormat(',', null);
+
+        /** From {@code --delimiter} (one character, or {@code tab}) and {@code --header yes|no|auto}. */
+        static CsvFormat of(String delimiter, String header) throws UserError {
+            char d = ',';
+            if (delimiter != null) {
+                if (delimiter.equals("tab") || delimiter.equals("\\t")) {
+                    d = '\t';
+                } else if (delimiter.length() == 1 && delimiter.charAt(0) != '"') {
+                    d = delimiter.charAt(0);
+                } else {
+                    throw new UserError("--delimiter: expected one character (or 'tab'), got '" + Csv.shortly(delimiter) + "'");
+                }
+            }
+            Boolean h = null;
+            if (header != null) {
+                h = switch (header) {
+                    case "yes" -> Boolean.TRUE;
+                    case "no" -> Boolean.FALSE;
+                    case "auto" -> null;
+                    default -> throw new UserError("--header: expected yes, no or auto, got '" + Csv.shortly(header) + "'");
+                };
+            }
+            return new CsvFormat(d, h);
+        }
+    }
+
+    /**
+     * Which CSV columns are the features, decided once from the first line, and the number of cells every
+     * line must have. The first line is a header when {@code --header yes} says so, or (detected) when
+     * none of its cells is a number: a line with any numeric cell is data, so a data line with a typo, an
+     * empty cell or a byte-order mark is never taken for a header.
+     */
     static final class Columns {
         final int[] index;
         final boolean header;
+        final int width;
 
-        Columns(int[] index, boolean header) {
+        Columns(int[] index, boolean header, int width) {
             this.index = index;
             this.header = header;
+            this.width = width;
         }
 
         /**
          * From the first line: {@code spec} is a comma-separated list of column names or 0-based
          * indices, or null to take every column when their number is the model's input size.
          */
-        static Columns of(String firstLine, String spec, int features, String what) throws UserError {
-            String[] cells = firstLine.split(",", -1);
-            boolean header = false;
+        static Columns of(List<String> cells, Boolean declaredHeader, String spec, int features, String what) throws UserError {
+            boolean anyNumber = false;
             for (String c : cells) {
-                header |= !numeric(c.trim());
+                anyNumber |= numeric(c);
             }
+            boolean header = declaredHeader != null ? declaredHeader : !anyNumber;
+            String shown = Csv.shortly(String.join(",", cells));
             int[] idx;
             if (spec == null) {
-                if (cells.length != features) {
-                    throw new UserError(what + " has " + cells.length + " columns" + (header ? " (" + firstLine.trim() + ")" : "")
+                if (cells.size() != features) {
+                    throw new UserError(what + " has " + cells.size() + " columns" + (header ? " (" + shown + ")" : "")
                             + ", the model reads " + features + " features: choose them with --columns (names or 0-based indices, e.g. --columns "
-                            + (header && cells.length > features ? String.join(",", java.util.Arrays.copyOfRange(cells, 1, 1 + features)).trim()
-                            : "0,1") + ")");
+                            + (header && cells.size() > features ? Csv.shortly(String.join(",", cells.subList(1, 1 + features))) : "0,1") + ")");
                 }
                 idx = new int[features];
                 for (int i = 0; i < features; i++) {
@@ -62,8 +97,12 @@ final class Tables {
                 for (int i = 0; i < features; i++) {
                     String w = want[i].trim();
                     int found = -1;
-                    for (int c = 0; c < cells.length && header; c++) {
-                        if (cells[c].trim().equals(w)) {
+                    for (int c = 0; c < cells.size() && header; c++) {
+                        if (cells.get(c).equals(w)) {
+                            if (found >= 0) {
+                                throw new UserError("--columns: the header of " + what + " has '" + Csv.shortly(w) + "' twice (columns " + found
+                                        + " and " + c + "); choose by 0-based index");
+                            }
                             found = c;
                         }
                     }
@@ -71,29 +110,30 @@ final class Tables {
                         try {
                             found = Integer.parseInt(w);
                         } catch (NumberFormatException e) {
-                            throw new UserError("--columns: no column '" + w + "' in " + what + (header ? " (header: " + firstLine.trim() + ")" : " (no header)"));
+                            throw new UserError("--columns: no column '" + Csv.shortly(w) + "' in " + what + (header ? " (header: " + shown + ")"
+                                    : " (no header)"));
                         }
                     }
-                    if (found < 0 || found >= cells.length) {
-                        throw new UserError("--columns: column " + w + " is out of range; " + what + " has " + cells.length + " columns");
+                    if (found < 0 || found >= cells.size()) {
+                        throw new UserError("--columns: column " + Csv.shortly(w) + " is out of range; " + what + " has " + cells.size() + " columns");
                     }
                     idx[i] = found;
                 }
             }
-            return new Columns(idx, header);
+            return new Columns(idx, header, cells.size());
         }
 
-        /** The features of one data line into {@code dst[off..]}. */
-        void parse(String line, int lineNo, String what, float[] dst, int off) throws UserError {
-            String[] cells = line.split(",", -1);
+        /** The features of one data line into {@code dst[off..]}: exactly {@link #width} cells, the chosen ones numbers. */
+        void parse(List<String> cells, int lineNo, String what, float[] dst, int off) throws UserError {
+            if (cells.size() != width) {
+                throw new UserError(what + " line " + lineNo + ": " + cells.size() + " cells, expected " + width + " (as on the first line)");
+            }
             for (int i = 0; i < index.length; i++) {
-                if (index[i] >= cells.length) {
-                    throw new UserError(what + " line " + lineNo + ": " + cells.length + " columns, expected at least " + (index[i] + 1));
-                }
+                String c = cells.get(index[i]);
                 try {
-                    dst[off + i] = Float.parseFloat(cells[index[i]].trim());
+                    dst[off + i] = Float.parseFloat(c);
                 } catch (NumberFormatException e) {
-                    throw new UserError(what + " line " + lineNo + ", column " + index[i] + ": '" + cells[index[i]].trim() + "' is not a number");
+                    throw new UserError(what + " line " + lineNo + ", column " + index[i] + ": '" + Csv.shortly(c) + "' is not a number");
                 }
             }
         }
@@ -116,7 +156,7 @@ final class Tables {
      * sequence. With {@code tokenIds} (a model that starts with an Embedding, one id per step), an
      * {@code .npy} is {@code [batch, steps]} or {@code [steps]}.
      */
-    static Sequences read(Path file, int features, String columns, boolean tokenIds) throws UserError, IOException {
+    static Sequences read(Path file, int features, String columns, boolean tokenIds, CsvFormat format) throws UserError, IOException {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (n.endsWith(".npy")) {
             Tensor t;
@@ -142,26 +182,24 @@ final class Tables {
             throw new UserError(file + ": array of shape " + java.util.Arrays.toString(s) + ", expected [batch, steps, " + features + "] or [steps, "
                     + features + "]");
         }
-        try (BufferedReader r = Files.newBufferedReader(file)) {
-            String first = r.readLine();
+        try (Csv csv = new Csv(Files.newInputStream(file), file.toString(), format.delimiter())) {
+            String first = csv.next();
+            while (first != null && first.isBlank()) {
+                first = csv.next();
+            }
             if (first == null) {
                 throw new UserError(file + ": empty file");
             }
-            Columns cols = Columns.of(first, columns, features, file.toString());
+            Columns cols = Columns.of(csv.cells(first), format.header(), columns, features, file.toString());
             List<float[]> rows = new ArrayList<>();
-            int lineNo = 1;
-            String line = cols.header ? r.readLine() : first;
-            if (cols.header) {
-                lineNo++;
-            }
+            String line = cols.header ? csv.next() : first;
             while (line != null) {
                 if (!line.isBlank()) {
                     float[] row = new float[features];
-                    cols.parse(line, lineNo, file.toString(), row, 0);
+                    cols.parse(csv.cells(line), csv.lineNo(), file.toString(), row, 0);
                     rows.add(row);
                 }
-                line = r.readLine();
-                lineNo++;
+                line = csv.next();
             }
             if (rows.isEmpty()) {
                 throw new UserError(file + ": no data rows");

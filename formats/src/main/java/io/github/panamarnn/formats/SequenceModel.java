@@ -277,6 +277,11 @@ public final class SequenceModel {
         return sequenceOutput;
     }
 
+    /** The widest row any layer reads or writes: what a session's buffers hold per batch row and step. */
+    public int maxWidth() {
+        return maxWidth;
+    }
+
     /** The sequence length the file declares (Keras {@code batch_shape}), or 0 for any. */
     public int fixedSteps() {
         return fixedSteps;
