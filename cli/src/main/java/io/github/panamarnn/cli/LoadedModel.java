@@ -126,8 +126,14 @@ final class LoadedModel {
         int chunk = seq.stateful() ? batch : (int) Math.max(1, Math.min(batch, CHUNK_VALUES / perRow));
         int chunks = (batch + chunk - 1) / chunk;
         int tail = batch - (chunks - 1) * chunk;
-        SequenceModel.Session full = seq.newSession(chunk, capacity);
-        SequenceModel.Session last = tail == chunk ? full : seq.newSession(tail, capacity);
+        SequenceModel.Session full;
+        SequenceModel.Session last;
+        try {
+            full = seq.newSession(chunk, capacity);
+            last = tail == chunk ? full : seq.newSession(tail, capacity);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(file + ": " + e.getMessage());
+        }
         int in = seq.inputSize();
         for (int i = 0; i < ys.length; i++) {
             Tables.Sequences s = inputs.get(i);

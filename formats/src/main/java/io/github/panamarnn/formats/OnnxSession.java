@@ -63,6 +63,9 @@ public final class OnnxSession {
             }
         }
         for (OnnxModel.Node n : model.nodes()) {
+            checkAttributeTypes(model, n);
+        }
+        for (OnnxModel.Node n : model.nodes()) {
             if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
                 throw new ModelFormatException(model.source() + ": " + n + " is in domain '" + n.domain() + "', which is not supported");
             }
@@ -82,6 +85,32 @@ public final class OnnxSession {
 
     public OnnxModel model() {
         return model;
+    }
+
+    /** The type each attribute this runner reads must have; an attribute of another type is refused at load, naming it. */
+    private static final Map<String, OnnxModel.Attribute.Type> ATTRIBUTE_TYPES = Map.ofEntries(
+            Map.entry("direction", OnnxModel.Attribute.Type.STRING), Map.entry("hidden_size", OnnxModel.Attribute.Type.INT),
+            Map.entry("layout", OnnxModel.Attribute.Type.INT), Map.entry("clip", OnnxModel.Attribute.Type.FLOAT),
+            Map.entry("input_forget", OnnxModel.Attribute.Type.INT), Map.entry("linear_before_reset", OnnxModel.Attribute.Type.INT),
+            Map.entry("activations", OnnxModel.Attribute.Type.STRINGS), Map.entry("activation_alpha", OnnxModel.Attribute.Type.FLOATS),
+            Map.entry("activation_beta", OnnxModel.Attribute.Type.FLOATS), Map.entry("perm", OnnxModel.Attribute.Type.INTS),
+            Map.entry("axis", OnnxModel.Attribute.Type.INT), Map.entry("axes", OnnxModel.Attribute.Type.INTS),
+            Map.entry("starts", OnnxModel.Attribute.Type.INTS), Map.entry("ends", OnnxModel.Attribute.Type.INTS),
+            Map.entry("steps", OnnxModel.Attribute.Type.INTS), Map.entry("to", OnnxModel.Attribute.Type.INT),
+            Map.entry("transA", OnnxModel.Attribute.Type.INT), Map.entry("transB", OnnxModel.Attribute.Type.INT),
+            Map.entry("allowzero", OnnxModel.Attribute.Type.INT), Map.entry("value", OnnxModel.Attribute.Type.TENSOR),
+            Map.entry("value_float", OnnxModel.Attribute.Type.FLOAT), Map.entry("value_floats", OnnxModel.Attribute.Type.FLOATS),
+            Map.entry("value_int", OnnxModel.Attribute.Type.INT), Map.entry("value_ints", OnnxModel.Attribute.Type.INTS));
+
+    private static void checkAttributeTypes(OnnxModel model, OnnxModel.Node n) throws ModelFormatException {
+        for (OnnxModel.Attribute a : n.attributes().values()) {
+            OnnxModel.Attribute.Type want = ATTRIBUTE_TYPES.get(a.name());
+            boolean numeric = want == OnnxModel.Attribute.Type.FLOAT && a.type() == OnnxModel.Attribute.Type.INT
+                    && (a.name().equals("clip") || a.name().startsWith("alpha") || a.name().startsWith("beta"));
+            if (want != null && a.type() != want && !numeric) {
+                throw new ModelFormatException(model.source() + ": " + n + ": attribute '" + a.name() + "' is " + a.type() + ", expected " + want);
+            }
+        }
     }
 
     private static boolean isRecurrent(OnnxModel.Node n) {
@@ -253,7 +282,7 @@ public final class OnnxSession {
                 for (int k = 0; k < dims.length; k++) {
                     shape[k] = Math.toIntExact(dims[k]);
                 }
-                int size = Math.toIntExact(OnnxTensor.count(shape));
+                int size = values(shape);
                 OnnxModel.Attribute a = n.attributes().get("value");
                 OnnxTensor fill = a == null ? OnnxTensor.of(null, new float[] {0f}, 1) : a.t();
                 if (fill.isFloat()) {
@@ -470,6 +499,39 @@ public final class OnnxSession {
         }
     }
 
+    /**
+     * The most values one intermediate tensor of a run may hold (2^26, 256 MiB of floats) and the most
+     * multiply-adds one product may take (2^34): a recurrent model's graph needs far less, and a damaged
+     * or hostile one that asks for more is refused at that node instead of exhausting memory or time.
+     */
+    static final long MAX_VALUES = 1L << 26;
+    static final long MAX_WORK = 1L << 34;
+
+    /** The number of values of {@code shape}, checked against {@link #MAX_VALUES}. */
+    private static int values(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+            n *= d;
+            if (n > MAX_VALUES) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds more than " + MAX_VALUES + " values, over the "
+                        + "budget of one intermediate tensor");
+            }
+        }
+        return (int) n;
+    }
+
+    /** The output size of an {@code m x k} by {@code k x n} product, checked against {@link #MAX_VALUES} and {@link #MAX_WORK}. */
+    private static int work(long m, long k, long n) {
+        if (m * n > MAX_VALUES || m * k * n > MAX_WORK) {
+            throw new IllegalArgumentException("a product of [" + m + ", " + k + "] by [" + k + ", " + n + "] is over the budget of one node ("
+                    + MAX_VALUES + " output values, " + MAX_WORK + " multiply-adds)");
+        }
+        return (int) (m * n);
+    }
+
     private static long clampAxis(long a, int r) {
         long x = a < 0 ? a + r : a;
         return Math.max(0, Math.min(r, x));
@@ -641,7 +703,7 @@ public final class OnnxSession {
         if (k != k2) {
             throw new IllegalArgumentException("Gemm inner dimensions differ: A " + a + (ta ? " (transposed)" : "") + ", B " + b + (tb ? " (transposed)" : ""));
         }
-        float[] y = new float[m * nn];
+        float[] y = new float[work(m, k, nn)];
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < nn; j++) {
                 double acc = 0;
@@ -672,7 +734,7 @@ public final class OnnxSession {
         }
         int nn = b.shape()[1];
         int rows = a.size() / Math.max(1, k);
-        float[] y = new float[rows * nn];
+        float[] y = new float[work(rows, k, nn)];
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < nn; j++) {
                 double acc = 0;
