@@ -75,7 +75,7 @@ public final class Main {
 
               --model FILE    benchmark one step of a model (stateful stream), or one --window run when it
                               cannot stream (ONNX graphs, bidirectional models)
-              --cell KIND     benchmark one step of a Keras-initialised cell (seed 42) of --units units
+              --cell KIND     benchmark one step of a Keras-initialised cell (seed 42) of --units units (1 to 1024)
               --input-size N  the cell's input features (default: --units)
               --steps N       measured calls (default 1000000 for cells, 200000 for models)
               --warmup N      calls before measuring (default 50000), timed and reported
@@ -348,11 +348,12 @@ public final class Main {
         }
         out.println("kernels: " + KernelProvider.get().name());
         if (o.has("cell")) {
-            int units = o.integer("units", 128, 1, 8192);
+            // At most 1024: Keras' orthogonal initializer is a QR of [units, 4 units], cubic in units (about 5 s at 1024, an hour at 8192).
+            int units = o.integer("units", 128, 1, 1024);
             if (!o.has("units")) {
                 throw new UserError("bench: --cell needs --units N");
             }
-            int in = o.integer("input-size", units, 1, 1 << 20);
+            int in = o.integer("input-size", units, 1, 1 << 16);
             int steps = o.integer("steps", 1_000_000, 1, Integer.MAX_VALUE);
             RnnCell cell = switch (o.get("cell", "").toLowerCase(Locale.ROOT)) {
                 case "lstm" -> Initializers.kerasLstm(in, units, 42);

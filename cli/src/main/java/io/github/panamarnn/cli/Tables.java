@@ -166,6 +166,11 @@ final class Tables {
                 throw new UserError(e.getMessage());
             }
             int[] s = t.shape();
+            for (int d : s) {
+                if (d == 0) {
+                    throw new UserError(file + ": array of shape " + java.util.Arrays.toString(s) + " holds no values");
+                }
+            }
             if (tokenIds) {
                 if (s.length == 1 || s.length == 2) {
                     return new Sequences(t.data(), s.length == 1 ? 1 : s[0], s[s.length - 1]);

@@ -112,14 +112,19 @@ public final class SequenceRunner {
         if (steps < 0 || steps > capacity) {
             throw new IllegalArgumentException("steps must be in [0, " + capacity + "] (the capacity), got " + steps);
         }
-        if (x.length < batch * steps * in) {
-            throw new IllegalArgumentException("inputs need " + batch * steps * in + " values, got " + x.length);
+        // In long: batch x steps x width may pass 2^31 after growCapacity.
+        long rows = (long) batch * steps;
+        if (x == null || order == null || padding == null) {
+            throw new IllegalArgumentException("inputs, order and padding are required, got " + (x == null ? "null inputs" : "a null option"));
         }
-        if (outputs != null && outputs.length < batch * steps * out) {
-            throw new IllegalArgumentException("outputs need " + batch * steps * out + " values, got " + outputs.length);
+        if (x.length < rows * in) {
+            throw new IllegalArgumentException("inputs need " + rows * in + " values, got " + x.length);
         }
-        if (mask != null && mask.length < batch * steps) {
-            throw new IllegalArgumentException("mask needs " + batch * steps + " values, got " + mask.length);
+        if (outputs != null && outputs.length < rows * out) {
+            throw new IllegalArgumentException("outputs need " + rows * out + " values, got " + outputs.length);
+        }
+        if (mask != null && mask.length < rows) {
+            throw new IllegalArgumentException("mask needs " + rows + " values, got " + mask.length);
         }
         int[] len = lengths;
         if (len == null) {

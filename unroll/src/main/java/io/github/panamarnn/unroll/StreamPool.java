@@ -71,6 +71,9 @@ public final class StreamPool {
         if (count == 0) {
             return;
         }
+        if (ids == null || ids.length < count) {
+            throw new IllegalArgumentException("a tick of " + count + " streams needs " + count + " ids, got " + (ids == null ? "null" : ids.length));
+        }
         long t = ++tick;
         for (int i = 0; i < count; i++) {
             int id = ids[i];
@@ -117,13 +120,13 @@ public final class StreamPool {
 
     /** Copies stream {@code id}'s state part {@code part} into {@code dst[off ..]}. */
     public void readState(int id, int part, float[] dst, int off) {
-        checkId(id);
+        checkPart(id, part, dst, off);
         System.arraycopy(store[part], id * sizes[part], dst, off, sizes[part]);
     }
 
     /** Sets stream {@code id}'s state part {@code part} from {@code src[off ..]}. */
     public void writeState(int id, int part, float[] src, int off) {
-        checkId(id);
+        checkPart(id, part, src, off);
         System.arraycopy(src, off, store[part], id * sizes[part], sizes[part]);
     }
 
@@ -139,6 +142,17 @@ public final class StreamPool {
     public void resetAll() {
         for (float[] s : store) {
             java.util.Arrays.fill(s, 0f);
+        }
+    }
+
+    private void checkPart(int id, int part, float[] a, int off) {
+        checkId(id);
+        if (part < 0 || part >= sizes.length) {
+            throw new IllegalArgumentException("state part " + part + " does not exist; the cell's state has parts 0.." + (sizes.length - 1));
+        }
+        if (a == null || off < 0 || (long) off + sizes[part] > a.length) {
+            throw new IllegalArgumentException("state part " + part + " needs " + sizes[part] + " values from offset " + off + ", the array holds "
+                    + (a == null ? "nothing (null)" : a.length));
         }
     }
 
