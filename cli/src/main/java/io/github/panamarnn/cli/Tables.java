@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -196,24 +195,27 @@ final class Tables {
                 throw new UserError(file + ": empty file");
             }
             Columns cols = Columns.of(csv.cells(first), format.header(), columns, features, file.toString());
-            List<float[]> rows = new ArrayList<>();
+            // One growing array of the values (4 bytes each), not an object per row: memory in proportion to the data.
+            float[] data = new float[Math.max(features, 1024 * features)];
+            int rows = 0;
             String line = cols.header ? csv.next() : first;
             while (line != null) {
                 if (!line.isBlank()) {
-                    float[] row = new float[features];
-                    cols.parse(csv.cells(line), csv.lineNo(), file.toString(), row, 0);
-                    rows.add(row);
+                    if ((long) (rows + 1) * features > Integer.MAX_VALUE - 16) {
+                        throw new UserError(file + ": more than " + rows + " rows of " + features + " features, over the 2^31 values one input holds");
+                    }
+                    if ((rows + 1) * features > data.length) {
+                        data = java.util.Arrays.copyOf(data, (int) Math.min(Integer.MAX_VALUE - 16, 2L * data.length));
+                    }
+                    cols.parse(csv.cells(line), csv.lineNo(), file.toString(), data, rows * features);
+                    rows++;
                 }
                 line = csv.next();
             }
-            if (rows.isEmpty()) {
+            if (rows == 0) {
                 throw new UserError(file + ": no data rows");
             }
-            float[] data = new float[rows.size() * features];
-            for (int i = 0; i < rows.size(); i++) {
-                System.arraycopy(rows.get(i), 0, data, i * features, features);
-            }
-            return new Sequences(data, 1, rows.size());
+            return new Sequences(java.util.Arrays.copyOf(data, rows * features), 1, rows);
         }
     }
 

@@ -111,7 +111,7 @@ public final class KerasModels {
         try {
             config = JSON.readTree(configJson);
         } catch (IOException e) {
-            throw new ModelFormatException("Keras config: not JSON (" + e.getMessage() + ")", e);
+            throw new ModelFormatException("Keras config: not JSON (" + ZipEntries.oneLine(e) + ")", e);
         }
         Path where = Path.of("<config>");
         return build(where, "Keras " + kerasVersion + " config", config, kerasVersion, (layer, cls, cfg) -> {

@@ -33,6 +33,10 @@ public final class NumPy {
 
     /** Reads one {@code .npy} file. */
     public static Tensor readNpy(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new ModelFormatException(file + ": " + size + " bytes; .npy files over 2 GiB are not read (split the batch into several files)");
+        }
         byte[] bytes = Files.readAllBytes(file);
         return parse(bytes, file.toString(), nameOf(file.getFileName().toString()));
     }

@@ -133,6 +133,9 @@ public final class SequenceModel {
         }
     }
 
+    /** The widest row a model may read or write: 2^20 features (a recurrent model is far narrower; a file saying more is damaged). */
+    public static final int MAX_WIDTH = 1 << 20;
+
     private final String source;
     private final List<Layer> layers;
     private final int inputSize;
@@ -158,6 +161,9 @@ public final class SequenceModel {
     public SequenceModel(String source, int inputSize, int fixedSteps, List<? extends Layer> layers, List<String> assumptions) {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a model needs at least one layer");
+        }
+        if (inputSize < 1 || inputSize > MAX_WIDTH) {
+            throw new IllegalArgumentException("input features " + inputSize + ", expected 1 to " + MAX_WIDTH);
         }
         this.source = source;
         this.assumptions = List.copyOf(assumptions);
@@ -206,6 +212,9 @@ public final class SequenceModel {
                 }
             }
             max = Math.max(max, width);
+            if (width > MAX_WIDTH) {
+                throw new IllegalArgumentException("layer " + l.name() + " outputs " + width + " features, over the " + MAX_WIDTH + " a model may have");
+            }
         }
         this.outputSize = width;
         this.sequenceOutput = time;
