@@ -34,9 +34,12 @@ final class Shapes {
         return a;
     }
 
+    /** The largest size of any dimension of a cell (units, input features, vocabulary): 2^24; products of it stay in long. */
+    static final int MAX_SIZE = 1 << 24;
+
     static int positive(String what, int v) {
-        if (v < 1) {
-            throw new IllegalArgumentException(what + " must be positive, got " + v);
+        if (v < 1 || v > MAX_SIZE) {
+            throw new IllegalArgumentException(what + " must be in [1, " + MAX_SIZE + "], got " + v);
         }
         return v;
     }

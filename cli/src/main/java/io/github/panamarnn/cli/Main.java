@@ -159,13 +159,27 @@ public final class Main {
             err.println("panama-rnn: " + e.getMessage());
             return 1;
         } catch (IOException e) {
-            err.println("panama-rnn: " + e.getMessage());
+            err.println("panama-rnn: " + ioMessage(e));
             return 1;
         } catch (RuntimeException | Error e) {
             err.println("panama-rnn: internal error, please report it: " + e);
             e.printStackTrace(err);
             return 2;
         }
+    }
+
+    /** An I/O error in words: which file, and what went wrong, on one line (a bare path is not a message). */
+    static String ioMessage(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f) {
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                    : f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+            return f.getFile() + ": " + why;
+        }
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -198,7 +212,7 @@ public final class Main {
     private static int runCommand(Options o, InputStream stdin, PrintStream out) throws UserError, IOException {
         LoadedModel m = LoadedModel.open(o.path("model"), loadOptions(o));
         int features = m.inputSize();
-        Path output = o.has("output") ? Path.of(o.get("output", null)) : null;
+        Path output = o.has("output") ? Options.output("run: --output", o.get("output", null)) : null;
         if (o.has("stream")) {
             if (o.all("input").size() > 1) {
                 throw new UserError("run --stream reads one input (a file or stdin), got " + o.all("input").size() + " --input files");

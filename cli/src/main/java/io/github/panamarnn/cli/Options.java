@@ -87,6 +87,28 @@ final class Options {
         return file(command + ": --" + name, require(name));
     }
 
+    /** {@code value} as a file that can be written (checked before any work), or an error saying why not. */
+    static Path output(String what, String value) throws UserError {
+        Path p;
+        try {
+            p = Path.of(value).toAbsolutePath();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UserError(what + " '" + value + "' is not a path");
+        }
+        if (java.nio.file.Files.isDirectory(p)) {
+            throw new UserError(what + " " + value + " is a directory, expected a file to write");
+        }
+        Path parent = p.getParent();
+        if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
+            throw new UserError(what + " " + value + ": its folder " + parent + " does not exist");
+        }
+        if (java.nio.file.Files.exists(p) ? !java.nio.file.Files.isWritable(p) || !java.nio.file.Files.isRegularFile(p)
+                : !java.nio.file.Files.isWritable(parent)) {
+            throw new UserError(what + " " + value + " cannot be written (permissions, or not a regular file)");
+        }
+        return Path.of(value);
+    }
+
     /** {@code value} as a readable regular file, or an error saying what it is instead (missing, a directory, a device). */
     static Path file(String what, String value) throws UserError {
         Path p;

@@ -139,5 +139,11 @@ class CliInputTest {
                 "--columns", "1,2,3,4"), "3 rows, fewer than --window 5");
         userError(CliTest.cli("", "run", "--model", model.toString(), "--input", dir.toString()), dir.toString());
         userError(CliTest.cli("", "run", "--model", dir.toString(), "--input", "x.csv"), dir.toString(), "directory");
+        Path in = dir.resolve("ok.csv");
+        Files.writeString(in, String.join("\n", rows) + "\n");
+        userError(CliTest.cli("", "run", "--model", model.toString(), "--input", in.toString(), "--columns", "1,2,3,4", "--output", dir.toString()),
+                "is a directory");
+        userError(CliTest.cli("", "run", "--model", model.toString(), "--input", in.toString(), "--columns", "1,2,3,4", "--output",
+                dir.resolve("no/such/folder/y.csv").toString()), "does not exist");
     }
 }
