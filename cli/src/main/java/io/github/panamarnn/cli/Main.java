@@ -34,7 +34,7 @@ public final class Main {
               bench   per-step latency distribution, throughput, allocation and SIMD/scalar ratio of a model or a cell
               info    what a model file holds: layers, sizes, gate layout, parameters, the kernel path that runs it
 
-            'panama-rnn <command> --help' describes each. Model files: .keras, .h5 (Keras), .safetensors, .npz
+            'panama-rnn <command> --help' describes each; 'panama-rnn --version' prints the version and the kernels. Model files: .keras, .h5 (Keras), .safetensors, .npz
             (PyTorch state_dict: recurrent module + last step + Linear head), .onnx.
             exit codes: 0 ok, 1 user error, 2 internal error
             """;
@@ -112,13 +112,28 @@ public final class Main {
 
     /** Runs one command in-process; returns the exit code. */
     public static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
+        // The library's one INFO line on first use belongs in a service's log, not in a command's output.
+        java.util.logging.Logger.getLogger("io.github.panamarnn").setLevel(java.util.logging.Level.WARNING);
         try {
-            if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            if (args.length == 0) {
+                // Not asked for: the usage is an error message, on stderr.
+                err.print(USAGE);
+                return 1;
+            }
+            if (args[0].equals("--version") || args[0].equals("-V") || args[0].equals("version")) {
+                out.println(versionLine());
+                return 0;
+            }
+            if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
                 out.print(USAGE);
-                return args.length == 0 ? 1 : 0;
+                return 0;
             }
             String cmd = args[0];
-            boolean help = args.length > 1 && (args[1].equals("--help") || args[1].equals("-h"));
+            // --help or -h anywhere after the command asks for its help, whatever else is there.
+            boolean help = false;
+            for (int i = 1; i < args.length; i++) {
+                help |= args[i].equals("--help") || args[i].equals("-h");
+            }
             switch (cmd) {
                 case "run" -> {
                     if (help) {
@@ -168,6 +183,11 @@ public final class Main {
         }
     }
 
+    /** {@code panama-rnn <version> (kernels ..., float32; Java ...)}. */
+    static String versionLine() {
+        return KernelProvider.describe() + "; Java " + Runtime.version();
+    }
+
     /** An I/O error in words: which file, and what went wrong, on one line (a bare path is not a message). */
     static String ioMessage(IOException e) {
         if (e instanceof java.nio.file.FileSystemException f) {
@@ -212,7 +232,8 @@ public final class Main {
     private static int runCommand(Options o, InputStream stdin, PrintStream out) throws UserError, IOException {
         LoadedModel m = LoadedModel.open(o.path("model"), loadOptions(o));
         int features = m.inputSize();
-        Path output = o.has("output") ? Options.output("run: --output", o.get("output", null)) : null;
+        // "-" is standard output, as having no --output is.
+        Path output = o.has("output") && !o.get("output", null).equals("-") ? Options.output("run: --output", o.get("output", null)) : null;
         if (o.has("stream")) {
             if (o.all("input").size() > 1) {
                 throw new UserError("run --stream reads one input (a file or stdin), got " + o.all("input").size() + " --input files");
@@ -226,6 +247,15 @@ public final class Main {
         // Every input is read and checked before the first one runs: a bad file changes nothing.
         List<Tables.Sequences> inputs = new ArrayList<>();
         for (String f : o.all("input")) {
+            if (f.equals("-")) { // the conventional name of standard input: CSV rows
+                inputs.add(Tables.readCsv(new java.io.FilterInputStream(stdin) {
+                    @Override
+                    public void close() {
+                        // standard input stays open for the caller
+                    }
+                }, "stdin", features, o.get("columns", null), csvFormat));
+                continue;
+            }
             Path p = Options.file("run: --input", f);
             inputs.add(Tables.read(p, features, o.get("columns", null), m.tokenIds(), csvFormat));
         }
@@ -270,9 +300,9 @@ public final class Main {
             throw new UserError("run --stream: " + m.file + " cannot run one step at a time (ONNX graph, bidirectional or go_backwards layer); "
                     + "add --window N to run the last N rows as one sequence");
         }
-        InputStream in = o.has("input") ? Files.newInputStream(o.path("input")) : stdin;
+        InputStream in = o.has("input") && !o.get("input", null).equals("-") ? Files.newInputStream(o.path("input")) : stdin;
         Tables.CsvFormat format = Tables.CsvFormat.of(o.get("delimiter", null), o.get("header", null));
-        String what = o.has("input") ? o.path("input").toString() : "input";
+        String what = o.has("input") && !o.get("input", null).equals("-") ? o.path("input").toString() : "stdin";
         try (Csv csv = new Csv(in, what, format.delimiter())) {
             String first = csv.next();
             while (first != null && first.isBlank()) {

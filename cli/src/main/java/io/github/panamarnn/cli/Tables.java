@@ -186,7 +186,13 @@ final class Tables {
             throw new UserError(file + ": array of shape " + java.util.Arrays.toString(s) + ", expected [batch, steps, " + features + "] or [steps, "
                     + features + "]");
         }
-        try (Csv csv = new Csv(Files.newInputStream(file), file.toString(), format.delimiter())) {
+        return readCsv(Files.newInputStream(file), file.toString(), features, columns, format);
+    }
+
+    /** One CSV sequence from {@code in} (closed after), {@code what} naming it in errors ({@code "stdin"} for {@code -}). */
+    static Sequences readCsv(java.io.InputStream in, String what, int features, String columns, CsvFormat format) throws UserError, IOException {
+        Path file = Path.of(what);
+        try (Csv csv = new Csv(in, what, format.delimiter())) {
             String first = csv.next();
             while (first != null && first.isBlank()) {
                 first = csv.next();

@@ -28,6 +28,11 @@ public final class KernelProvider {
 
     private static final class Holder {
         static final Selection SELECTION = select();
+
+        static {
+            // One line on first use: which kernels, which species, which precision (a service's log says what it runs on).
+            LOG.log(System.Logger.Level.INFO, "panama-rnn {0}: kernels {1}, float32", version(), SELECTION.kernels().name());
+        }
     }
 
     private record Selection(Kernels kernels, String fallbackReason) {
@@ -44,6 +49,21 @@ public final class KernelProvider {
     /** The scalar specification, always available. */
     public static Kernels scalar() {
         return ScalarKernels.INSTANCE;
+    }
+
+    /**
+     * This library's version, from its jar's manifest ({@code Implementation-Version}), or
+     * {@code "development build"} when its classes do not come from a released jar.
+     */
+    public static String version() {
+        String v = KernelProvider.class.getPackage().getImplementationVersion();
+        return v == null ? "development build" : v;
+    }
+
+    /** One line for logs and {@code --version}: the library's version, the kernels that run, float32. */
+    public static String describe() {
+        String why = fallbackReason();
+        return "panama-rnn " + version() + ", kernels " + get().name() + ", float32" + (why == null ? "" : " (scalar: " + why + ")");
     }
 
     /** Why the scalar kernels were chosen, or {@code null} when the vector kernels run. */
