@@ -52,10 +52,15 @@ public final class KernelProvider {
     }
 
     /**
-     * This library's version, from its jar's manifest ({@code Implementation-Version}), or
+     * This library's version, from its module descriptor or its jar's manifest ({@code Implementation-Version}), or
      * {@code "development build"} when its classes do not come from a released jar.
      */
     public static String version() {
+        // On the module path the manifest's attributes are not read: the module's own version (--module-version) is there.
+        Module m = KernelProvider.class.getModule();
+        if (m.isNamed() && m.getDescriptor() != null && m.getDescriptor().rawVersion().isPresent()) {
+            return m.getDescriptor().rawVersion().get();
+        }
         String v = KernelProvider.class.getPackage().getImplementationVersion();
         return v == null ? "development build" : v;
     }
