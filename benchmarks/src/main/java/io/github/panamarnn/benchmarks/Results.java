@@ -192,7 +192,7 @@ public final class Results {
             StringBuilder key = new StringBuilder(name);
             JsonNode params = r.get("params");
             if (params != null) {
-                params.fieldNames().forEachRemaining(p -> key.append(' ').append(p).append('=').append(params.get(p).asText()));
+                params.properties().forEach(e -> key.append(' ').append(e.getKey()).append('=').append(e.getValue().asText()));
             }
             JsonNode pm = r.get("primaryMetric");
             JsonNode alloc = r.path("secondaryMetrics").path("gc.alloc.rate.norm");

@@ -64,7 +64,7 @@ public final class SafeTensors {
             long dataSize = size - dataStart;
             Map<String, Tensor> out = new LinkedHashMap<>();
             java.util.TreeMap<Long, long[]> ranges = new java.util.TreeMap<>();
-            Iterator<Map.Entry<String, JsonNode>> it = header.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = header.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String name = e.getKey();

@@ -179,7 +179,7 @@ final class CaseRunner {
     /** One TF1 cell from its config, weights under {@code prefix} (e.g. "multi_rnn_cell/cell_0/"). */
     static Map<String, Tensor> weightMap(ReferenceCase c) {
         Map<String, Tensor> sd = new LinkedHashMap<>();
-        var names = c.weights.fieldNames();
+        var names = c.weights.properties().stream().map(java.util.Map.Entry::getKey).iterator();
         while (names.hasNext()) {
             String n = names.next();
             sd.put(n, new Tensor(n, ReferenceCase.shape(c.weights.get(n)), ReferenceCase.floats(c.weights.get(n))));
@@ -594,7 +594,7 @@ final class CaseRunner {
         }
         Map<String, OnnxModel.Attribute> attrs = new LinkedHashMap<>();
         JsonNode given = c.config.path("attributes_as_in_model");
-        given.fieldNames().forEachRemaining(n -> attrs.put(n, attribute(n, given.get(n))));
+        given.properties().forEach(e -> attrs.put(e.getKey(), attribute(e.getKey(), e.getValue())));
         for (String n : List.of("direction", "hidden_size", "layout", "clip", "input_forget", "linear_before_reset", "activation_alpha",
                 "activation_beta", "activations")) {
             JsonNode v = c.config.get(n);

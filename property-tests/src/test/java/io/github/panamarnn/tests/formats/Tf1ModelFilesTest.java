@@ -38,7 +38,7 @@ class Tf1ModelFilesTest {
     private Path npz(JsonNode c, String scope) throws IOException {
         Path file = dir.resolve("vars.npz");
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(file))) {
-            var names = c.get("weights").fieldNames();
+            var names = c.get("weights").properties().stream().map(java.util.Map.Entry::getKey).iterator();
             while (names.hasNext()) {
                 String n = names.next();
                 Tensor t = tensor(c.get("weights").get(n), n);

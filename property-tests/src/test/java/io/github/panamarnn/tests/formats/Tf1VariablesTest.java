@@ -41,7 +41,7 @@ class Tf1VariablesTest {
 
     private static Map<String, Tensor> vars(JsonNode c) {
         Map<String, Tensor> v = new LinkedHashMap<>();
-        c.get("weights").fields().forEachRemaining(e -> v.put(e.getKey(), tensor(e.getValue(), e.getKey())));
+        c.get("weights").properties().forEach(e -> v.put(e.getKey(), tensor(e.getValue(), e.getKey())));
         return v;
     }
 

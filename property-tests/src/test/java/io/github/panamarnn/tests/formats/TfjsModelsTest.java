@@ -64,7 +64,7 @@ class TfjsModelsTest {
     private static void check(Path file) throws Exception {
         JsonNode d = JSON.readTree(file.toFile());
         Map<String, List<Tensor>> weights = new LinkedHashMap<>();
-        d.get("weights").fields().forEachRemaining(e -> {
+        d.get("weights").properties().forEach(e -> {
             List<Tensor> list = new ArrayList<>();
             for (JsonNode t : e.getValue()) {
                 list.add(tensor(e.getKey() + "/" + list.size(), t));
@@ -76,7 +76,7 @@ class TfjsModelsTest {
         int batch = x.shape()[0];
         int steps = x.shape()[1];
         List<Tensor> expected = new ArrayList<>();
-        d.get("expected").fields().forEachRemaining(e -> expected.add(tensor(e.getKey(), e.getValue())));
+        d.get("expected").properties().forEach(e -> expected.add(tensor(e.getKey(), e.getValue())));
         assertEquals(expected.size(), model.outputs().size(), "outputs " + model.outputs());
 
         for (SequenceModel m : List.of(model, model.using(KernelProvider.scalar()))) {
