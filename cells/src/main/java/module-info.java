@@ -5,5 +5,6 @@
 module io.github.panamarnn.cells {
     requires transitive io.github.panamarnn.kernels;
     requires java.management;
+    requires jdk.jfr;
     exports io.github.panamarnn.cells;
 }

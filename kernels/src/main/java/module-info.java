@@ -6,5 +6,6 @@
 module io.github.panamarnn.kernels {
     requires jdk.incubator.vector;
     requires java.management;
+    requires jdk.jfr;
     exports io.github.panamarnn.kernels;
 }

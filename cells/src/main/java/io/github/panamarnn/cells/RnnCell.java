@@ -49,9 +49,9 @@ public interface RnnCell {
     /**
      * Warms this cell up for {@code batch} rows before the first real step (see {@link WarmUp}): runs
      * {@code calls} steps on a scratch state, then until the JIT is quiet. Nothing of the caller's
-     * changes. Returns the nanoseconds it took.
+     * changes. Returns what it did ({@link io.github.panamarnn.cells.WarmUp.Result}: calls, time, whether the JIT was quiet).
      */
-    default long warmUp(int batch, int calls) {
+    default WarmUp.Result warmUp(int batch, int calls) {
         CellState scratch = zeroState(batch);
         float[] x = new float[batch * inputSize()];
         float[] y = new float[batch * outputSize()];

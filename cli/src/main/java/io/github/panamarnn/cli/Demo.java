@@ -58,7 +58,7 @@ final class Demo {
                 windows, FIRST_TEST_START, rows - 1, WINDOW);
 
         SequenceModel.Stream s = m.newStream();
-        long warm = s.warmUp(20_000);
+        long warm = s.warmUp(20_000).nanos();
         out.printf(Locale.ROOT, "warm-up: 20,000 steps in %.1f ms (Stream.warmUp, what a service calls at start-up)%n%n", warm / 1e6);
 
         float[] pred = new float[windows];

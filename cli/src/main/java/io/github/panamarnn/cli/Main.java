@@ -80,7 +80,7 @@ public final class Main {
               --steps N       measured calls (default 1000000 for cells, 200000 for models)
               --warmup N      calls before measuring (default 50000), timed and reported
               --histogram F   also write the SIMD run's full percentile distribution (HdrHistogram .hgrm text) to F
-              --quiet         no progress bar
+              --quiet         no progress bar (there is none anyway when stderr is not a terminal)
             reports: latency per call (p50 p90 p99 p99.9 p99.99 max, HdrHistogram), throughput, bytes allocated
             per call (thread-allocated bytes), GC during the run, and the same step on the scalar kernels.
             """;
@@ -100,6 +100,9 @@ public final class Main {
               telemetry series one step ahead, on the 3950 test windows of the bundled series (50 steps each),
               prints its predictions against the truth and Keras's own, and the latency of each window and step.
             """;
+
+    /** Whether this JVM's standard error is a terminal (progress bars are drawn only then). */
+    static final boolean STDERR_IS_TERMINAL = System.console() != null && System.console().isTerminal();
 
     private Main() {
     }
@@ -385,7 +388,8 @@ public final class Main {
     // bench
 
     private static int bench(Options o, PrintStream out, PrintStream err) throws UserError {
-        boolean quiet = o.has("quiet");
+        // A progress bar only where someone watches it: on a terminal, not in a redirected log (--quiet turns it off there too).
+        boolean quiet = o.has("quiet") || !STDERR_IS_TERMINAL;
         int warm = o.integer("warmup", 50_000, 0, 100_000_000);
         if (o.has("model") == o.has("cell")) {
             throw new UserError("bench: give either --model FILE or --cell lstm|gru|rnn --units N");
@@ -427,8 +431,9 @@ public final class Main {
             Latency.Result[] results = new Latency.Result[2];
             for (int k = 0; k < 2; k++) {
                 SequenceModel.Stream s = models[k].newStream();
-                long wt = s.warmUp(k == 0 ? warm : Math.min(warm, 20_000));
-                out.printf(Locale.ROOT, "warm-up: %,d steps in %.1f ms%n", k == 0 ? warm : Math.min(warm, 20_000), wt / 1e6);
+                io.github.panamarnn.cells.WarmUp.Result wt = s.warmUp(k == 0 ? warm : Math.min(warm, 20_000));
+                out.printf(Locale.ROOT, "warm-up: %,d steps in %.1f ms%s%n", wt.calls(), wt.nanos() / 1e6,
+                        wt.jitQuiet() ? ", JIT quiet" : ", the JIT was still compiling at the deadline");
                 float[] x = new float[features];
                 float[] y = new float[models[k].outputSize()];
                 Latency.Call call = i -> {
@@ -471,7 +476,7 @@ public final class Main {
         x[0] = 0.5f;
         timedStep(s, x, y); // the tick's call site runs once cold, as a service's start-up code would
         s.reset();
-        long wt = s.warmUp(warm);
+        long wt = s.warmUp(warm).nanos();
         long first = timedStep(s, x, y);
         s.reset();
         Latency.Call call = i -> {

@@ -586,10 +586,10 @@ public final class SequenceModel {
         /**
          * Warms this session up before its first real run ({@link WarmUp}): {@code runs} runs of
          * {@code steps} steps (at most the capacity) of a constant input, then more until the JIT is
-         * quiet. A session keeps no state between runs, so nothing observable changes. Returns the
-         * nanoseconds it took.
+         * quiet. A session keeps no state between runs, so nothing observable changes. Returns what it
+         * did ({@link io.github.panamarnn.cells.WarmUp.Result}: calls, time, whether the JIT was quiet).
          */
-        public long warmUp(int runs, int steps) {
+        public WarmUp.Result warmUp(int runs, int steps) {
             int t = Math.max(1, Math.min(steps, capacity));
             float[] x = new float[batch * t * inputSize];
             java.util.Arrays.fill(x, 0.1f);
@@ -716,9 +716,9 @@ public final class SequenceModel {
         /**
          * Warms this model's step up before the first real tick ({@link WarmUp}): {@code calls} steps
          * on a scratch stream (reset every 64 steps), then more until the JIT is quiet; this stream's
-         * states are untouched. Returns the nanoseconds it took.
+         * states are untouched. Returns what it did ({@link io.github.panamarnn.cells.WarmUp.Result}: calls, time, whether the JIT was quiet).
          */
-        public long warmUp(int calls) {
+        public WarmUp.Result warmUp(int calls) {
             Stream scratchStream = new Stream();
             float[] x = new float[inputSize];
             float[] y = new float[outputSize];

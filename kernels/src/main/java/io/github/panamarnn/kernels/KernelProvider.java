@@ -32,7 +32,29 @@ public final class KernelProvider {
         static {
             // One line on first use: which kernels, which species, which precision (a service's log says what it runs on).
             LOG.log(System.Logger.Level.INFO, "panama-rnn {0}: kernels {1}, float32", version(), SELECTION.kernels().name());
+            SelectionEvent e = new SelectionEvent();
+            if (e.shouldCommit()) {
+                e.kernels = SELECTION.kernels().name();
+                e.fallbackReason = SELECTION.fallbackReason();
+                e.commit();
+            }
         }
+    }
+
+    /**
+     * A JFR event when the kernels are chosen ({@code io.github.panamarnn.KernelSelection}), once per
+     * JVM: which kernels run and, for the scalar fallback, why (the 16x slower path a service must not
+     * miss).
+     */
+    @jdk.jfr.Name("io.github.panamarnn.KernelSelection")
+    @jdk.jfr.Label("panama-rnn kernel selection")
+    @jdk.jfr.Category("panama-rnn")
+    @jdk.jfr.Description("Which kernels panama-rnn runs in this JVM, and why the scalar ones when it falls back")
+    static final class SelectionEvent extends jdk.jfr.Event {
+        @jdk.jfr.Label("Kernels")
+        String kernels;
+        @jdk.jfr.Label("Fallback reason")
+        String fallbackReason;
     }
 
     private record Selection(Kernels kernels, String fallbackReason) {

@@ -15,7 +15,7 @@ package io.github.panamarnn.kernels;
  * buffer starts at {@code gOff + b*4*units}, of a GRU gate buffer at {@code gOff + b*3*units}, and
  * state rows at {@code off + b*units}.
  */
-public interface Kernels {
+public sealed interface Kernels permits PanamaKernels, ScalarKernels {
 
     /** A short description: {@code "scalar"} or the vector species in use. */
     String name();

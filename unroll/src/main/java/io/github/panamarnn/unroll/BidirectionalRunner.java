@@ -146,9 +146,9 @@ public final class BidirectionalRunner {
     /**
      * Warms both directions and the merge up before the first real run ({@link WarmUp}): {@code runs}
      * runs of {@code steps} zero steps (at most the capacity) merged by {@code merge}, then more until
-     * the JIT is quiet. Both states are saved first and restored after. Returns the nanoseconds it took.
+     * the JIT is quiet. Both states are saved first and restored after. Returns what it did ({@link io.github.panamarnn.cells.WarmUp.Result}: calls, time, whether the JIT was quiet).
      */
-    public long warmUp(int runs, int steps, Merge merge) {
+    public WarmUp.Result warmUp(int runs, int steps, Merge merge) {
         int t = Math.max(1, Math.min(steps, forward.capacity()));
         CellState f = forwardState();
         CellState b = backwardState();
@@ -160,7 +160,7 @@ public final class BidirectionalRunner {
         float[] merged = new float[t * batch * mergedWidth(merge)];
         float[] oF = new float[t * batch * outF];
         float[] oB = new float[t * batch * outB];
-        long ns = WarmUp.run(() -> run(x, t, true, null, null, merge, merged, oF, oB), runs);
+        WarmUp.Result ns = WarmUp.run(() -> run(x, t, true, null, null, merge, merged, oF, oB), runs);
         f.writeFlat(keptF, 0);
         b.writeFlat(keptB, 0);
         return ns;

@@ -198,15 +198,15 @@ public final class SequenceRunner {
     /**
      * Warms this runner up before its first real run ({@link WarmUp}): {@code runs} forward runs of
      * {@code steps} zero steps (at most the capacity), then more until the JIT is quiet. The state is
-     * saved first and restored after. Returns the nanoseconds it took.
+     * saved first and restored after. Returns what it did ({@link io.github.panamarnn.cells.WarmUp.Result}: calls, time, whether the JIT was quiet).
      */
-    public long warmUp(int runs, int steps) {
+    public WarmUp.Result warmUp(int runs, int steps) {
         int t = Math.max(1, Math.min(steps, capacity));
         float[] kept = new float[state.batch() * state.flatSize()];
         state.readFlat(kept, 0);
         float[] x = new float[t * batch * cell.inputSize()];
         float[] out = new float[t * batch * cell.outputSize()];
-        long ns = WarmUp.run(() -> run(x, t, true, null, null, Order.FORWARD, Padding.ZERO, out), runs);
+        WarmUp.Result ns = WarmUp.run(() -> run(x, t, true, null, null, Order.FORWARD, Padding.ZERO, out), runs);
         state.writeFlat(kept, 0);
         return ns;
     }

@@ -194,9 +194,9 @@ public final class StaticRunner {
     /**
      * Warms this runner up before its first real run ({@link WarmUp}): {@code runs} runs of zero
      * inputs on this runner's own buffers, then more until the JIT is quiet. Every layer's state is
-     * saved first and restored after. Returns the nanoseconds it took.
+     * saved first and restored after. Returns what it did ({@link io.github.panamarnn.cells.WarmUp.Result}: calls, time, whether the JIT was quiet).
      */
-    public long warmUp(int runs) {
+    public WarmUp.Result warmUp(int runs) {
         float[][] kept = new float[layers.length][];
         for (int l = 0; l < layers.length; l++) {
             kept[l] = new float[states[l].batch() * states[l].flatSize()];
@@ -204,7 +204,7 @@ public final class StaticRunner {
         }
         float[] x = new float[steps * batch * layers[0].inputSize()];
         float[] out = new float[steps * batch * layers[layers.length - 1].outputSize()];
-        long t = WarmUp.run(() -> run(x, true, null, out), runs);
+        WarmUp.Result t = WarmUp.run(() -> run(x, true, null, out), runs);
         for (int l = 0; l < layers.length; l++) {
             states[l].writeFlat(kept[l], 0);
         }

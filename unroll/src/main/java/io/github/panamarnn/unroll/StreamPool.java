@@ -165,10 +165,10 @@ public final class StreamPool {
     /**
      * Warms the pool up before its first real tick ({@link WarmUp}): {@code ticks} ticks of the
      * largest size ({@link #maxPerTick()} streams, zero inputs), then more until the JIT is quiet. The
-     * streams it ticks are saved first and restored after; no stream's state changes. Returns the
-     * nanoseconds it took.
+     * streams it ticks are saved first and restored after; no stream's state changes. Returns what it
+     * did ({@link io.github.panamarnn.cells.WarmUp.Result}: calls, time, whether the JIT was quiet).
      */
-    public long warmUp(int ticks) {
+    public WarmUp.Result warmUp(int ticks) {
         int n = maxPerTick;
         int[] ids = new int[n];
         float[][] kept = new float[sizes.length][];
@@ -181,7 +181,7 @@ public final class StreamPool {
         }
         float[] x = new float[n * cell.inputSize()];
         float[] out = new float[n * cell.outputSize()];
-        long ns = WarmUp.run(() -> tick(ids, n, x, 0, out, 0), ticks);
+        WarmUp.Result ns = WarmUp.run(() -> tick(ids, n, x, 0, out, 0), ticks);
         for (int p = 0; p < sizes.length; p++) {
             System.arraycopy(kept[p], 0, store[p], 0, n * sizes[p]);
         }

@@ -43,19 +43,19 @@ public final class StreamingCell {
      * start-up): {@code calls} steps through {@link #step}, the entry point the caller uses, then more
      * until the JIT is quiet ({@link WarmUp}). The steps run on this stream's own state so it is warm
      * in the caches too; the state is saved first and restored after, so the stream is left exactly as
-     * it was. Returns the nanoseconds it took (about 1 to 2 s for an LSTM at h = 64 on the machine of
+     * it was. Returns what it did ({@link io.github.panamarnn.cells.WarmUp.Result}; about 1 to 2 s for an LSTM at h = 64 on the machine of
      * {@code jmh-results/latency}).
      */
-    public long warmUp(int calls) {
+    public WarmUp.Result warmUp(int calls) {
         float[] saved = new float[state.batch() * state.flatSize()];
         state.readFlat(saved, 0);
         float[] x = new float[cell.inputSize()];
         float[] y = new float[cell.outputSize()];
         long t0 = System.nanoTime();
-        WarmUp.run(() -> step(x, 0, y, 0), calls);
+        WarmUp.Result r = WarmUp.run(() -> step(x, 0, y, 0), calls);
         stepFromInterpretedCode(x, y);
         state.writeFlat(saved, 0);
-        return System.nanoTime() - t0;
+        return new WarmUp.Result(r.calls() + 1, System.nanoTime() - t0, r.jitQuiet());
     }
 
     /**
