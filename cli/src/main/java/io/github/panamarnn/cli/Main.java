@@ -71,7 +71,7 @@ public final class Main {
 
     static final String BENCH_HELP = """
             usage: panama-rnn bench (--model FILE | --cell lstm|gru|rnn --units N [--input-size N])
-                                    [--steps N] [--warmup N] [--window N] [--quiet]
+                                    [--steps N] [--warmup N] [--window N] [--quiet] [--progress]
 
               --model FILE    benchmark one step of a model (stateful stream), or one --window run when it
                               cannot stream (ONNX graphs, bidirectional models)
@@ -81,6 +81,7 @@ public final class Main {
               --warmup N      calls before measuring (default 50000), timed and reported
               --histogram F   also write the SIMD run's full percentile distribution (HdrHistogram .hgrm text) to F
               --quiet         no progress bar (there is none anyway when stderr is not a terminal)
+              --progress      a progress bar even when stderr is not a terminal
             reports: latency per call (p50 p90 p99 p99.9 p99.99 max, HdrHistogram), throughput, bytes allocated
             per call (thread-allocated bytes), GC during the run, and the same step on the scalar kernels.
             """;
@@ -152,7 +153,7 @@ public final class Main {
                         return 0;
                     }
                     return bench(new Options(cmd, args, 1, Set.of("model", "cell", "units", "input-size", "steps", "warmup", "window", "histogram"),
-                            Set.of("quiet")),
+                            Set.of("quiet", "progress")),
                             out, err);
                 }
                 case "info" -> {
@@ -389,7 +390,7 @@ public final class Main {
 
     private static int bench(Options o, PrintStream out, PrintStream err) throws UserError {
         // A progress bar only where someone watches it: on a terminal, not in a redirected log (--quiet turns it off there too).
-        boolean quiet = o.has("quiet") || !STDERR_IS_TERMINAL;
+        boolean quiet = o.has("quiet") || !STDERR_IS_TERMINAL && !o.has("progress");
         int warm = o.integer("warmup", 50_000, 0, 100_000_000);
         if (o.has("model") == o.has("cell")) {
             throw new UserError("bench: give either --model FILE or --cell lstm|gru|rnn --units N");
