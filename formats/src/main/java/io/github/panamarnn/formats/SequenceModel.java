@@ -145,6 +145,8 @@ public final class SequenceModel {
     private final int maxWidth;
     private final List<String> assumptions;
     private final List<Output> outputs;
+    /** The kernels this model's own operations (activations of dense layers) run on: those of its cells ({@link #using}). */
+    private final Kernels kernels;
 
     /** A model that assumed nothing the file did not say. */
     public SequenceModel(String source, int inputSize, int fixedSteps, List<? extends Layer> layers) {
@@ -220,6 +222,7 @@ public final class SequenceModel {
         this.sequenceOutput = time;
         this.maxWidth = max;
         this.outputs = List.of(new Output("output", width));
+        this.kernels = KernelProvider.get();
     }
 
     private SequenceModel(SequenceModel m, List<Output> outputs) {
@@ -232,6 +235,20 @@ public final class SequenceModel {
         this.sequenceOutput = m.sequenceOutput;
         this.maxWidth = m.maxWidth;
         this.outputs = List.copyOf(outputs);
+        this.kernels = m.kernels;
+    }
+
+    private SequenceModel(SequenceModel m, Kernels kernels) {
+        this.source = m.source;
+        this.assumptions = m.assumptions;
+        this.layers = m.layers;
+        this.inputSize = m.inputSize;
+        this.fixedSteps = m.fixedSteps;
+        this.outputSize = m.outputSize;
+        this.sequenceOutput = m.sequenceOutput;
+        this.maxWidth = m.maxWidth;
+        this.outputs = m.outputs;
+        this.kernels = kernels;
     }
 
     /**
@@ -332,7 +349,8 @@ public final class SequenceModel {
             });
         }
         SequenceModel m = new SequenceModel(source, inputSize, fixedSteps, out, assumptions);
-        return outputs.size() == 1 ? m : m.withOutputs(outputs);
+        // Everything on the given kernels, the dense layers' activations included (they ran on the vector kernels before).
+        return new SequenceModel(outputs.size() == 1 ? m : m.withOutputs(outputs), kernels);
     }
 
     /** Buffers to run batches of up to {@code capacity} steps. */
@@ -399,7 +417,7 @@ public final class SequenceModel {
      * layers start every run from zero.
      */
     public final class Session {
-        private final Kernels k = KernelProvider.get();
+        private final Kernels k = kernels;
         private final int batch;
         private final int capacity;
         private final Object[] runners;
@@ -603,7 +621,7 @@ public final class SequenceModel {
      * ended at this step. Not thread-safe: one per stream. {@link #step} allocates nothing.
      */
     public final class Stream {
-        private final Kernels k = KernelProvider.get();
+        private final Kernels k = kernels;
         private final CellState[] states;
         private final float[][] last;
         private final float[] a = new float[maxWidth];

@@ -167,6 +167,36 @@ class KerasLayersTest {
         assertTrue(wrongShape.getMessage().contains("embeddings") && wrongShape.getMessage().contains("[10, 4]"), wrongShape.getMessage());
     }
 
+    /** {@code using(scalar)} runs everything on the scalar specification, the dense layers' activations included. */
+    @Test
+    void aModelOnTheScalarKernelsRunsItsActivationsThereToo() throws ModelFormatException {
+        SplittableRandom r = new SplittableRandom(8);
+        List<Tensor> rnn = recurrentWeights(r, 3, 6, 1);
+        List<Tensor> dense = List.of(new Tensor("k", new int[] {6, 5}, random(r, 30, 1.5)), new Tensor("b", new int[] {5}, random(r, 5, 0.5)));
+        String simple = "{\"class_name\":\"SimpleRNN\",\"config\":{\"name\":\"s\",\"units\":6}}";
+        String tanh = "{\"class_name\":\"Dense\",\"config\":{\"name\":\"d\",\"units\":5,\"activation\":\"tanh\"}}";
+        String linear = tanh.replace("tanh", "linear");
+        io.github.panamarnn.kernels.Kernels scalar = io.github.panamarnn.kernels.KernelProvider.scalar();
+        SequenceModel withTanh = KerasModels.fromConfig(model(input(4, 3), simple, tanh), "3", Map.of("s", rnn, "d", dense)).using(scalar);
+        SequenceModel pre = KerasModels.fromConfig(model(input(4, 3), simple, linear), "3", Map.of("s", rnn, "d", dense)).using(scalar);
+        float[] x = random(r, 2 * 4 * 3, 2);
+        float[] y = new float[withTanh.outputLength(2, 4)];
+        float[] z = new float[y.length];
+        withTanh.newSession(2, 4).run(x, 4, y);
+        pre.newSession(2, 4).run(x, 4, z);
+        float[] want = new float[z.length];
+        for (int i = 0; i < z.length; i++) {
+            want[i] = (float) Math.tanh(z[i]); // the scalar specification: the activation's exact value, rounded once
+        }
+        assertArrayEquals(want, y);
+        float[] stream = new float[5];
+        SequenceModel.Stream s = withTanh.newStream();
+        for (int t = 0; t < 4; t++) {
+            s.step(x, t * 3, stream, 0);
+        }
+        assertArrayEquals(java.util.Arrays.copyOfRange(want, 0, 5), stream);
+    }
+
     private static String functional(String outputs, String... layers) {
         return "{\"class_name\":\"Functional\",\"config\":{\"name\":\"f\",\"layers\":[" + String.join(",", layers) + "],"
                 + "\"output_layers\":" + outputs + "}}";
