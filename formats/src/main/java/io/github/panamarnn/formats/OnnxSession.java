@@ -64,6 +64,11 @@ public final class OnnxSession {
         }
         for (OnnxModel.Node n : model.nodes()) {
             checkAttributeTypes(model, n);
+            try {
+                checkAttributeValues(model, n);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(model.source() + ": " + n + ": " + e.getMessage(), e);
+            }
         }
         for (OnnxModel.Node n : model.nodes()) {
             if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
@@ -101,6 +106,98 @@ public final class OnnxSession {
             Map.entry("allowzero", OnnxModel.Attribute.Type.INT), Map.entry("value", OnnxModel.Attribute.Type.TENSOR),
             Map.entry("value_float", OnnxModel.Attribute.Type.FLOAT), Map.entry("value_floats", OnnxModel.Attribute.Type.FLOATS),
             Map.entry("value_int", OnnxModel.Attribute.Type.INT), Map.entry("value_ints", OnnxModel.Attribute.Type.INTS));
+
+    /**
+     * What can be checked of a node's arguments before any input is known, so that a damaged graph is refused
+     * at load rather than at its first run: a permutation is one, axes do not repeat, slices have matching
+     * lists, a cast names a supported type, and a constant shape (an initializer) fits the budget and has at
+     * most one inferred dimension.
+     */
+    private static void checkAttributeValues(OnnxModel model, OnnxModel.Node n) {
+        switch (n.opType()) {
+            case "Transpose" -> {
+                long[] perm = intsAttr(n, "perm");
+                if (perm != null) {
+                    boolean[] seen = new boolean[perm.length];
+                    for (long p : perm) {
+                        if (p < 0 || p >= perm.length || seen[(int) p]) {
+                            throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " is not a permutation of 0.." + (perm.length - 1));
+                        }
+                        seen[(int) p] = true;
+                    }
+                }
+            }
+            case "Squeeze", "Unsqueeze" -> {
+                long[] axes = intsAttr(n, "axes");
+                OnnxTensor given = n.input(1).isEmpty() ? null : model.initializers().get(n.input(1));
+                long[] a = axes != null ? axes : given != null && !given.isFloat() ? given.longs() : null;
+                if (a != null) {
+                    for (int i = 0; i < a.length; i++) {
+                        for (int j = 0; j < i; j++) {
+                            if (a[i] == a[j]) {
+                                throw new IllegalArgumentException("axes " + Arrays.toString(a) + " repeat axis " + a[i]);
+                            }
+                        }
+                    }
+                }
+            }
+            case "Slice" -> {
+                long[] starts = intsAttr(n, "starts");
+                long[] ends = intsAttr(n, "ends");
+                long[] axes = intsAttr(n, "axes");
+                long[] steps = intsAttr(n, "steps");
+                if ((starts == null) != (ends == null) || starts != null && (starts.length != ends.length
+                        || axes != null && axes.length != starts.length || steps != null && steps.length != starts.length)) {
+                    throw new IllegalArgumentException("starts, ends, axes and steps must have one value per sliced axis, got "
+                            + Arrays.toString(starts) + ", " + Arrays.toString(ends) + ", " + Arrays.toString(axes) + ", " + Arrays.toString(steps));
+                }
+                if (steps != null) {
+                    for (long st : steps) {
+                        if (st == 0) {
+                            throw new IllegalArgumentException("a slice step is 0");
+                        }
+                    }
+                }
+            }
+            case "Cast" -> {
+                long to = intAttr(n, "to", OnnxModel.FLOAT);
+                if (to != OnnxModel.FLOAT && to != OnnxModel.DOUBLE && to != OnnxModel.INT32 && to != OnnxModel.INT64) {
+                    throw new IllegalArgumentException("Cast to data type " + to + " is not supported; expected FLOAT, DOUBLE, INT32 or INT64");
+                }
+            }
+            case "Reshape" -> {
+                OnnxTensor shape = n.input(1).isEmpty() ? null : model.initializers().get(n.input(1));
+                if (shape != null && !shape.isFloat()) {
+                    int inferred = 0;
+                    for (long d : shape.longs()) {
+                        if (d < -1) {
+                            throw new IllegalArgumentException("target shape " + Arrays.toString(shape.longs()) + " has dimension " + d);
+                        }
+                        inferred += d == -1 ? 1 : 0;
+                    }
+                    if (inferred > 1) {
+                        throw new IllegalArgumentException("target shape " + Arrays.toString(shape.longs()) + " infers more than one dimension");
+                    }
+                }
+            }
+            case "ConstantOfShape" -> {
+                OnnxTensor shape = n.input(0).isEmpty() ? null : model.initializers().get(n.input(0));
+                if (shape != null && !shape.isFloat()) {
+                    int[] dims = new int[shape.size()];
+                    for (int k = 0; k < dims.length; k++) {
+                        long d = shape.longs()[k];
+                        if (d < 0 || d > Integer.MAX_VALUE) {
+                            throw new IllegalArgumentException("shape " + Arrays.toString(shape.longs()) + " has dimension " + d);
+                        }
+                        dims[k] = (int) d;
+                    }
+                    values(dims);
+                }
+            }
+            default -> {
+            }
+        }
+    }
 
     private static void checkAttributeTypes(OnnxModel model, OnnxModel.Node n) throws ModelFormatException {
         for (OnnxModel.Attribute a : n.attributes().values()) {

@@ -31,15 +31,35 @@ class OnnxHostileGraphsTest {
     }
 
     @Test
-    void constantOfShapeBeyondTheBudgetIsRefusedAtTheNode() throws ModelFormatException {
+    void aConstantShapeBeyondTheBudgetIsRefusedAtLoad() throws ModelFormatException {
         Map<String, OnnxTensor> init = new LinkedHashMap<>();
         init.put("shape", OnnxTensor.ofLongs("shape", new long[] {40000, 40000}, 2));
         OnnxModel m = model(List.of(new OnnxModel.Node("bomb", "ConstantOfShape", "", List.of("shape"), List.of("y"), Map.of())), init,
                 List.of(), List.of(floats("y")));
-        OnnxSession s = new OnnxSession(m);
-        IllegalArgumentException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
-                () -> assertThrows(IllegalArgumentException.class, () -> s.run(Map.of())));
+        ModelFormatException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertThrows(ModelFormatException.class, () -> new OnnxSession(m)));
         assertTrue(e.getMessage().contains("'bomb'") && e.getMessage().contains("budget"), e.getMessage());
+    }
+
+    @Test
+    void argumentsCheckableWithoutShapesAreRefusedAtLoad() throws ModelFormatException {
+        Map<String, OnnxModel.Attribute> badPerm = Map.of("perm", OnnxModel.Attribute.ofInts("perm", new long[] {0, 0, 2}));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> new OnnxSession(model(List.of(
+                new OnnxModel.Node("t", "Transpose", "", List.of("x"), List.of("y"), badPerm)), Map.of(), List.of(floats("x", 2, 3, 4)),
+                List.of(floats("y")))));
+        assertTrue(e.getMessage().contains("'t'") && e.getMessage().contains("not a permutation"), e.getMessage());
+        Map<String, OnnxTensor> init = new LinkedHashMap<>();
+        init.put("axes", OnnxTensor.ofLongs("axes", new long[] {1, 1}, 2));
+        e = assertThrows(ModelFormatException.class, () -> new OnnxSession(model(List.of(
+                new OnnxModel.Node("u", "Unsqueeze", "", List.of("x", "axes"), List.of("y"), Map.of())), init, List.of(floats("x", 2, 3)),
+                List.of(floats("y")))));
+        assertTrue(e.getMessage().contains("'u'") && e.getMessage().contains("repeat"), e.getMessage());
+        Map<String, OnnxTensor> shape = new LinkedHashMap<>();
+        shape.put("s", OnnxTensor.ofLongs("s", new long[] {-1, -1}, 2));
+        e = assertThrows(ModelFormatException.class, () -> new OnnxSession(model(List.of(
+                new OnnxModel.Node("r", "Reshape", "", List.of("x", "s"), List.of("y"), Map.of())), shape, List.of(floats("x", 2, 3)),
+                List.of(floats("y")))));
+        assertTrue(e.getMessage().contains("'r'") && e.getMessage().contains("more than one"), e.getMessage());
     }
 
     @Test
