@@ -21,6 +21,7 @@ import net.jqwik.api.constraints.IntRange;
  * Activation kernels against {@link Activation#exact(double)} within each kind's stated bounds, over
  * any length and offset (tails included), special values and the exact limits.
  */
+@net.jqwik.api.lifecycle.AddLifecycleHook(ForcedWidth.class)
 class ActivationPropertiesTest {
     private static final Kernels VECTOR = KernelProvider.get();
     private static final Kernels SCALAR = KernelProvider.scalar();
@@ -105,6 +106,17 @@ class ActivationPropertiesTest {
         float[] expectS = {1, 1, 1, 1, 0, 0, 0, 0, Float.NaN};
         for (int i = 0; i < xs.length; i++) {
             assertEquals(expectS[i], s[i], "sigmoid(" + xs[i] + ")");
+        }
+    }
+
+    /** The vector kernels run, at the width this execution forces (128, 256 or 512 bits), not the scalar fallback. */
+    @Example
+    void theForcedWidthIsTheOneThatRuns() {
+        int forced = Integer.getInteger(io.github.panamarnn.kernels.KernelProvider.VECTOR_BITS_PROPERTY, 0);
+        String name = VECTOR.name();
+        org.junit.jupiter.api.Assertions.assertTrue(VECTOR.isVectorized(), name);
+        if (forced > 0) {
+            org.junit.jupiter.api.Assertions.assertTrue(name.contains(forced + " bits"), "forced " + forced + " bits, running " + name);
         }
     }
 

@@ -23,6 +23,7 @@ import net.jqwik.api.constraints.IntRange;
  * input-forget) against the scalar specification, element by element, with a tolerance derived
  * from the activations' stated bounds: a unit or lane off, or a wrong gate, is an error of order 0.1.
  */
+@net.jqwik.api.lifecycle.AddLifecycleHook(ForcedWidth.class)
 class GatePropertiesTest {
     private static final Kernels VECTOR = KernelProvider.get();
     private static final Kernels SCALAR = KernelProvider.scalar();

@@ -22,6 +22,7 @@ import net.jqwik.api.constraints.IntRange;
  * error of the size of a term) fails, while any summation order passes. Also: nothing outside the
  * documented ranges of {@code y} is written.
  */
+@net.jqwik.api.lifecycle.AddLifecycleHook(ForcedWidth.class)
 class MatrixPropertiesTest {
     private static final Kernels VECTOR = KernelProvider.get();
     private static final Kernels SCALAR = KernelProvider.scalar();
