@@ -1,17 +1,6 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.Approximations.*;
-import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.EQ;
-import static jdk.incubator.vector.VectorOperators.GE;
-import static jdk.incubator.vector.VectorOperators.GT;
-import static jdk.incubator.vector.VectorOperators.LE;
-import static jdk.incubator.vector.VectorOperators.LSHL;
-import static jdk.incubator.vector.VectorOperators.LT;
-
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,11 +16,11 @@ import jdk.incubator.vector.VectorSpecies;
  * loop has its approximations (constants and derivations in {@link Approximations}) written inline
  * and calls only the Vector API; its tail (fewer elements than a vector) runs the same
  * approximations lane by lane in {@link ScalarApprox}, bit for bit; the matrix products
- * work panel by panel in methods that exchange only arrays and ints. The loops below the
- * marker "The loops, math inline" repeat the same few lines on purpose: they are generated from one
- * definition of each approximation by {@code kernels/tools/generate_loops.py} (edit the math there),
- * and {@code ActivationErrorBoundsTest} and {@code GatePropertiesTest} pin every copy to the
- * specification.
+ * work panel by panel in methods that exchange only arrays and ints. The elementwise loops and the
+ * fused gate updates are in {@link PanamaLoops}, generated from one definition of each approximation
+ * by {@code kernels/tools/generate_loops.py} (edit the math there; {@code ./panama test} fails when
+ * the file differs from what the generator writes), and {@code ActivationErrorBoundsTest} and
+ * {@code GatePropertiesTest} pin every copy to the specification.
  */
 final class PanamaKernels implements Kernels {
     private static final VectorSpecies<Float> S = PanamaSpecies.FLOAT;
@@ -261,28 +250,28 @@ final class PanamaKernels implements Kernels {
         final int v = S.loopBound(n);
         switch (act.kind()) {
             case LINEAR -> System.arraycopy(src, srcOff, dst, dstOff, n);
-            case AFFINE -> affineLoop(src, srcOff, dst, dstOff, v, alpha, beta, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
-            case HARD_SIGMOID -> affineLoop(src, srcOff, dst, dstOff, v, alpha, beta, 0f, 1f);
-            case RELU -> thresholdedReluLoop(src, srcOff, dst, dstOff, v, 0f);
-            case LEAKY_RELU -> leakyReluLoop(src, srcOff, dst, dstOff, v, alpha);
-            case THRESHOLDED_RELU -> thresholdedReluLoop(src, srcOff, dst, dstOff, v, alpha);
-            case TANH -> tanhLoop(src, srcOff, dst, dstOff, v);
-            case SCALED_TANH -> scaledTanhLoop(src, srcOff, dst, dstOff, v, alpha, beta);
-            case SIGMOID -> sigmoidLoop(src, srcOff, dst, dstOff, v);
-            case ELU -> eluLoop(src, srcOff, dst, dstOff, v, alpha, 1f);
-            case SELU -> eluLoop(src, srcOff, dst, dstOff, v, (float) Activation.SELU_ALPHA, (float) Activation.SELU_SCALE);
-            case SOFTSIGN -> softsignLoop(src, srcOff, dst, dstOff, v);
-            case SOFTPLUS -> softplusLoop(src, srcOff, dst, dstOff, v);
-            case SWISH -> swishLoop(src, srcOff, dst, dstOff, v);
-            case GELU -> geluLoop(src, srcOff, dst, dstOff, v);
-            case EXPONENTIAL -> exponentialLoop(src, srcOff, dst, dstOff, v);
-            case CLIP -> affineLoop(src, srcOff, dst, dstOff, v, 1f, 0f, alpha, beta);
-            case HARD_SILU -> hardSiluLoop(src, srcOff, dst, dstOff, v, alpha, beta);
-            case MISH -> mishLoop(src, srcOff, dst, dstOff, v);
-            case GELU_TANH -> geluTanhLoop(src, srcOff, dst, dstOff, v);
-            case LOG_SIGMOID -> logSigmoidLoop(src, srcOff, dst, dstOff, v);
-            case SOFT_SHRINK -> softShrinkLoop(src, srcOff, dst, dstOff, v, alpha);
-            case HARD_SHRINK -> hardShrinkLoop(src, srcOff, dst, dstOff, v, alpha);
+            case AFFINE -> PanamaLoops.affineLoop(src, srcOff, dst, dstOff, v, alpha, beta, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+            case HARD_SIGMOID -> PanamaLoops.affineLoop(src, srcOff, dst, dstOff, v, alpha, beta, 0f, 1f);
+            case RELU -> PanamaLoops.thresholdedReluLoop(src, srcOff, dst, dstOff, v, 0f);
+            case LEAKY_RELU -> PanamaLoops.leakyReluLoop(src, srcOff, dst, dstOff, v, alpha);
+            case THRESHOLDED_RELU -> PanamaLoops.thresholdedReluLoop(src, srcOff, dst, dstOff, v, alpha);
+            case TANH -> PanamaLoops.tanhLoop(src, srcOff, dst, dstOff, v);
+            case SCALED_TANH -> PanamaLoops.scaledTanhLoop(src, srcOff, dst, dstOff, v, alpha, beta);
+            case SIGMOID -> PanamaLoops.sigmoidLoop(src, srcOff, dst, dstOff, v);
+            case ELU -> PanamaLoops.eluLoop(src, srcOff, dst, dstOff, v, alpha, 1f);
+            case SELU -> PanamaLoops.eluLoop(src, srcOff, dst, dstOff, v, (float) Activation.SELU_ALPHA, (float) Activation.SELU_SCALE);
+            case SOFTSIGN -> PanamaLoops.softsignLoop(src, srcOff, dst, dstOff, v);
+            case SOFTPLUS -> PanamaLoops.softplusLoop(src, srcOff, dst, dstOff, v);
+            case SWISH -> PanamaLoops.swishLoop(src, srcOff, dst, dstOff, v);
+            case GELU -> PanamaLoops.geluLoop(src, srcOff, dst, dstOff, v);
+            case EXPONENTIAL -> PanamaLoops.exponentialLoop(src, srcOff, dst, dstOff, v);
+            case CLIP -> PanamaLoops.affineLoop(src, srcOff, dst, dstOff, v, 1f, 0f, alpha, beta);
+            case HARD_SILU -> PanamaLoops.hardSiluLoop(src, srcOff, dst, dstOff, v, alpha, beta);
+            case MISH -> PanamaLoops.mishLoop(src, srcOff, dst, dstOff, v);
+            case GELU_TANH -> PanamaLoops.geluTanhLoop(src, srcOff, dst, dstOff, v);
+            case LOG_SIGMOID -> PanamaLoops.logSigmoidLoop(src, srcOff, dst, dstOff, v);
+            case SOFT_SHRINK -> PanamaLoops.softShrinkLoop(src, srcOff, dst, dstOff, v, alpha);
+            case HARD_SHRINK -> PanamaLoops.hardShrinkLoop(src, srcOff, dst, dstOff, v, alpha);
         }
         if (act.kind() != Activation.Kind.LINEAR) {
             for (int i = v; i < n; i++) {
@@ -293,13 +282,13 @@ final class PanamaKernels implements Kernels {
 
     @Override
     public void clamp(float[] a, int off, int n, float lo, float hi) {
-        clampLoop(a, off, n, lo, hi);
+        PanamaLoops.clampLoop(a, off, n, lo, hi);
     }
 
     @Override
     public void lstmUpdate(LstmGates g, int batch, float[] gates, int gOff, float[] c, int cOff, float[] h, int hOff) {
         if (g.fused) {
-            lstmFused(g, batch, gates, gOff, c, cOff, h, hOff);
+            PanamaLoops.lstmFused(g, batch, gates, gOff, c, cOff, h, hOff);
             return;
         }
         // Any activations, gate clip or coupled input-forget: a few vector passes over each row.
@@ -314,32 +303,32 @@ final class PanamaKernels implements Kernels {
             final int co = cOff + b * u;
             final int ho = hOff + b * u;
             if (g.hasPeepholes) {
-                fmaInto(gates, gi, p, 0, c, co, u);
-                fmaInto(gates, gf, p, u, c, co, u);
+                PanamaLoops.fmaInto(gates, gi, p, 0, c, co, u);
+                PanamaLoops.fmaInto(gates, gf, p, u, c, co, u);
             }
             if (g.forgetBias != 0f) {
-                addScalar(gates, gf, u, g.forgetBias);
+                PanamaLoops.addScalar(gates, gf, u, g.forgetBias);
             }
             if (clipGates) {
-                clampLoop(gates, gi, 3 * u, -g.gateClip, g.gateClip);
+                PanamaLoops.clampLoop(gates, gi, 3 * u, -g.gateClip, g.gateClip);
             }
             activate(g.recurrent, gates, gi, gates, gi, u);
             if (g.inputForget) {
-                oneMinus(gates, gi, gates, gf, u);
+                PanamaLoops.oneMinus(gates, gi, gates, gf, u);
             } else {
                 activate(g.recurrent, gates, gf, gates, gf, u);
             }
             activate(g.cellInput, gates, gg, gates, gg, u);
-            lstmCombine(gates, gi, c, co, u, g.cellClip);
+            PanamaLoops.lstmCombine(gates, gi, c, co, u, g.cellClip);
             if (g.hasPeepholes) {
-                fmaInto(gates, go, p, 2 * u, c, co, u);
+                PanamaLoops.fmaInto(gates, go, p, 2 * u, c, co, u);
             }
             if (clipGates) {
-                clampLoop(gates, go, u, -g.gateClip, g.gateClip);
+                PanamaLoops.clampLoop(gates, go, u, -g.gateClip, g.gateClip);
             }
             activate(g.recurrent, gates, go, gates, go, u);
             activate(g.output, c, co, h, ho, u);
-            mulInto(h, ho, gates, go, u);
+            PanamaLoops.mulInto(h, ho, gates, go, u);
         }
     }
 
@@ -347,7 +336,7 @@ final class PanamaKernels implements Kernels {
     public void gruUpdateResetAfter(GruGates g, int batch, float[] gx, int gxOff, float[] gh, int ghOff,
                                     float[] hPrev, int hPrevOff, float[] hOut, int hOutOff) {
         if (g.fused) {
-            gruResetAfterFused(g, batch, gx, gxOff, gh, ghOff, hPrev, hPrevOff, hOut, hOutOff);
+            PanamaLoops.gruResetAfterFused(g, batch, gx, gxOff, gh, ghOff, hPrev, hPrevOff, hOut, hOutOff);
             return;
         }
         final int u = g.units;
@@ -355,12 +344,12 @@ final class PanamaKernels implements Kernels {
         for (int b = 0; b < batch; b++) {
             final int xo = gxOff + b * 3 * u;
             final int ho = ghOff + b * 3 * u;
-            addInto(gx, xo, gh, ho, 2 * u);
+            PanamaLoops.addInto(gx, xo, gh, ho, 2 * u);
             if (clipGates) {
-                clampLoop(gx, xo, 2 * u, -g.gateClip, g.gateClip);
+                PanamaLoops.clampLoop(gx, xo, 2 * u, -g.gateClip, g.gateClip);
             }
             activate(g.recurrent, gx, xo, gx, xo, 2 * u);
-            fmaInto(gx, xo + 2 * u, gx, xo + u, gh, ho + 2 * u, u);
+            PanamaLoops.fmaInto(gx, xo + 2 * u, gx, xo + u, gh, ho + 2 * u, u);
             candidateAndBlend(g, gx, xo, hPrev, hPrevOff + b * u, hOut, hOutOff + b * u);
         }
     }
@@ -370,10 +359,10 @@ final class PanamaKernels implements Kernels {
         final int u = g.units;
         final int no = go + 2 * u;
         if (g.gateClip != Float.POSITIVE_INFINITY) {
-            clampLoop(gates, no, u, -g.gateClip, g.gateClip);
+            PanamaLoops.clampLoop(gates, no, u, -g.gateClip, g.gateClip);
         }
         activate(g.candidate, gates, no, gates, no, u);
-        gruBlend(gates, go, no, hPrev, po, hOut, oo, u);
+        PanamaLoops.gruBlend(gates, go, no, hPrev, po, hOut, oo, u);
     }
 
     @Override
@@ -381,16 +370,16 @@ final class PanamaKernels implements Kernels {
                                float[] rh, int rhOff) {
         final int u = g.units;
         if (g.fused) {
-            gruResetHiddenFused(u, batch, gates, gOff, hPrev, hPrevOff, rh, rhOff);
+            PanamaLoops.gruResetHiddenFused(u, batch, gates, gOff, hPrev, hPrevOff, rh, rhOff);
             return;
         }
         for (int b = 0; b < batch; b++) {
             final int ro = gOff + b * 3 * u + u;
             if (g.gateClip != Float.POSITIVE_INFINITY) {
-                clampLoop(gates, ro, u, -g.gateClip, g.gateClip);
+                PanamaLoops.clampLoop(gates, ro, u, -g.gateClip, g.gateClip);
             }
             activate(g.recurrent, gates, ro, rh, rhOff + b * u, u);
-            mulInto(rh, rhOff + b * u, hPrev, hPrevOff + b * u, u);
+            PanamaLoops.mulInto(rh, rhOff + b * u, hPrev, hPrevOff + b * u, u);
         }
     }
 
@@ -399,13 +388,13 @@ final class PanamaKernels implements Kernels {
                                      float[] hOut, int hOutOff) {
         final int u = g.units;
         if (g.fused) {
-            gruResetBeforeFused(u, batch, gates, gOff, hPrev, hPrevOff, hOut, hOutOff);
+            PanamaLoops.gruResetBeforeFused(u, batch, gates, gOff, hPrev, hPrevOff, hOut, hOutOff);
             return;
         }
         for (int b = 0; b < batch; b++) {
             final int go = gOff + b * 3 * u;
             if (g.gateClip != Float.POSITIVE_INFINITY) {
-                clampLoop(gates, go, u, -g.gateClip, g.gateClip);
+                PanamaLoops.clampLoop(gates, go, u, -g.gateClip, g.gateClip);
             }
             activate(g.recurrent, gates, go, gates, go, u);
             candidateAndBlend(g, gates, go, hPrev, hPrevOff + b * u, hOut, hOutOff + b * u);
@@ -413,688 +402,6 @@ final class PanamaKernels implements Kernels {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // The loops, math inline (see the class comment).
-
-    /** {@code tanh(x)}. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void tanhLoop(float[] s, int so, float[] d, int dof, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector tx2 = x.mul(x);
-            FloatVector tp = tx2.fma(TA13, TA11).fma(tx2, FloatVector.broadcast(S, TA9)).fma(tx2, FloatVector.broadcast(S, TA7)).fma(tx2, FloatVector.broadcast(S, TA5))
-                    .fma(tx2, FloatVector.broadcast(S, TA3)).fma(tx2, FloatVector.broadcast(S, TA1)).mul(x);
-            FloatVector tq = tx2.fma(TB6, TB4).fma(tx2, FloatVector.broadcast(S, TB2)).fma(tx2, FloatVector.broadcast(S, TB0));
-            FloatVector ta = x.abs();
-            FloatVector r = tp.div(tq).blend(x, ta.compare(LT, TANH_TINY))
-                    .blend(x.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), ta.compare(GE, TANH_SATURATE));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code alpha * tanh(beta * x)}. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void scaledTanhLoop(float[] s, int so, float[] d, int dof, int n, float alpha, float beta) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector bx = x.mul(beta);
-            FloatVector tx2 = bx.mul(bx);
-            FloatVector tp = tx2.fma(TA13, TA11).fma(tx2, FloatVector.broadcast(S, TA9)).fma(tx2, FloatVector.broadcast(S, TA7)).fma(tx2, FloatVector.broadcast(S, TA5))
-                    .fma(tx2, FloatVector.broadcast(S, TA3)).fma(tx2, FloatVector.broadcast(S, TA1)).mul(bx);
-            FloatVector tq = tx2.fma(TB6, TB4).fma(tx2, FloatVector.broadcast(S, TB2)).fma(tx2, FloatVector.broadcast(S, TB0));
-            FloatVector ta = bx.abs();
-            FloatVector t0 = tp.div(tq).blend(bx, ta.compare(LT, TANH_TINY))
-                    .blend(bx.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), ta.compare(GE, TANH_SATURATE));
-            FloatVector r = t0.mul(alpha);
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code 1 / (1 + exp(-x))}. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void sigmoidLoop(float[] s, int so, float[] d, int dof, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector sm = x.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector sc = sm.blend(SIG_CLAMP, sm.compare(LT, SIG_CLAMP));
-            FloatVector st = sc.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sn = st.sub(ROUND_MAGIC);
-            FloatVector sr = sn.fma(FloatVector.broadcast(S, -LN2_HI), sc);
-            sr = sn.fma(FloatVector.broadcast(S, -LN2_LO), sr);
-            FloatVector se = sr.fma(EP0, EP1).fma(sr, FloatVector.broadcast(S, EP2)).fma(sr, FloatVector.broadcast(S, EP3)).fma(sr, FloatVector.broadcast(S, EP4)).fma(sr, FloatVector.broadcast(S, EP5))
-                    .fma(sr.mul(sr), sr).add(1f)
-                    .mul(st.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector r = FloatVector.broadcast(S, 1f).blend(se, x.compare(LT, 0f)).div(se.add(1f));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code x * sigmoid(x)}, 0 at -Inf. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void swishLoop(float[] s, int so, float[] d, int dof, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector sec = x.abs().neg().blend(EXP_HI, x.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, x.abs().neg().compare(LT, EXP_LO));
-            FloatVector set = sec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sen = set.sub(ROUND_MAGIC);
-            FloatVector ser = sen.fma(FloatVector.broadcast(S, -LN2_HI), sec);
-            ser = sen.fma(FloatVector.broadcast(S, -LN2_LO), ser);
-            FloatVector seq = ser.fma(EP0, EP1).fma(ser, FloatVector.broadcast(S, EP2)).fma(ser, FloatVector.broadcast(S, EP3)).fma(ser, FloatVector.broadcast(S, EP4)).fma(ser, FloatVector.broadcast(S, EP5))
-                    .fma(ser.mul(ser), ser);
-            IntVector sei = set.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector seh = sei.lanewise(ASHR, 1);
-            FloatVector se = seq.add(1f).mul(seh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(sei.sub(seh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector sg = FloatVector.broadcast(S, 1f).blend(se, x.compare(LT, 0f)).div(se.add(1f));
-            FloatVector r = x.mul(sg).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code exp(x)}. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void exponentialLoop(float[] s, int so, float[] d, int dof, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector ec = x.blend(EXP_HI, x.compare(GT, EXP_HI)).blend(EXP_LO, x.compare(LT, EXP_LO));
-            FloatVector et = ec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector en = et.sub(ROUND_MAGIC);
-            FloatVector er = en.fma(FloatVector.broadcast(S, -LN2_HI), ec);
-            er = en.fma(FloatVector.broadcast(S, -LN2_LO), er);
-            FloatVector eq = er.fma(EP0, EP1).fma(er, FloatVector.broadcast(S, EP2)).fma(er, FloatVector.broadcast(S, EP3)).fma(er, FloatVector.broadcast(S, EP4)).fma(er, FloatVector.broadcast(S, EP5))
-                    .fma(er.mul(er), er);
-            IntVector ei = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector eh = ei.lanewise(ASHR, 1);
-            FloatVector r = eq.add(1f).mul(eh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(ei.sub(eh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code scale * (x > 0 ? x : alpha * expm1(x))}: ELU with scale 1, SELU with its constants. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void eluLoop(float[] s, int so, float[] d, int dof, int n, float alpha, float scale) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector mc = x.blend(EXPM1_HI, x.compare(GT, EXPM1_HI)).blend(EXPM1_LO, x.compare(LT, EXPM1_LO));
-            FloatVector mt = mc.fma(LOG2E, ROUND_MAGIC);
-            FloatVector mn = mt.sub(ROUND_MAGIC);
-            FloatVector mr = mn.fma(FloatVector.broadcast(S, -LN2_HI), mc);
-            mr = mn.fma(FloatVector.broadcast(S, -LN2_LO), mr);
-            FloatVector mq = mr.fma(EP0, EP1).fma(mr, FloatVector.broadcast(S, EP2)).fma(mr, FloatVector.broadcast(S, EP3)).fma(mr, FloatVector.broadcast(S, EP4)).fma(mr, FloatVector.broadcast(S, EP5))
-                    .fma(mr.mul(mr), mr);
-            IntVector mi = mt.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            FloatVector ms = mi.add(127).lanewise(LSHL, 23).reinterpretAsFloats();
-            FloatVector em = ms.fma(mq, ms.sub(1f));
-            FloatVector r = x.blend(em.mul(alpha), x.compare(LE, 0f)).mul(scale);
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code max(x, 0) + log1p(exp(-|x|))}: no overflow, no cancellation. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void softplusLoop(float[] s, int so, float[] d, int dof, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector ec = x.abs().neg().blend(EXP_HI, x.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, x.abs().neg().compare(LT, EXP_LO));
-            FloatVector et = ec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector en = et.sub(ROUND_MAGIC);
-            FloatVector er = en.fma(FloatVector.broadcast(S, -LN2_HI), ec);
-            er = en.fma(FloatVector.broadcast(S, -LN2_LO), er);
-            FloatVector eq = er.fma(EP0, EP1).fma(er, FloatVector.broadcast(S, EP2)).fma(er, FloatVector.broadcast(S, EP3)).fma(er, FloatVector.broadcast(S, EP4)).fma(er, FloatVector.broadcast(S, EP5))
-                    .fma(er.mul(er), er);
-            IntVector ei = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector eh = ei.lanewise(ASHR, 1);
-            FloatVector ex = eq.add(1f).mul(eh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(ei.sub(eh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector lgu = ex.add(1f);
-            VectorMask<Float> lgbig = lgu.compare(GT, SQRT2);
-            FloatVector lgf = lgu.blend(lgu.mul(0.5f), lgbig).sub(1f);
-            FloatVector lge = FloatVector.broadcast(S, 0f).blend(1f, lgbig);
-            FloatVector lgz = lgf.mul(lgf);
-            FloatVector lgp = lgf.fma(LP0, LP1).fma(lgf, FloatVector.broadcast(S, LP2)).fma(lgf, FloatVector.broadcast(S, LP3)).fma(lgf, FloatVector.broadcast(S, LP4)).fma(lgf, FloatVector.broadcast(S, LP5))
-                    .fma(lgf, FloatVector.broadcast(S, LP6)).fma(lgf, FloatVector.broadcast(S, LP7)).fma(lgf, FloatVector.broadcast(S, LP8)).mul(lgf).mul(lgz);
-            lgp = lgp.add(lge.mul(LN2_LO)).add(lgz.mul(-0.5f));
-            FloatVector lp = lgf.add(lgp).add(lge.mul(LN2_HI)).add(ex.sub(lgu.sub(1f)).div(lgu));
-            FloatVector r = x.blend(0f, x.compare(LT, 0f)).add(lp);
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code x * Phi(x)}, Phi from erfc of {@code |x|/sqrt(2)}: no cancellation in either tail. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void geluLoop(float[] s, int so, float[] d, int dof, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector za = x.abs().mul(INV_SQRT2);
-            FloatVector z = za.blend(ERFC_ZMAX, za.compare(GT, ERFC_ZMAX));
-            FloatVector ct = FloatVector.broadcast(S, 1f).div(z.fma(0.5f, 1f));
-            FloatVector cp = ct.fma(ERFC9, ERFC8).fma(ct, FloatVector.broadcast(S, ERFC7)).fma(ct, FloatVector.broadcast(S, ERFC6)).fma(ct, FloatVector.broadcast(S, ERFC5))
-                    .fma(ct, FloatVector.broadcast(S, ERFC4)).fma(ct, FloatVector.broadcast(S, ERFC3)).fma(ct, FloatVector.broadcast(S, ERFC2)).fma(ct, FloatVector.broadcast(S, ERFC1)).fma(ct, FloatVector.broadcast(S, ERFC0));
-            FloatVector chi = z.mul(z);
-            FloatVector clo = z.fma(z, chi.neg());
-            FloatVector cac = chi.neg().blend(EXP_HI, chi.neg().compare(GT, EXP_HI)).blend(EXP_LO, chi.neg().compare(LT, EXP_LO));
-            FloatVector cat = cac.fma(LOG2E, ROUND_MAGIC);
-            FloatVector can = cat.sub(ROUND_MAGIC);
-            FloatVector car = can.fma(FloatVector.broadcast(S, -LN2_HI), cac);
-            car = can.fma(FloatVector.broadcast(S, -LN2_LO), car);
-            FloatVector caq = car.fma(EP0, EP1).fma(car, FloatVector.broadcast(S, EP2)).fma(car, FloatVector.broadcast(S, EP3)).fma(car, FloatVector.broadcast(S, EP4)).fma(car, FloatVector.broadcast(S, EP5))
-                    .fma(car.mul(car), car);
-            IntVector cai = cat.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector cah = cai.lanewise(ASHR, 1);
-            FloatVector ce1 = caq.add(1f).mul(cah.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(cai.sub(cah).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector cbc = cp.sub(clo).blend(EXP_HI, cp.sub(clo).compare(GT, EXP_HI)).blend(EXP_LO, cp.sub(clo).compare(LT, EXP_LO));
-            FloatVector cbt = cbc.fma(LOG2E, ROUND_MAGIC);
-            FloatVector cbn = cbt.sub(ROUND_MAGIC);
-            FloatVector cbr = cbn.fma(FloatVector.broadcast(S, -LN2_HI), cbc);
-            cbr = cbn.fma(FloatVector.broadcast(S, -LN2_LO), cbr);
-            FloatVector cbq = cbr.fma(EP0, EP1).fma(cbr, FloatVector.broadcast(S, EP2)).fma(cbr, FloatVector.broadcast(S, EP3)).fma(cbr, FloatVector.broadcast(S, EP4)).fma(cbr, FloatVector.broadcast(S, EP5))
-                    .fma(cbr.mul(cbr), cbr);
-            IntVector cbi = cbt.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector cbh = cbi.lanewise(ASHR, 1);
-            FloatVector ce2 = cbq.add(1f).mul(cbh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(cbi.sub(cbh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector ec = ct.mul(ce1).mul(ce2);
-            FloatVector half = ec.mul(0.5f);
-            FloatVector phi = half.neg().add(1f).blend(half, x.compare(LT, 0f));
-            FloatVector r = x.mul(phi).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code x * tanh(softplus(x))} as {@code x * n/(n+2)}, {@code n = e(e+2)}, {@code e = exp(min(x, 20))}: no cancellation; 0 at -Inf. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void mishLoop(float[] s, int so, float[] d, int dof, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector mc = x.blend(20f, x.compare(GT, 20f));
-            FloatVector ec = mc.blend(EXP_HI, mc.compare(GT, EXP_HI)).blend(EXP_LO, mc.compare(LT, EXP_LO));
-            FloatVector et = ec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector en = et.sub(ROUND_MAGIC);
-            FloatVector er = en.fma(FloatVector.broadcast(S, -LN2_HI), ec);
-            er = en.fma(FloatVector.broadcast(S, -LN2_LO), er);
-            FloatVector eq = er.fma(EP0, EP1).fma(er, FloatVector.broadcast(S, EP2)).fma(er, FloatVector.broadcast(S, EP3)).fma(er, FloatVector.broadcast(S, EP4)).fma(er, FloatVector.broadcast(S, EP5))
-                    .fma(er.mul(er), er);
-            IntVector ei = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector eh = ei.lanewise(ASHR, 1);
-            FloatVector me = eq.add(1f).mul(eh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(ei.sub(eh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector mn = me.mul(me.add(2f));
-            FloatVector r = x.mul(mn.div(mn.add(2f))).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))} as {@code x * sigmoid(x(C1 + C3 x^2))}: no cancellation; 0 at -Inf. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void geluTanhLoop(float[] s, int so, float[] d, int dof, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector gz = x.mul(x).fma(GELU_C3, GELU_C1).mul(x);
-            FloatVector sec = gz.abs().neg().blend(EXP_HI, gz.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, gz.abs().neg().compare(LT, EXP_LO));
-            FloatVector set = sec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sen = set.sub(ROUND_MAGIC);
-            FloatVector ser = sen.fma(FloatVector.broadcast(S, -LN2_HI), sec);
-            ser = sen.fma(FloatVector.broadcast(S, -LN2_LO), ser);
-            FloatVector seq = ser.fma(EP0, EP1).fma(ser, FloatVector.broadcast(S, EP2)).fma(ser, FloatVector.broadcast(S, EP3)).fma(ser, FloatVector.broadcast(S, EP4)).fma(ser, FloatVector.broadcast(S, EP5))
-                    .fma(ser.mul(ser), ser);
-            IntVector sei = set.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector seh = sei.lanewise(ASHR, 1);
-            FloatVector se = seq.add(1f).mul(seh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(sei.sub(seh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector sg = FloatVector.broadcast(S, 1f).blend(se, gz.compare(LT, 0f)).div(se.add(1f));
-            FloatVector r = x.mul(sg).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code -softplus(-x) = min(x, 0) - log1p(exp(-|x|))}. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void logSigmoidLoop(float[] s, int so, float[] d, int dof, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector ec = x.abs().neg().blend(EXP_HI, x.abs().neg().compare(GT, EXP_HI)).blend(EXP_LO, x.abs().neg().compare(LT, EXP_LO));
-            FloatVector et = ec.fma(LOG2E, ROUND_MAGIC);
-            FloatVector en = et.sub(ROUND_MAGIC);
-            FloatVector er = en.fma(FloatVector.broadcast(S, -LN2_HI), ec);
-            er = en.fma(FloatVector.broadcast(S, -LN2_LO), er);
-            FloatVector eq = er.fma(EP0, EP1).fma(er, FloatVector.broadcast(S, EP2)).fma(er, FloatVector.broadcast(S, EP3)).fma(er, FloatVector.broadcast(S, EP4)).fma(er, FloatVector.broadcast(S, EP5))
-                    .fma(er.mul(er), er);
-            IntVector ei = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector eh = ei.lanewise(ASHR, 1);
-            FloatVector ex = eq.add(1f).mul(eh.add(127).lanewise(LSHL, 23).reinterpretAsFloats())
-                    .mul(ei.sub(eh).add(127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector lgu = ex.add(1f);
-            VectorMask<Float> lgbig = lgu.compare(GT, SQRT2);
-            FloatVector lgf = lgu.blend(lgu.mul(0.5f), lgbig).sub(1f);
-            FloatVector lge = FloatVector.broadcast(S, 0f).blend(1f, lgbig);
-            FloatVector lgz = lgf.mul(lgf);
-            FloatVector lgp = lgf.fma(LP0, LP1).fma(lgf, FloatVector.broadcast(S, LP2)).fma(lgf, FloatVector.broadcast(S, LP3)).fma(lgf, FloatVector.broadcast(S, LP4)).fma(lgf, FloatVector.broadcast(S, LP5))
-                    .fma(lgf, FloatVector.broadcast(S, LP6)).fma(lgf, FloatVector.broadcast(S, LP7)).fma(lgf, FloatVector.broadcast(S, LP8)).mul(lgf).mul(lgz);
-            lgp = lgp.add(lge.mul(LN2_LO)).add(lgz.mul(-0.5f));
-            FloatVector lp = lgf.add(lgp).add(lge.mul(LN2_HI)).add(ex.sub(lgu.sub(1f)).div(lgu));
-            FloatVector r = x.blend(0f, x.compare(GT, 0f)).sub(lp);
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code x * clip(alpha*x + beta, 0, 1)}; 0 at -Inf. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void hardSiluLoop(float[] s, int so, float[] d, int dof, int n, float alpha, float beta) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector v = x.fma(alpha, beta);
-            v = v.blend(0f, v.compare(LT, 0f)).blend(1f, v.compare(GT, 1f));
-            FloatVector r = x.mul(v).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code x - t} above {@code t}, {@code x + t} below {@code -t}, else 0; NaN stays NaN. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void softShrinkLoop(float[] s, int so, float[] d, int dof, int n, float t) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector r = x.blend(x.sub(t), x.compare(GT, t)).blend(x.add(t), x.compare(LT, -t)).blend(0f, x.abs().compare(LE, t));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code |x| > t ? x : 0}; NaN stays NaN. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void hardShrinkLoop(float[] s, int so, float[] d, int dof, int n, float t) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector r = x.blend(0f, x.abs().compare(LE, t));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code x / (1 + |x|)}, +-1 at +-Inf. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void softsignLoop(float[] s, int so, float[] d, int dof, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector ax = x.abs();
-            FloatVector r = x.div(ax.add(1f)).blend(x.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), ax.compare(EQ, Float.POSITIVE_INFINITY));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code min(max(alpha*x + beta, lo), hi)} (hard sigmoid with [0, 1]); NaN stays NaN. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void affineLoop(float[] s, int so, float[] d, int dof, int n, float alpha, float beta, float lo, float hi) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector v = x.fma(alpha, beta);
-            FloatVector r = v.blend(lo, v.compare(LT, lo)).blend(hi, v.compare(GT, hi));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code x < 0 ? slope*x : x} (relu when {@code slope == 0}). Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void leakyReluLoop(float[] s, int so, float[] d, int dof, int n, float slope) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector r = x.blend(x.mul(slope), x.compare(LT, 0f));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /** {@code x > alpha ? x : 0}; NaN stays NaN. Whole vectors: {@code n} is a multiple of the lane count. */
-    private static void thresholdedReluLoop(float[] s, int so, float[] d, int dof, int n, float alpha) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector x = FloatVector.fromArray(S, s, so + i);
-            FloatVector r = x.blend(0f, x.compare(LE, alpha));
-            r.intoArray(d, dof + i);
-        }
-    }
-
-    /**
-     * The LSTM update (canonical gates [i | f | g | o]) as three passes over a row, each with its
-     * activations inline and all data in L1: {@code i*g} into the g block, then {@code c'} in
-     * place, then {@code h}. Peepholes are zeros when the cell has none; a cell clip of +Inf
-     * changes nothing.
-     */
-    private static void lstmFused(LstmGates g, int batch, float[] gates, int gOff, float[] c, int cOff, float[] h, int hOff) {
-        final int u = g.units;
-        for (int b = 0; b < batch; b++) {
-            final int gi = gOff + b * 4 * u;
-            final int co = cOff + b * u;
-            lstmInputPass(u, gates, gi, g.peepholes, c, co);
-            lstmCellPass(u, gates, gi, g.peepholes, g.forgetBias, g.cellClip, c, co);
-            lstmOutputPass(u, gates, gi + 3 * u, g.peepholes, c, co, h, hOff + b * u);
-        }
-    }
-
-    /** {@code sigmoid(zi + pi*c) * tanh(zg)} into the g block. */
-    private static void lstmInputPass(int u, float[] gates, int gi, float[] p, float[] c, int co) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector zi = FloatVector.fromArray(S, p, 0 + j).fma(FloatVector.fromArray(S, c, co + j), FloatVector.fromArray(S, gates, gi + j));
-            FloatVector zg = FloatVector.fromArray(S, gates, gi + 2 * u + j);
-            FloatVector sim = zi.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector sic = sim.blend(SIG_CLAMP, sim.compare(LT, SIG_CLAMP));
-            FloatVector sit = sic.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sin = sit.sub(ROUND_MAGIC);
-            FloatVector sir = sin.fma(FloatVector.broadcast(S, -LN2_HI), sic);
-            sir = sin.fma(FloatVector.broadcast(S, -LN2_LO), sir);
-            FloatVector sie = sir.fma(EP0, EP1).fma(sir, FloatVector.broadcast(S, EP2)).fma(sir, FloatVector.broadcast(S, EP3)).fma(sir, FloatVector.broadcast(S, EP4)).fma(sir, FloatVector.broadcast(S, EP5))
-                    .fma(sir.mul(sir), sir).add(1f)
-                    .mul(sit.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector ig = FloatVector.broadcast(S, 1f).blend(sie, zi.compare(LT, 0f)).div(sie.add(1f));
-            FloatVector tgx2 = zg.mul(zg);
-            FloatVector tgp = tgx2.fma(TA13, TA11).fma(tgx2, FloatVector.broadcast(S, TA9)).fma(tgx2, FloatVector.broadcast(S, TA7)).fma(tgx2, FloatVector.broadcast(S, TA5))
-                    .fma(tgx2, FloatVector.broadcast(S, TA3)).fma(tgx2, FloatVector.broadcast(S, TA1)).mul(zg);
-            FloatVector tgq = tgx2.fma(TB6, TB4).fma(tgx2, FloatVector.broadcast(S, TB2)).fma(tgx2, FloatVector.broadcast(S, TB0));
-            FloatVector tga = zg.abs();
-            FloatVector gg = tgp.div(tgq).blend(zg, tga.compare(LT, TANH_TINY))
-                    .blend(zg.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), tga.compare(GE, TANH_SATURATE));
-            FloatVector v = ig.mul(gg);
-            v.intoArray(gates, gi + 2 * u + j);
-        }
-        for (; j < u; j++) {
-            gates[gi + 2 * u + j] = ScalarApprox.sigmoid(Math.fma(p[j], c[co + j], gates[gi + j])) * ScalarApprox.tanh(gates[gi + 2 * u + j]);
-        }
-    }
-
-    /** {@code c' = clip(sigmoid(zf + fb + pf*c) * c + i*g)}, in place. */
-    private static void lstmCellPass(int u, float[] gates, int gi, float[] p, float fb, float clip, float[] c, int co) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector cp = FloatVector.fromArray(S, c, co + j);
-            FloatVector zf = FloatVector.fromArray(S, p, u + j).fma(cp, FloatVector.fromArray(S, gates, gi + u + j)).add(fb);
-            FloatVector sfm = zf.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector sfc = sfm.blend(SIG_CLAMP, sfm.compare(LT, SIG_CLAMP));
-            FloatVector sft = sfc.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sfn = sft.sub(ROUND_MAGIC);
-            FloatVector sfr = sfn.fma(FloatVector.broadcast(S, -LN2_HI), sfc);
-            sfr = sfn.fma(FloatVector.broadcast(S, -LN2_LO), sfr);
-            FloatVector sfe = sfr.fma(EP0, EP1).fma(sfr, FloatVector.broadcast(S, EP2)).fma(sfr, FloatVector.broadcast(S, EP3)).fma(sfr, FloatVector.broadcast(S, EP4)).fma(sfr, FloatVector.broadcast(S, EP5))
-                    .fma(sfr.mul(sfr), sfr).add(1f)
-                    .mul(sft.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector fg = FloatVector.broadcast(S, 1f).blend(sfe, zf.compare(LT, 0f)).div(sfe.add(1f));
-            FloatVector cn = fg.fma(cp, FloatVector.fromArray(S, gates, gi + 2 * u + j));
-            cn = cn.blend(clip, cn.compare(GT, clip)).blend(-clip, cn.compare(LT, -clip));
-            cn.intoArray(c, co + j);
-        }
-        for (; j < u; j++) {
-            float cp = c[co + j];
-            float cn = Math.fma(ScalarApprox.sigmoid(Math.fma(p[u + j], cp, gates[gi + u + j]) + fb), cp, gates[gi + 2 * u + j]);
-            c[co + j] = cn > clip ? clip : cn < -clip ? -clip : cn;
-        }
-    }
-
-    /** {@code h = sigmoid(zo + po*c') * tanh(c')}. */
-    private static void lstmOutputPass(int u, float[] gates, int go, float[] p, float[] c, int co, float[] h, int ho) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector cn = FloatVector.fromArray(S, c, co + j);
-            FloatVector zo = FloatVector.fromArray(S, p, 2 * u + j).fma(cn, FloatVector.fromArray(S, gates, go + j));
-            FloatVector som = zo.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector soc = som.blend(SIG_CLAMP, som.compare(LT, SIG_CLAMP));
-            FloatVector sot = soc.fma(LOG2E, ROUND_MAGIC);
-            FloatVector son = sot.sub(ROUND_MAGIC);
-            FloatVector sor = son.fma(FloatVector.broadcast(S, -LN2_HI), soc);
-            sor = son.fma(FloatVector.broadcast(S, -LN2_LO), sor);
-            FloatVector soe = sor.fma(EP0, EP1).fma(sor, FloatVector.broadcast(S, EP2)).fma(sor, FloatVector.broadcast(S, EP3)).fma(sor, FloatVector.broadcast(S, EP4)).fma(sor, FloatVector.broadcast(S, EP5))
-                    .fma(sor.mul(sor), sor).add(1f)
-                    .mul(sot.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector og = FloatVector.broadcast(S, 1f).blend(soe, zo.compare(LT, 0f)).div(soe.add(1f));
-            FloatVector tcx2 = cn.mul(cn);
-            FloatVector tcp = tcx2.fma(TA13, TA11).fma(tcx2, FloatVector.broadcast(S, TA9)).fma(tcx2, FloatVector.broadcast(S, TA7)).fma(tcx2, FloatVector.broadcast(S, TA5))
-                    .fma(tcx2, FloatVector.broadcast(S, TA3)).fma(tcx2, FloatVector.broadcast(S, TA1)).mul(cn);
-            FloatVector tcq = tcx2.fma(TB6, TB4).fma(tcx2, FloatVector.broadcast(S, TB2)).fma(tcx2, FloatVector.broadcast(S, TB0));
-            FloatVector tca = cn.abs();
-            FloatVector tc = tcp.div(tcq).blend(cn, tca.compare(LT, TANH_TINY))
-                    .blend(cn.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), tca.compare(GE, TANH_SATURATE));
-            FloatVector hn = og.mul(tc);
-            hn.intoArray(h, ho + j);
-        }
-        for (; j < u; j++) {
-            float cn = c[co + j];
-            h[ho + j] = ScalarApprox.sigmoid(Math.fma(p[2 * u + j], cn, gates[go + j])) * ScalarApprox.tanh(cn);
-        }
-    }
-
-    /**
-     * Reset-after GRU as three passes over a row (at most one sigmoid and one tanh each): {@code z}
-     * into {@code gx}'s z block, the candidate pre-activation {@code xn + r*hn} into its n block,
-     * then {@code h' = n + z*(h - n)} with {@code n = tanh(...)}. {@code gx} is scratch.
-     */
-    private static void gruResetAfterFused(GruGates g, int batch, float[] gx, int gxOff, float[] gh, int ghOff,
-                                           float[] hPrev, int hPrevOff, float[] hOut, int hOutOff) {
-        final int u = g.units;
-        for (int b = 0; b < batch; b++) {
-            final int xo = gxOff + b * 3 * u;
-            final int ho = ghOff + b * 3 * u;
-            sigmoidSumPass(u, gx, xo, gh, ho);
-            gruResetPass(u, gx, xo, gh, ho);
-            gruTanhBlendPass(u, gx, xo, hPrev, hPrevOff + b * u, hOut, hOutOff + b * u);
-        }
-    }
-
-    /** {@code gx[xo+j] = sigmoid(gx[xo+j] + gh[ho+j])}. */
-    private static void sigmoidSumPass(int u, float[] gx, int xo, float[] gh, int ho) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector zz = FloatVector.fromArray(S, gx, xo + j).add(FloatVector.fromArray(S, gh, ho + j));
-            FloatVector szm = zz.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector szc = szm.blend(SIG_CLAMP, szm.compare(LT, SIG_CLAMP));
-            FloatVector szt = szc.fma(LOG2E, ROUND_MAGIC);
-            FloatVector szn = szt.sub(ROUND_MAGIC);
-            FloatVector szr = szn.fma(FloatVector.broadcast(S, -LN2_HI), szc);
-            szr = szn.fma(FloatVector.broadcast(S, -LN2_LO), szr);
-            FloatVector sze = szr.fma(EP0, EP1).fma(szr, FloatVector.broadcast(S, EP2)).fma(szr, FloatVector.broadcast(S, EP3)).fma(szr, FloatVector.broadcast(S, EP4)).fma(szr, FloatVector.broadcast(S, EP5))
-                    .fma(szr.mul(szr), szr).add(1f)
-                    .mul(szt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector z = FloatVector.broadcast(S, 1f).blend(sze, zz.compare(LT, 0f)).div(sze.add(1f));
-            z.intoArray(gx, xo + j);
-        }
-        for (; j < u; j++) {
-            gx[xo + j] = ScalarApprox.sigmoid(gx[xo + j] + gh[ho + j]);
-        }
-    }
-
-    /** {@code xn + sigmoid(xr + hr) * hn} into the n block of {@code gx}. */
-    private static void gruResetPass(int u, float[] gx, int xo, float[] gh, int ho) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector zr = FloatVector.fromArray(S, gx, xo + u + j).add(FloatVector.fromArray(S, gh, ho + u + j));
-            FloatVector srm = zr.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector src = srm.blend(SIG_CLAMP, srm.compare(LT, SIG_CLAMP));
-            FloatVector srt = src.fma(LOG2E, ROUND_MAGIC);
-            FloatVector srn = srt.sub(ROUND_MAGIC);
-            FloatVector srr = srn.fma(FloatVector.broadcast(S, -LN2_HI), src);
-            srr = srn.fma(FloatVector.broadcast(S, -LN2_LO), srr);
-            FloatVector sre = srr.fma(EP0, EP1).fma(srr, FloatVector.broadcast(S, EP2)).fma(srr, FloatVector.broadcast(S, EP3)).fma(srr, FloatVector.broadcast(S, EP4)).fma(srr, FloatVector.broadcast(S, EP5))
-                    .fma(srr.mul(srr), srr).add(1f)
-                    .mul(srt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector r = FloatVector.broadcast(S, 1f).blend(sre, zr.compare(LT, 0f)).div(sre.add(1f));
-            FloatVector zn = r.fma(FloatVector.fromArray(S, gh, ho + 2 * u + j), FloatVector.fromArray(S, gx, xo + 2 * u + j));
-            zn.intoArray(gx, xo + 2 * u + j);
-        }
-        for (; j < u; j++) {
-            float r = ScalarApprox.sigmoid(gx[xo + u + j] + gh[ho + u + j]);
-            gx[xo + 2 * u + j] = Math.fma(r, gh[ho + 2 * u + j], gx[xo + 2 * u + j]);
-        }
-    }
-
-    /** {@code h' = n + z*(h - n)}, {@code z} activated at {@code go}, {@code n = tanh(gates[go+2u..])}. */
-    private static void gruTanhBlendPass(int u, float[] gates, int go, float[] hPrev, int po, float[] hOut, int oo) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector zn = FloatVector.fromArray(S, gates, go + 2 * u + j);
-            FloatVector tnx2 = zn.mul(zn);
-            FloatVector tnp = tnx2.fma(TA13, TA11).fma(tnx2, FloatVector.broadcast(S, TA9)).fma(tnx2, FloatVector.broadcast(S, TA7)).fma(tnx2, FloatVector.broadcast(S, TA5))
-                    .fma(tnx2, FloatVector.broadcast(S, TA3)).fma(tnx2, FloatVector.broadcast(S, TA1)).mul(zn);
-            FloatVector tnq = tnx2.fma(TB6, TB4).fma(tnx2, FloatVector.broadcast(S, TB2)).fma(tnx2, FloatVector.broadcast(S, TB0));
-            FloatVector tna = zn.abs();
-            FloatVector nn = tnp.div(tnq).blend(zn, tna.compare(LT, TANH_TINY))
-                    .blend(zn.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), tna.compare(GE, TANH_SATURATE));
-            FloatVector hp = FloatVector.fromArray(S, hPrev, po + j);
-            FloatVector hn = FloatVector.fromArray(S, gates, go + j).fma(hp.sub(nn), nn);
-            hn.intoArray(hOut, oo + j);
-        }
-        for (; j < u; j++) {
-            float nn = ScalarApprox.tanh(gates[go + 2 * u + j]);
-            hOut[oo + j] = Math.fma(gates[go + j], hPrev[po + j] - nn, nn);
-        }
-    }
-
-    /** Reset-before GRU, first half: {@code rh = sigmoid(zr) * h}. */
-    private static void gruResetHiddenFused(int u, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff, float[] rh, int rhOff) {
-        for (int b = 0; b < batch; b++) {
-            final int ro = gOff + b * 3 * u + u;
-            final int po = hPrevOff + b * u;
-            final int oo = rhOff + b * u;
-            int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-                FloatVector zr = FloatVector.fromArray(S, gates, ro + j);
-                FloatVector srm = zr.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-                FloatVector src = srm.blend(SIG_CLAMP, srm.compare(LT, SIG_CLAMP));
-                FloatVector srt = src.fma(LOG2E, ROUND_MAGIC);
-                FloatVector srn = srt.sub(ROUND_MAGIC);
-                FloatVector srr = srn.fma(FloatVector.broadcast(S, -LN2_HI), src);
-                srr = srn.fma(FloatVector.broadcast(S, -LN2_LO), srr);
-                FloatVector sre = srr.fma(EP0, EP1).fma(srr, FloatVector.broadcast(S, EP2)).fma(srr, FloatVector.broadcast(S, EP3)).fma(srr, FloatVector.broadcast(S, EP4)).fma(srr, FloatVector.broadcast(S, EP5))
-                        .fma(srr.mul(srr), srr).add(1f)
-                        .mul(srt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-                FloatVector r = FloatVector.broadcast(S, 1f).blend(sre, zr.compare(LT, 0f)).div(sre.add(1f));
-                FloatVector v = r.mul(FloatVector.fromArray(S, hPrev, po + j));
-                v.intoArray(rh, oo + j);
-            }
-            for (; j < u; j++) {
-                rh[oo + j] = ScalarApprox.sigmoid(gates[ro + j]) * hPrev[po + j];
-            }
-        }
-    }
-
-    /** Reset-before GRU, second half: {@code h' = n + z*(h - n)} with {@code z = sigmoid(zz)}, {@code n = tanh(zn)}. */
-    private static void gruResetBeforeFused(int u, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff, float[] hOut, int hOutOff) {
-        for (int b = 0; b < batch; b++) {
-            final int go = gOff + b * 3 * u;
-            final int po = hPrevOff + b * u;
-            final int oo = hOutOff + b * u;
-            int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-                FloatVector zz = FloatVector.fromArray(S, gates, go + j);
-                FloatVector zn = FloatVector.fromArray(S, gates, go + 2 * u + j);
-                FloatVector szm = zz.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-                FloatVector szc = szm.blend(SIG_CLAMP, szm.compare(LT, SIG_CLAMP));
-                FloatVector szt = szc.fma(LOG2E, ROUND_MAGIC);
-                FloatVector szn = szt.sub(ROUND_MAGIC);
-                FloatVector szr = szn.fma(FloatVector.broadcast(S, -LN2_HI), szc);
-                szr = szn.fma(FloatVector.broadcast(S, -LN2_LO), szr);
-                FloatVector sze = szr.fma(EP0, EP1).fma(szr, FloatVector.broadcast(S, EP2)).fma(szr, FloatVector.broadcast(S, EP3)).fma(szr, FloatVector.broadcast(S, EP4)).fma(szr, FloatVector.broadcast(S, EP5))
-                        .fma(szr.mul(szr), szr).add(1f)
-                        .mul(szt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-                FloatVector z = FloatVector.broadcast(S, 1f).blend(sze, zz.compare(LT, 0f)).div(sze.add(1f));
-                FloatVector tnx2 = zn.mul(zn);
-                FloatVector tnp = tnx2.fma(TA13, TA11).fma(tnx2, FloatVector.broadcast(S, TA9)).fma(tnx2, FloatVector.broadcast(S, TA7)).fma(tnx2, FloatVector.broadcast(S, TA5))
-                        .fma(tnx2, FloatVector.broadcast(S, TA3)).fma(tnx2, FloatVector.broadcast(S, TA1)).mul(zn);
-                FloatVector tnq = tnx2.fma(TB6, TB4).fma(tnx2, FloatVector.broadcast(S, TB2)).fma(tnx2, FloatVector.broadcast(S, TB0));
-                FloatVector tna = zn.abs();
-                FloatVector nn = tnp.div(tnq).blend(zn, tna.compare(LT, TANH_TINY))
-                        .blend(zn.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), tna.compare(GE, TANH_SATURATE));
-                FloatVector hp = FloatVector.fromArray(S, hPrev, po + j);
-                FloatVector hn = z.fma(hp.sub(nn), nn);
-                hn.intoArray(hOut, oo + j);
-            }
-            for (; j < u; j++) {
-                float nn = ScalarApprox.tanh(gates[go + 2 * u + j]);
-                hOut[oo + j] = Math.fma(ScalarApprox.sigmoid(gates[go + j]), hPrev[po + j] - nn, nn);
-            }
-        }
-    }
-
-    /** {@code d[dOff+i] += a[aOff+i] * b[bOff+i]}. */
-    private static void fmaInto(float[] d, int dOff, float[] a, int aOff, float[] b, int bOff, int n) {
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector v = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), FloatVector.fromArray(S, d, dOff + i));
-            v.intoArray(d, dOff + i);
-        }
-        for (; i < n; i++) {
-            d[dOff + i] = Math.fma(a[aOff + i], b[bOff + i], d[dOff + i]);
-        }
-    }
-
-    /** {@code d[dOff+i] *= a[aOff+i]}. */
-    private static void mulInto(float[] d, int dOff, float[] a, int aOff, int n) {
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector v = FloatVector.fromArray(S, d, dOff + i).mul(FloatVector.fromArray(S, a, aOff + i));
-            v.intoArray(d, dOff + i);
-        }
-        for (; i < n; i++) {
-            d[dOff + i] = d[dOff + i] * a[aOff + i];
-        }
-    }
-
-    /** {@code d[dOff+i] += a[aOff+i]}. */
-    private static void addInto(float[] d, int dOff, float[] a, int aOff, int n) {
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector v = FloatVector.fromArray(S, d, dOff + i).add(FloatVector.fromArray(S, a, aOff + i));
-            v.intoArray(d, dOff + i);
-        }
-        for (; i < n; i++) {
-            d[dOff + i] = d[dOff + i] + a[aOff + i];
-        }
-    }
-
-    /** {@code d[off+i] += s}. */
-    private static void addScalar(float[] d, int off, int n, float s) {
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector v = FloatVector.fromArray(S, d, off + i).add(s);
-            v.intoArray(d, off + i);
-        }
-        for (; i < n; i++) {
-            d[off + i] = d[off + i] + s;
-        }
-    }
-
-    /** {@code d[dOff+i] = 1 - a[aOff+i]}. */
-    private static void oneMinus(float[] a, int aOff, float[] d, int dOff, int n) {
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector v = FloatVector.fromArray(S, a, aOff + i).neg().add(1f);
-            v.intoArray(d, dOff + i);
-        }
-        for (; i < n; i++) {
-            d[dOff + i] = -a[aOff + i] + 1f;
-        }
-    }
-
-    /** {@code c = clip(f*c + i*g)} from activated gates at {@code gi} (i), {@code gi+u} (f), {@code gi+2u} (g). */
-    private static void lstmCombine(float[] gates, int gi, float[] c, int co, int n, float clip) {
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector v = FloatVector.fromArray(S, gates, gi + n + i).fma(FloatVector.fromArray(S, c, co + i), FloatVector.fromArray(S, gates, gi + i).mul(FloatVector.fromArray(S, gates, gi + 2 * n + i)));
-            v = v.blend(clip, v.compare(GT, clip)).blend(-clip, v.compare(LT, -clip));
-            v.intoArray(c, co + i);
-        }
-        for (; i < n; i++) {
-            float v = Math.fma(gates[gi + n + i], c[co + i], gates[gi + i] * gates[gi + 2 * n + i]);
-            c[co + i] = v > clip ? clip : v < -clip ? -clip : v;
-        }
-    }
-
-    /** {@code hOut = n + z*(h - n)} from activated {@code z} at {@code zo} and {@code n} at {@code no}. */
-    private static void gruBlend(float[] gates, int zo, int no, float[] hPrev, int po, float[] hOut, int oo, int n) {
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector nn = FloatVector.fromArray(S, gates, no + i);
-            FloatVector v = FloatVector.fromArray(S, gates, zo + i).fma(FloatVector.fromArray(S, hPrev, po + i).sub(nn), nn);
-            v.intoArray(hOut, oo + i);
-        }
-        for (; i < n; i++) {
-            float nn = gates[no + i];
-            hOut[oo + i] = Math.fma(gates[zo + i], hPrev[po + i] - nn, nn);
-        }
-    }
-
-    /** {@code a[off+i] = min(max(a[off+i], lo), hi)}; NaN stays NaN. */
-    private static void clampLoop(float[] a, int off, int n, float lo, float hi) {
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector v = FloatVector.fromArray(S, a, off + i);
-            v = v.blend(lo, v.compare(LT, lo)).blend(hi, v.compare(GT, hi));
-            v.intoArray(a, off + i);
-        }
-        for (; i < n; i++) {
-            float v = a[off + i];
-            v = v < lo ? lo : v;
-            a[off + i] = v > hi ? hi : v;
-        }
-    }
-
     @Override
     public String toString() {
         return name();
