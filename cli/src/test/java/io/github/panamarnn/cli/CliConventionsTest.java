@@ -21,8 +21,7 @@ class CliConventionsTest {
 
     @BeforeAll
     static void files() throws IOException {
-        CliTest.dir = Files.createDirectories(dir.resolve("model"));
-        CliTest.files();
+        CliTest.filesIn(dir);
         model = CliTest.model;
         List<String> lines = Files.readAllLines(CliTest.csv);
         rows = String.join("\n", lines.subList(1, 11)) + "\n";

@@ -29,8 +29,7 @@ class CliInputTest {
 
     @BeforeAll
     static void files() throws IOException {
-        CliTest.dir = Files.createDirectories(dir.resolve("model"));
-        CliTest.files();
+        CliTest.filesIn(dir);
         model = CliTest.model;
         List<String> lines = Files.readAllLines(CliTest.csv);
         header = lines.get(0);

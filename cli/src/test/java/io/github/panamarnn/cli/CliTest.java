@@ -43,6 +43,12 @@ class CliTest {
         return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** The demo model and rows of its series written under {@code root}, for a test class of its own. */
+    static void filesIn(Path root) throws IOException {
+        dir = Files.createDirectories(root.resolve("model"));
+        files();
+    }
+
     @BeforeAll
     static void files() throws IOException {
         model = dir.resolve("lstm64.keras");

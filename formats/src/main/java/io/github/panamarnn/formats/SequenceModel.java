@@ -225,7 +225,8 @@ public final class SequenceModel {
         this.kernels = KernelProvider.get();
     }
 
-    private SequenceModel(SequenceModel m, List<Output> outputs) {
+    /** {@code m} with other output parts and kernels; everything else shared. */
+    private SequenceModel(SequenceModel m, List<Output> outputs, Kernels kernels) {
         this.source = m.source;
         this.assumptions = m.assumptions;
         this.layers = m.layers;
@@ -235,21 +236,9 @@ public final class SequenceModel {
         this.sequenceOutput = m.sequenceOutput;
         this.maxWidth = m.maxWidth;
         this.outputs = List.copyOf(outputs);
-        this.kernels = m.kernels;
-    }
-
-    private SequenceModel(SequenceModel m, Kernels kernels) {
-        this.source = m.source;
-        this.assumptions = m.assumptions;
-        this.layers = m.layers;
-        this.inputSize = m.inputSize;
-        this.fixedSteps = m.fixedSteps;
-        this.outputSize = m.outputSize;
-        this.sequenceOutput = m.sequenceOutput;
-        this.maxWidth = m.maxWidth;
-        this.outputs = m.outputs;
         this.kernels = kernels;
     }
+
 
     /**
      * This model with its output feature axis named in parts (e.g. a Keras {@code Bidirectional} with
@@ -268,7 +257,7 @@ public final class SequenceModel {
         if (parts.isEmpty() || sum != outputSize) {
             throw new IllegalArgumentException("output parts " + parts + " add up to " + sum + " features, the model outputs " + outputSize);
         }
-        return new SequenceModel(this, parts);
+        return new SequenceModel(this, parts, kernels);
     }
 
     /** The parts of the output feature axis, in order: one part named "output" unless the file's model has several outputs. */
@@ -350,7 +339,7 @@ public final class SequenceModel {
         }
         SequenceModel m = new SequenceModel(source, inputSize, fixedSteps, out, assumptions);
         // Everything on the given kernels, the dense layers' activations included (they ran on the vector kernels before).
-        return new SequenceModel(outputs.size() == 1 ? m : m.withOutputs(outputs), kernels);
+        return new SequenceModel(m, outputs, kernels);
     }
 
     /** Buffers to run batches of up to {@code capacity} steps. */
