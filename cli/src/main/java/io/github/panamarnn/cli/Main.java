@@ -102,6 +102,9 @@ public final class Main {
               prints its predictions against the truth and Keras's own, and the latency of each window and step.
             """;
 
+    /** Held here: java.util.logging keeps loggers weakly, and a collected logger forgets the level set on it. */
+    private static final java.util.logging.Logger LIBRARY_LOG = java.util.logging.Logger.getLogger("io.github.panamarnn");
+
     /** Whether this JVM's standard error is a terminal (progress bars are drawn only then). */
     static final boolean STDERR_IS_TERMINAL = System.console() != null && System.console().isTerminal();
 
@@ -117,7 +120,7 @@ public final class Main {
     /** Runs one command in-process; returns the exit code. */
     public static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
         // The library's one INFO line on first use belongs in a service's log, not in a command's output.
-        java.util.logging.Logger.getLogger("io.github.panamarnn").setLevel(java.util.logging.Level.WARNING);
+        LIBRARY_LOG.setLevel(java.util.logging.Level.WARNING);
         try {
             if (args.length == 0) {
                 // Not asked for: the usage is an error message, on stderr.
