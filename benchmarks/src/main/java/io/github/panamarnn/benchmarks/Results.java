@@ -49,7 +49,7 @@ public final class Results {
         emit(dir, "runners", Results::runnersMarkdown, Results::runnersChart, "runners.svg");
         emit(dir, "streaming", Results::streamingMarkdown, null, null);
         emit(dir, "activations", Results::activationsMarkdown, null, null);
-        StepCheckResults.write(dir);
+        BeforeAfterResults.write(dir);
         PeerResults.write(dir);
         LatencyResults.write(dir.resolve("latency"));
         Headlines.write(dir, dir.toAbsolutePath().getParent().resolve("README.md"));

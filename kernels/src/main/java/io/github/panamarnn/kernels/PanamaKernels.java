@@ -42,11 +42,13 @@ final class PanamaKernels implements Kernels {
 
     @Override
     public PackedMatrix pack(int rows, int cols, PackedMatrix.Source w, float[] bias) {
-        return PackedMatrix.pack(rows, cols, P, w, bias);
+        // Narrower than one panel but at least one vector wide: panels of one vector, so the product still runs in
+        // vector lanes (narrower still, it is the scalar loop's: a vector would be mostly padding).
+        return PackedMatrix.pack(rows, cols, cols < P && cols >= L ? L : P, w, bias);
     }
 
     private static void checkPanel(PackedMatrix w) {
-        if (w.panelWidth != P) {
+        if (w.panelWidth != P && !(w.panelWidth == L && w.cols < P)) {
             throw new IllegalArgumentException("matrix packed with panels of " + w.panelWidth + " but these kernels read panels of "
                     + P + ": pack it with this Kernels instance (or PackedMatrix.repack)");
         }
@@ -63,6 +65,10 @@ final class PanamaKernels implements Kernels {
     @Override
     public void matVec(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
         checkPanel(w);
+        if (w.panelWidth == L && L != P) {
+            matVecNarrow(w, x, xOff, y, yOff, accumulate);
+            return;
+        }
         if (w.cols < P) {
             ScalarKernels.INSTANCE.matVec(w, x, xOff, y, yOff, accumulate);
             return;
@@ -72,6 +78,41 @@ final class PanamaKernels implements Kernels {
         for (int q = 0; q < w.panels; q++) {
             final int p = q == 0 ? w.panels - 1 : q - 1;
             matVecPanel(w.data, p * w.rows * P, w.rows, x, xOff, w.bias, p * P, y, yOff + panelStart(w, p), accumulate);
+        }
+    }
+
+    /**
+     * A product narrower than one panel ({@code L <= cols < P}), packed in panels of one vector: per panel four
+     * accumulators over interleaved rows (independent fma chains), the right-aligned last panel first as in
+     * {@link #matVec}. Small by definition, so one row at a time serves every batch.
+     */
+    private static void matVecNarrow(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
+        final float[] a = w.data;
+        final int rows = w.rows;
+        for (int q = 0; q < w.panels; q++) {
+            final int p = q == 0 ? w.panels - 1 : q - 1;
+            final int base = p * rows * L;
+            final int yo = yOff + (p == w.panels - 1 ? w.lastStart : p * L);
+            FloatVector s0 = FloatVector.fromArray(S, w.bias, p * L);
+            FloatVector s1 = FloatVector.zero(S);
+            FloatVector s2 = FloatVector.zero(S);
+            FloatVector s3 = FloatVector.zero(S);
+            int k = 0;
+            for (; k + 4 <= rows; k += 4) {
+                final int o = base + k * L;
+                s0 = FloatVector.fromArray(S, a, o).fma(FloatVector.broadcast(S, x[xOff + k]), s0);
+                s1 = FloatVector.fromArray(S, a, o + L).fma(FloatVector.broadcast(S, x[xOff + k + 1]), s1);
+                s2 = FloatVector.fromArray(S, a, o + 2 * L).fma(FloatVector.broadcast(S, x[xOff + k + 2]), s2);
+                s3 = FloatVector.fromArray(S, a, o + 3 * L).fma(FloatVector.broadcast(S, x[xOff + k + 3]), s3);
+            }
+            for (; k < rows; k++) {
+                s0 = FloatVector.fromArray(S, a, base + k * L).fma(FloatVector.broadcast(S, x[xOff + k]), s0);
+            }
+            FloatVector s = s0.add(s1).add(s2.add(s3));
+            if (accumulate) {
+                s = s.add(FloatVector.fromArray(S, y, yo));
+            }
+            s.intoArray(y, yo);
         }
     }
 
@@ -142,6 +183,12 @@ final class PanamaKernels implements Kernels {
             return;
         }
         checkPanel(w);
+        if (w.panelWidth == L && L != P) {
+            for (int b = 0; b < batch; b++) {
+                matVecNarrow(w, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
+            }
+            return;
+        }
         if (w.cols < P) {
             ScalarKernels.INSTANCE.matMul(w, x, xOff, xStride, batch, y, yOff, yStride, accumulate);
             return;

@@ -39,6 +39,10 @@ class AllocationTest {
         tests.add(test("matVec", () -> K.matVec(w, x, 1, y, 2, true)));
         tests.add(test("matVec again", () -> K.matVec(w, x, 1, y, 2, false)));
         tests.add(test("matMul batch 7", () -> K.matMul(w, x, 0, 2 * u + 3, 7, y, 0, 4 * u, false)));
+        // Narrower than one panel: at 256 and 512 bits 37 columns are panels of one vector (the narrow kernel).
+        PackedMatrix narrow = K.pack(2 * u + 3, u, (i, j) -> (float) Math.cos(i * 7 + j), TestData.uniform(r, u, -1, 1));
+        tests.add(test("matVec narrow", () -> K.matVec(narrow, x, 1, y, 2, true)));
+        tests.add(test("matMul narrow batch 7", () -> K.matMul(narrow, x, 0, 2 * u + 3, 7, y, 0, u, false)));
         for (Activation a : ActivationPropertiesTest.all()) {
             tests.add(test("activate " + a, () -> K.activate(a, gates, 1, y, 0, 3 * u + 5)));
         }
