@@ -31,7 +31,8 @@ final class Demo {
     }
 
     static int run(Options o, PrintStream out, PrintStream err) throws IOException, UserError {
-        boolean quiet = o.has("quiet");
+        // A progress bar only on a terminal (or with --progress), as bench.
+        boolean quiet = o.has("quiet") || !Main.STDERR_IS_TERMINAL && !o.has("progress");
         Path model = Files.createTempFile("panama-rnn-demo", ".keras");
         SequenceModel m;
         try {

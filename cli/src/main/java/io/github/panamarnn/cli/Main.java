@@ -95,11 +95,12 @@ public final class Main {
             """;
 
     static final String DEMO_HELP = """
-            usage: panama-rnn demo [--quiet]
+            usage: panama-rnn demo [--quiet] [--progress]
 
               runs the bundled Keras LSTM(64) -> Dense(1), trained to predict channel 0 of a 4-channel
               telemetry series one step ahead, on the 3950 test windows of the bundled series (50 steps each),
               prints its predictions against the truth and Keras's own, and the latency of each window and step.
+              A progress bar is drawn on a terminal; --quiet never, --progress always.
             """;
 
     /** Held here: java.util.logging keeps loggers weakly, and a collected logger forgets the level set on it. */
@@ -173,7 +174,7 @@ public final class Main {
                         out.print(DEMO_HELP);
                         return 0;
                     }
-                    return Demo.run(new Options(cmd, args, 1, Set.of(), Set.of("quiet")), out, err);
+                    return Demo.run(new Options(cmd, args, 1, Set.of(), Set.of("quiet", "progress")), out, err);
                 }
                 default -> throw new UserError("unknown command '" + cmd + "'; expected demo, run, bench or info (see --help)");
             }
