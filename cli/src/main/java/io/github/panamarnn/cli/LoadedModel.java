@@ -69,7 +69,7 @@ final class LoadedModel {
 
     /** True when the model starts with an Embedding: one token id per step. */
     boolean tokenIds() {
-        return seq != null && !seq.layers().isEmpty() && seq.layers().get(0) instanceof SequenceModel.Embedding;
+        return seq != null && seq.tokenIds();
     }
 
     boolean sequenceOutput() {

@@ -191,16 +191,15 @@ final class Tables {
 
     /** One CSV sequence from {@code in} (closed after), {@code what} naming it in errors ({@code "stdin"} for {@code -}). */
     static Sequences readCsv(java.io.InputStream in, String what, int features, String columns, CsvFormat format) throws UserError, IOException {
-        Path file = Path.of(what);
         try (Csv csv = new Csv(in, what, format.delimiter())) {
             String first = csv.next();
             while (first != null && first.isBlank()) {
                 first = csv.next();
             }
             if (first == null) {
-                throw new UserError(file + ": empty file");
+                throw new UserError(what + ": empty file");
             }
-            Columns cols = Columns.of(csv.cells(first), format.header(), columns, features, file.toString());
+            Columns cols = Columns.of(csv.cells(first), format.header(), columns, features, what);
             // One growing array of the values (4 bytes each), not an object per row: memory in proportion to the data.
             float[] data = new float[Math.max(features, 1024 * features)];
             int rows = 0;
@@ -208,18 +207,18 @@ final class Tables {
             while (line != null) {
                 if (!line.isBlank()) {
                     if ((long) (rows + 1) * features > Integer.MAX_VALUE - 16) {
-                        throw new UserError(file + ": more than " + rows + " rows of " + features + " features, over the 2^31 values one input holds");
+                        throw new UserError(what + ": more than " + rows + " rows of " + features + " features, over the 2^31 values one input holds");
                     }
                     if ((rows + 1) * features > data.length) {
                         data = java.util.Arrays.copyOf(data, (int) Math.min(Integer.MAX_VALUE - 16, 2L * data.length));
                     }
-                    cols.parse(csv.cells(line), csv.lineNo(), file.toString(), data, rows * features);
+                    cols.parse(csv.cells(line), csv.lineNo(), what, data, rows * features);
                     rows++;
                 }
                 line = csv.next();
             }
             if (rows == 0) {
-                throw new UserError(file + ": no data rows");
+                throw new UserError(what + ": no data rows");
             }
             return new Sequences(java.util.Arrays.copyOf(data, rows * features), 1, rows);
         }

@@ -680,7 +680,8 @@ public final class KerasModels {
                             + "is not supported; expected go_backwards=False on the forward layer");
                 }
                 if (ownBackward) {
-                    for (String opt : new String[] {"return_sequences", "return_state", "stateful"}) {
+                    // time_major too: recurrent() refuses it on the forward layer, and the backward one must agree.
+                    for (String opt : new String[] {"return_sequences", "return_state", "stateful", "time_major"}) {
                         if (icfg.path(opt).asBoolean(false) != bcfg.path(opt).asBoolean(false)) {
                             throw new ModelFormatException(file + ": layer '" + name + "': forward and backward layers disagree on " + opt
                                     + " (" + icfg.path(opt).asBoolean(false) + " and " + bcfg.path(opt).asBoolean(false) + ")");
@@ -774,11 +775,6 @@ public final class KerasModels {
     private static RnnCell layerCell(Path file, String cls, String name, JsonNode c, int in, boolean keras2, List<Tensor> w, int[] at)
             throws ModelFormatException {
         if (cls.equals("RNN")) {
-            for (String opt : new String[] {"time_major"}) {
-                if (c.path(opt).asBoolean(false)) {
-                    throw new ModelFormatException(file + ": layer '" + name + "' has " + opt + "=True, which a Keras model file cannot feed");
-                }
-            }
             return rnnCell(file, name, c.path("cell"), in, keras2, w, at);
         }
         RnnCell cell = cell(file, cls, name, c, in, keras2, w, at[0]);

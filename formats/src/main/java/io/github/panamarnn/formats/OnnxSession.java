@@ -202,8 +202,8 @@ public final class OnnxSession {
     private static void checkAttributeTypes(OnnxModel model, OnnxModel.Node n) throws ModelFormatException {
         for (OnnxModel.Attribute a : n.attributes().values()) {
             OnnxModel.Attribute.Type want = ATTRIBUTE_TYPES.get(a.name());
-            boolean numeric = want == OnnxModel.Attribute.Type.FLOAT && a.type() == OnnxModel.Attribute.Type.INT
-                    && (a.name().equals("clip") || a.name().startsWith("alpha") || a.name().startsWith("beta"));
+            // A whole-number float (clip = 1) may be stored as an int; floatAttr reads either.
+            boolean numeric = want == OnnxModel.Attribute.Type.FLOAT && a.type() == OnnxModel.Attribute.Type.INT;
             if (want != null && a.type() != want && !numeric) {
                 throw new ModelFormatException(model.source() + ": " + n + ": attribute '" + a.name() + "' is " + a.type() + ", expected " + want);
             }
@@ -481,13 +481,8 @@ public final class OnnxSession {
                     throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " has " + perm.length + " axes, the input " + x + " has " + r);
                 }
                 int[] p = new int[r];
-                boolean[] seen = new boolean[r];
                 for (int k = 0; k < r; k++) {
-                    p[k] = perm == null ? r - 1 - k : axis(perm[k], r);
-                    if (seen[p[k]]) {
-                        throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " is not a permutation of the " + r + " axes");
-                    }
-                    seen[p[k]] = true;
+                    p[k] = perm == null ? r - 1 - k : axis(perm[k], r); // a permutation: checked at load
                 }
                 int[] s = new int[r];
                 for (int k = 0; k < r; k++) {

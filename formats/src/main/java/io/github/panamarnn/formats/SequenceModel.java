@@ -145,6 +145,8 @@ public final class SequenceModel {
     private final int maxWidth;
     private final List<String> assumptions;
     private final List<Output> outputs;
+    /** The first layer when it is an Embedding (the input is token ids), else null. */
+    private final Embedding tokenIds;
     /** The kernels this model's own operations (activations of dense layers) run on: those of its cells ({@link #using}). */
     private final Kernels kernels;
 
@@ -223,6 +225,7 @@ public final class SequenceModel {
         this.maxWidth = max;
         this.outputs = List.of(new Output("output", width));
         this.kernels = KernelProvider.get();
+        this.tokenIds = this.layers.get(0) instanceof Embedding e ? e : null;
     }
 
     /** {@code m} with other output parts and kernels; everything else shared. */
@@ -237,6 +240,7 @@ public final class SequenceModel {
         this.maxWidth = m.maxWidth;
         this.outputs = List.copyOf(outputs);
         this.kernels = kernels;
+        this.tokenIds = m.tokenIds;
     }
 
 
@@ -290,6 +294,11 @@ public final class SequenceModel {
     /** True when the output keeps the time axis ({@code [B, T, out]}), false for {@code [B, out]}. */
     public boolean sequenceOutput() {
         return sequenceOutput;
+    }
+
+    /** True when the model starts with an {@link Embedding}: each input step is one token id. */
+    public boolean tokenIds() {
+        return tokenIds != null;
     }
 
     /** The widest row any layer reads or writes: what a session's buffers hold per batch row and step. */
@@ -505,9 +514,9 @@ public final class SequenceModel {
             if (out.length < outputLength(batch, steps)) {
                 throw new IllegalArgumentException("output needs " + outputLength(batch, steps) + " values, got " + out.length);
             }
-            if (layers.get(0) instanceof Embedding e) {
+            if (tokenIds != null) {
                 for (int r = 0, n = batch * steps; r < n; r++) {
-                    e.row(x[r], r);
+                    tokenIds.row(x[r], r);
                 }
             }
             float[] cur = x;
@@ -615,7 +624,6 @@ public final class SequenceModel {
         private final float[][] last;
         private final float[] a = new float[maxWidth];
         private final float[] b = new float[maxWidth];
-        private final Embedding ids = layers.get(0) instanceof Embedding e ? e : null;
 
         private Stream() {
             states = new CellState[layers.size()];
@@ -648,8 +656,8 @@ public final class SequenceModel {
                 throw new IllegalArgumentException("step writes " + outputSize + " output values from offset " + outOff + ", the array holds "
                         + (out == null ? "nothing (null)" : out.length));
             }
-            if (ids != null) {
-                ids.row(x[xOff], 0);
+            if (tokenIds != null) {
+                tokenIds.row(x[xOff], 0);
             }
             System.arraycopy(x, xOff, a, 0, inputSize);
             float[] cur = a;

@@ -65,7 +65,7 @@ final class PanamaKernels implements Kernels {
     @Override
     public void matVec(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
         checkPanel(w);
-        if (w.panelWidth == L && L != P) {
+        if (w.panelWidth == L) {
             matVecNarrow(w, x, xOff, y, yOff, accumulate);
             return;
         }
@@ -183,7 +183,7 @@ final class PanamaKernels implements Kernels {
             return;
         }
         checkPanel(w);
-        if (w.panelWidth == L && L != P) {
+        if (w.panelWidth == L) {
             for (int b = 0; b < batch; b++) {
                 matVecNarrow(w, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
             }
