@@ -147,8 +147,13 @@ final class OrtPeer {
 
     /** onnxruntime on one thread, sequential, all graph optimisations. */
     static OrtSession open(OrtEnvironment env, byte[] model) throws OrtException {
+        return open(env, model, 1);
+    }
+
+    /** onnxruntime with {@code intraOpThreads} threads per operator, sequential, all graph optimisations. */
+    static OrtSession open(OrtEnvironment env, byte[] model, int intraOpThreads) throws OrtException {
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setIntraOpNumThreads(1);
+            o.setIntraOpNumThreads(intraOpThreads);
             o.setInterOpNumThreads(1);
             o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);

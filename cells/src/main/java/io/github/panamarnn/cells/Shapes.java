@@ -5,16 +5,9 @@ final class Shapes {
     private Shapes() {
     }
 
-    /** The same weights packed for {@code k} (null stays null). */
+    /** The same weights packed for {@code k}, in its precision (null stays null; see {@link io.github.panamarnn.kernels.Kernels#repack}). */
     static io.github.panamarnn.kernels.PackedMatrix repack(io.github.panamarnn.kernels.Kernels k, io.github.panamarnn.kernels.PackedMatrix m) {
-        if (m == null) {
-            return null;
-        }
-        float[] bias = new float[m.cols()];
-        for (int c = 0; c < bias.length; c++) {
-            bias[c] = m.bias(c);
-        }
-        return k.pack(m.rows(), m.cols(), m::get, bias);
+        return m == null ? null : k.repack(m);
     }
 
     static float[] check(String what, float[] a, int... shape) {

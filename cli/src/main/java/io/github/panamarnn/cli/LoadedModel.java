@@ -55,6 +55,17 @@ final class LoadedModel {
         }
     }
 
+    /** This model on other kernels (another precision, a step across threads); ONNX graphs run in the float32 interpreter only. */
+    LoadedModel using(Compute c) throws UserError {
+        if (c.isDefault()) {
+            return this;
+        }
+        if (seq == null) {
+            throw new UserError(file + ": --precision and --threads need a model of layers; ONNX graphs run in the float32 interpreter");
+        }
+        return new LoadedModel(file, seq.using(c.kernels), null);
+    }
+
     int inputSize() throws UserError {
         if (seq != null) {
             return seq.inputSize();

@@ -42,6 +42,7 @@ public final class Main {
     static final String RUN_HELP = """
             usage: panama-rnn run --model FILE [--input FILE ...] [--output FILE] [--columns C,...] [--stream] [--window N]
                                   [--header yes|no|auto] [--delimiter C] [--nonlinearity tanh|relu] [--tf1 KEY=VALUE,... ...]
+                                  [--precision fp32|bf16|int8] [--threads N]
 
               --model FILE    .keras, .h5, .safetensors, .npz (a PyTorch state_dict or TF1 variables) or .onnx
               --input FILE    .npy [batch, steps, features] or [steps, features]; or CSV, one row per time step
@@ -67,11 +68,12 @@ public final class Main {
                               stateful (the state carries on from row to row), or with --window
               --window N      with --stream: the output for the last N rows as one sequence (what a model
                               trained on windows of N steps predicts); needed for ONNX and bidirectional models
-            """;
+            """ + Compute.HELP;
 
     static final String BENCH_HELP = """
             usage: panama-rnn bench (--model FILE | --cell lstm|gru|rnn --units N [--input-size N])
                                     [--steps N] [--warmup N] [--window N] [--quiet] [--progress]
+                                    [--precision fp32|bf16|int8] [--threads N]
 
               --model FILE    benchmark one step of a model (stateful stream), or one --window run when it
                               cannot stream (ONNX graphs, bidirectional models)
@@ -83,8 +85,9 @@ public final class Main {
               --quiet         no progress bar (there is none anyway when stderr is not a terminal)
               --progress      a progress bar even when stderr is not a terminal
             reports: latency per call (p50 p90 p99 p99.9 p99.99 max, HdrHistogram), throughput, bytes allocated
-            per call (thread-allocated bytes), GC during the run, and the same step on the scalar kernels.
-            """;
+            per call (thread-allocated bytes), GC during the run, the same step on the scalar kernels and, with
+            --precision or --threads, the outputs' difference from fp32 on one thread over the same inputs.
+            """ + Compute.HELP;
 
     static final String INFO_HELP = """
             usage: panama-rnn info --model FILE [--nonlinearity tanh|relu] [--tf1 KEY=VALUE,... ...]
@@ -95,13 +98,13 @@ public final class Main {
             """;
 
     static final String DEMO_HELP = """
-            usage: panama-rnn demo [--quiet] [--progress]
+            usage: panama-rnn demo [--quiet] [--progress] [--precision fp32|bf16|int8] [--threads N]
 
               runs the bundled Keras LSTM(64) -> Dense(1), trained to predict channel 0 of a 4-channel
               telemetry series one step ahead, on the 3950 test windows of the bundled series (50 steps each),
               prints its predictions against the truth and Keras's own, and the latency of each window and step.
               A progress bar is drawn on a terminal; --quiet never, --progress always.
-            """;
+            """ + Compute.HELP;
 
     /** Held here: java.util.logging keeps loggers weakly, and a collected logger forgets the level set on it. */
     private static final java.util.logging.Logger LIBRARY_LOG = java.util.logging.Logger.getLogger("io.github.panamarnn");
@@ -148,7 +151,8 @@ public final class Main {
                         out.print(RUN_HELP);
                         return 0;
                     }
-                    return runCommand(new Options(cmd, args, 1, Set.of("model", "input", "output", "columns", "window", "nonlinearity", "tf1", "delimiter", "header"),
+                    return runCommand(new Options(cmd, args, 1, Set.of("model", "input", "output", "columns", "window", "nonlinearity", "tf1", "delimiter", "header",
+                            "precision", "threads"),
                             Set.of("stream"), Set.of("input")), stdin, out);
                 }
                 case "bench" -> {
@@ -156,7 +160,8 @@ public final class Main {
                         out.print(BENCH_HELP);
                         return 0;
                     }
-                    return bench(new Options(cmd, args, 1, Set.of("model", "cell", "units", "input-size", "steps", "warmup", "window", "histogram"),
+                    return bench(new Options(cmd, args, 1, Set.of("model", "cell", "units", "input-size", "steps", "warmup", "window", "histogram",
+                            "precision", "threads"),
                             Set.of("quiet", "progress")),
                             out, err);
                 }
@@ -174,7 +179,7 @@ public final class Main {
                         out.print(DEMO_HELP);
                         return 0;
                     }
-                    return Demo.run(new Options(cmd, args, 1, Set.of(), Set.of("quiet", "progress")), out, err);
+                    return Demo.run(new Options(cmd, args, 1, Set.of("precision", "threads"), Set.of("quiet", "progress")), out, err);
                 }
                 default -> throw new UserError("unknown command '" + cmd + "'; expected demo, run, bench or info (see --help)");
             }
@@ -238,7 +243,12 @@ public final class Main {
     }
 
     private static int runCommand(Options o, InputStream stdin, PrintStream out) throws UserError, IOException {
-        LoadedModel m = LoadedModel.open(o.path("model"), loadOptions(o));
+        try (Compute c = Compute.of(o)) {
+            return runCommand(o, LoadedModel.open(o.path("model"), loadOptions(o)).using(c), stdin, out);
+        }
+    }
+
+    private static int runCommand(Options o, LoadedModel m, InputStream stdin, PrintStream out) throws UserError, IOException {
         int features = m.inputSize();
         // "-" is standard output, as having no --output is.
         Path output = o.has("output") && !o.get("output", null).equals("-") ? Options.output("run: --output", o.get("output", null)) : null;
@@ -393,13 +403,19 @@ public final class Main {
     // bench
 
     private static int bench(Options o, PrintStream out, PrintStream err) throws UserError {
+        try (Compute c = Compute.of(o)) {
+            return bench(o, c, out, err);
+        }
+    }
+
+    private static int bench(Options o, Compute c, PrintStream out, PrintStream err) throws UserError {
         // A progress bar only where someone watches it: on a terminal, not in a redirected log (--quiet turns it off there too).
         boolean quiet = o.has("quiet") || !STDERR_IS_TERMINAL && !o.has("progress");
         int warm = o.integer("warmup", 50_000, 0, 100_000_000);
         if (o.has("model") == o.has("cell")) {
             throw new UserError("bench: give either --model FILE or --cell lstm|gru|rnn --units N");
         }
-        out.println("kernels: " + KernelProvider.get().name());
+        c.describe(out);
         if (o.has("cell")) {
             // At most 1024: Keras' orthogonal initializer is a QR of [units, 4 units], cubic in units (about 5 s at 1024, an hour at 8192).
             int units = o.integer("units", 128, 1, 1024);
@@ -408,31 +424,40 @@ public final class Main {
             }
             int in = o.integer("input-size", units, 1, 1 << 16);
             int steps = o.integer("steps", 1_000_000, 1, Integer.MAX_VALUE);
-            RnnCell cell = switch (o.get("cell", "").toLowerCase(Locale.ROOT)) {
+            RnnCell fp32 = switch (o.get("cell", "").toLowerCase(Locale.ROOT)) {
                 case "lstm" -> Initializers.kerasLstm(in, units, 42);
                 case "gru" -> Initializers.kerasGru(in, units, 42);
                 case "rnn" -> Initializers.kerasSimpleRnn(in, units, 42);
                 default -> throw new UserError("bench: --cell '" + o.get("cell", "") + "', expected lstm, gru or rnn");
             };
-            String label = o.get("cell", "").toUpperCase(Locale.ROOT) + " " + units + " units, input " + in + ", batch 1";
+            RnnCell cell = RnnCell.using(fp32, c.kernels);
+            String label = o.get("cell", "").toUpperCase(Locale.ROOT) + " " + units + " units, input " + in + ", batch 1"
+                    + (c.isDefault() ? "" : ", " + c.precision.label() + " weights, " + c.threads + (c.threads == 1 ? " thread" : " threads"));
+            if (!c.isDefault()) {
+                cellError(out, fp32, cell, c);
+            }
             Latency.Result vec = benchCell(label, cell, steps, warm, quiet ? null : err, out);
             if (o.has("histogram")) {
                 try (PrintStream h = new PrintStream(Files.newOutputStream(Path.of(o.get("histogram", null))), true, StandardCharsets.UTF_8)) {
-                    h.println("# " + label + ", " + KernelProvider.get().name() + "; values in microseconds");
+                    h.println("# " + label + ", " + c.kernels.name() + "; values in microseconds");
                     vec.histogram().outputPercentileDistribution(h, 5, 1000.0);
                 } catch (IOException e) {
                     throw new UserError("bench: cannot write --histogram " + o.get("histogram", null) + ": " + e.getMessage());
                 }
             }
-            RnnCell scalar = RnnCell.using(cell, KernelProvider.scalar());
+            RnnCell scalar = RnnCell.using(cell, c.scalar());
             ratio(out, vec, benchCell(label + ", scalar kernels", scalar, Math.max(2000, steps / 20), Math.min(warm, 20_000), quiet ? null : err, out));
             return 0;
         }
-        LoadedModel m = LoadedModel.open(o.path("model"));
+        LoadedModel loaded = LoadedModel.open(o.path("model"));
+        LoadedModel m = loaded.using(c);
         int features = m.inputSize();
         int steps = o.integer("steps", 200_000, 1, Integer.MAX_VALUE);
         if (m.seq != null && m.seq.streamable() && !o.has("window")) {
-            SequenceModel[] models = {m.seq, m.seq.using(KernelProvider.scalar())};
+            if (!c.isDefault()) {
+                modelError(out, loaded.seq, m.seq, c);
+            }
+            SequenceModel[] models = {m.seq, m.seq.using(c.scalar())};
             Latency.Result[] results = new Latency.Result[2];
             for (int k = 0; k < 2; k++) {
                 SequenceModel.Stream s = models[k].newStream();
@@ -471,6 +496,41 @@ public final class Main {
         String what = m.seq != null ? "session run" : "ONNX graph run (the general interpreter: it allocates its tensors)";
         Latency.measure(m.file.getFileName() + " " + what + ", window " + window, Math.max(1, steps / window), call, quiet ? null : err).print(out, "run");
         return 0;
+    }
+
+    /** Steps of the sine input every bench feeds, through the fp32 cell and {@code cell}: how far apart their outputs are. */
+    private static final int ERROR_STEPS = 2_000;
+
+    private static void cellError(PrintStream out, RnnCell fp32, RnnCell cell, Compute c) {
+        StreamingCell a = new StreamingCell(fp32);
+        StreamingCell b = new StreamingCell(cell);
+        int in = cell.inputSize();
+        int width = cell.outputSize();
+        float[] x = new float[in];
+        float[] ya = new float[ERROR_STEPS * width];
+        float[] yb = new float[ERROR_STEPS * width];
+        for (int i = 0; i < ERROR_STEPS; i++) {
+            x[i % in] = (float) Math.sin(i * 0.01);
+            a.step(x, 0, ya, i * width);
+            b.step(x, 0, yb, i * width);
+        }
+        Compute.printError(out, c.precision.label() + ", " + c.threads + " thread(s), " + ERROR_STEPS + " steps of the bench input", ya, yb, ya.length);
+    }
+
+    private static void modelError(PrintStream out, SequenceModel fp32, SequenceModel model, Compute c) {
+        SequenceModel.Stream a = fp32.newStream();
+        SequenceModel.Stream b = model.newStream();
+        int in = fp32.inputSize();
+        int width = fp32.outputSize();
+        float[] x = new float[in];
+        float[] ya = new float[ERROR_STEPS * width];
+        float[] yb = new float[ERROR_STEPS * width];
+        for (int i = 0; i < ERROR_STEPS; i++) {
+            x[i % in] = fp32.tokenIds() ? 0 : (float) Math.sin(i * 0.01); // id 0 is in every vocabulary
+            a.step(x, 0, ya, i * width);
+            b.step(x, 0, yb, i * width);
+        }
+        Compute.printError(out, c.precision.label() + ", " + c.threads + " thread(s), " + ERROR_STEPS + " steps of the bench input", ya, yb, ya.length);
     }
 
     private static Latency.Result benchCell(String label, RnnCell cell, int steps, int warm, PrintStream progress, PrintStream out) {

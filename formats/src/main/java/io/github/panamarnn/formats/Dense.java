@@ -32,11 +32,7 @@ public final class Dense {
 
     /** The same layer on other kernels (e.g. {@link KernelProvider#scalar()}). */
     public Dense using(Kernels kernels) {
-        float[] bias = new float[w.cols()];
-        for (int c = 0; c < bias.length; c++) {
-            bias[c] = w.bias(c);
-        }
-        return new Dense(kernels, kernels.pack(w.rows(), w.cols(), w::get, bias));
+        return new Dense(kernels, kernels.repack(w));
     }
 
     public int inputSize() {

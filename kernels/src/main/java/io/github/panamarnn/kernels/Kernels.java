@@ -15,7 +15,7 @@ package io.github.panamarnn.kernels;
  * buffer starts at {@code gOff + b*4*units}, of a GRU gate buffer at {@code gOff + b*3*units}, and
  * state rows at {@code off + b*units}.
  */
-public sealed interface Kernels permits PanamaKernels, ScalarKernels {
+public sealed interface Kernels permits PanamaKernels, ParallelKernels, ScalarKernels {
 
     /** A short description: {@code "scalar"} or the vector species in use. */
     String name();
@@ -23,12 +23,38 @@ public sealed interface Kernels permits PanamaKernels, ScalarKernels {
     /** Whether this is the Vector API implementation. */
     boolean isVectorized();
 
-    /** Packs {@code W [rows, cols]} (and an optional bias) in the layout these kernels read fastest. */
+    /**
+     * The precision {@link #pack} stores weights in ({@link Precision#FP32} for the instances
+     * {@link KernelProvider} returns).
+     */
+    Precision precision();
+
+    /**
+     * These kernels packing weights in {@code precision}: same products and activations, other bytes per weight.
+     * The state, activations and accumulation stay float32. Cells built with (or moved by {@code using} onto) the
+     * returned instance store their weights in that precision.
+     *
+     * @throws IllegalArgumentException when {@code precision} is null
+     */
+    Kernels withPrecision(Precision precision);
+
+    /**
+     * Packs {@code W [rows, cols]} (and an optional float32 bias) in the layout these kernels read fastest, in
+     * {@link #precision()}.
+     */
     PackedMatrix pack(int rows, int cols, PackedMatrix.Source w, float[] bias);
 
     /**
+     * {@code m} in the layout and precision these kernels read: {@code m} itself when it already is, otherwise
+     * repacked; weights already stored in this precision keep their values exactly (see
+     * {@link PackedMatrix#repack(int, Precision)}).
+     */
+    PackedMatrix repack(PackedMatrix m);
+
+    /**
      * Matrix-vector product, batch 1: {@code y[yOff+n] = (accumulate ? y[yOff+n] : 0) + bias[n] +
-     * sum_k x[xOff+k] * W[k, n]} for {@code n < W.cols()}.
+     * sum_k x[xOff+k] * W[k, n]} for {@code n < W.cols()}, {@code W} being the stored weights of any
+     * {@link Precision} (int8: {@code scale[n] * sum_k x[xOff+k] * q[k, n]}, see {@link ScalarKernels#matMul}).
      */
     void matVec(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate);
 
@@ -76,4 +102,5 @@ public sealed interface Kernels permits PanamaKernels, ScalarKernels {
 
     /** {@code a[off+i] = min(max(a[off+i], lo), hi)} for {@code i < n}. */
     void clamp(float[] a, int off, int n, float lo, float hi);
+
 }

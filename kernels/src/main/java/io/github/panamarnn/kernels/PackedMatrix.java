@@ -15,6 +15,11 @@ package io.github.panamarnn.kernels;
  * previous panel afterwards. A matrix narrower than one panel has a single zero-padded panel.
  * The bias is laid out the same way, panel by panel.
  *
+ * <p>Precision ({@link Precision}): float32 weights are stored as above; bfloat16 and int8 weights
+ * are stored in the same panels, but with two (bfloat16) or four (int8) consecutive rows of a column
+ * in one {@code int}, so that a kernel loads one vector of ints and widens it into two or four
+ * vectors of float32 weights with shifts. The bias (and int8's per-column scale) stays float32.
+ *
  * <p>Immutable after construction and safe to share between any number of threads.
  */
 public final class PackedMatrix {
@@ -31,12 +36,23 @@ public final class PackedMatrix {
     final int panels;
     /** First column of the last panel (see the class comment). */
     final int lastStart;
-    /** {@code panels * rows * panelWidth} floats, panel-major (see the class comment). */
+    final Precision precision;
+    /** Packed rows per panel: {@code rows} for float32, {@code ceil(rows / rowsPerInt)} ints otherwise. */
+    final int depth;
+    /** Float32 only: {@code panels * rows * panelWidth} floats, panel-major (see the class comment); else null. */
     final float[] data;
+    /**
+     * bfloat16 and int8 only (else null): {@code panels * depth * panelWidth} ints, laid out as {@link #data}
+     * but each int holding {@link Precision#rowsPerInt} consecutive rows of one column, the lowest row in the
+     * lowest bits (bfloat16: two 16-bit halves; int8: four signed bytes). Rows past {@code rows} hold 0.
+     */
+    final int[] packed;
+    /** int8 only (else null): the scale of each panel's columns, laid out as {@link #bias}. */
+    final float[] scale;
     /** {@code panels * panelWidth} floats: the bias of each panel's columns, 0 where it has none. */
     final float[] bias;
 
-    private PackedMatrix(int rows, int cols, int panelWidth, Source w, float[] bias) {
+    private PackedMatrix(int rows, int cols, int panelWidth, Precision precision, Source w, float[] bias, PackedMatrix int8From) {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("matrix shape must be positive, got [" + rows + ", " + cols + "]");
         }
@@ -49,25 +65,67 @@ public final class PackedMatrix {
         this.rows = rows;
         this.cols = cols;
         this.panelWidth = panelWidth;
+        this.precision = precision;
         this.panels = (cols + panelWidth - 1) / panelWidth;
         this.lastStart = cols % panelWidth == 0 || cols < panelWidth ? (panels - 1) * panelWidth : cols - panelWidth;
-        long size = (long) panels * rows * panelWidth;
+        final int g = precision.rowsPerInt;
+        this.depth = (rows + g - 1) / g;
+        long size = (long) panels * depth * panelWidth;
         if (size > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("matrix [" + rows + ", " + cols + "] is too large to pack into one array");
         }
-        this.data = new float[(int) size];
+        this.data = precision == Precision.FP32 ? new float[(int) size] : null;
+        this.packed = precision == Precision.FP32 ? null : new int[(int) size];
         this.bias = new float[panels * panelWidth];
+        this.scale = precision == Precision.INT8 ? new float[panels * panelWidth] : null;
         for (int p = 0; p < panels; p++) {
-            int base = p * rows * panelWidth;
+            int base = p * depth * panelWidth;
             for (int j = 0; j < panelWidth; j++) {
                 int col = columnOf(p, j);
                 if (col < 0) {
                     continue;
                 }
-                for (int k = 0; k < rows; k++) {
-                    data[base + k * panelWidth + j] = w.get(k, col);
-                }
                 this.bias[p * panelWidth + j] = bias == null ? 0f : bias[col];
+                switch (precision) {
+                    case FP32 -> {
+                        for (int k = 0; k < rows; k++) {
+                            data[base + k * panelWidth + j] = w.get(k, col);
+                        }
+                    }
+                    case BF16 -> {
+                        for (int k = 0; k < rows; k++) {
+                            float v = w.get(k, col);
+                            int b = Precision.toBf16(v);
+                            if (Float.isFinite(v) && !Float.isFinite(Precision.fromBf16(b))) {
+                                throw new IllegalArgumentException("weight W[" + k + ", " + col + "] = " + v + " overflows bfloat16");
+                            }
+                            packed[base + (k >> 1) * panelWidth + j] |= b << ((k & 1) * 16);
+                        }
+                    }
+                    case INT8 -> {
+                        float sc;
+                        if (int8From != null) {
+                            sc = int8From.scale(col);
+                        } else {
+                            float max = 0f;
+                            for (int k = 0; k < rows; k++) {
+                                float v = w.get(k, col);
+                                if (!Float.isFinite(v)) {
+                                    throw new IllegalArgumentException("weight W[" + k + ", " + col + "] = " + v
+                                            + ": int8 needs finite weights");
+                                }
+                                max = Math.max(max, Math.abs(v));
+                            }
+                            sc = max / 127f;
+                        }
+                        scale[p * panelWidth + j] = sc;
+                        for (int k = 0; k < rows; k++) {
+                            int q = int8From != null ? int8From.quantized(k, col)
+                                    : sc == 0f ? 0 : (int) Math.max(-127, Math.min(127, Math.rint((double) w.get(k, col) / sc)));
+                            packed[base + (k >> 2) * panelWidth + j] |= (q & 0xFF) << ((k & 3) * 8);
+                        }
+                    }
+                }
             }
         }
     }
@@ -81,25 +139,44 @@ public final class PackedMatrix {
         return col >= cols || col < (panels - 1) * panelWidth ? -1 : col;
     }
 
-    /** Offset in {@link #data} of {@code W[0, col]}; {@code W[k, col]} is {@code k * panelWidth} further. */
+    /**
+     * Offset in {@link #data} (or {@link #packed}) of {@code W[0, col]}; {@code W[k, col]} is {@code k * panelWidth}
+     * further (in {@link #packed}: {@code (k / rowsPerInt) * panelWidth}).
+     */
     int offset(int col) {
         int p = Math.min(col / panelWidth, panels - 1);
         int first = p == panels - 1 ? lastStart : p * panelWidth;
-        return p * rows * panelWidth + col - first;
+        return p * depth * panelWidth + col - first;
     }
 
-    /** Index in {@link #bias} of column {@code col}. */
+    /** Index in {@link #bias} (and {@link #scale}) of column {@code col}. */
     int biasIndex(int col) {
         int p = Math.min(col / panelWidth, panels - 1);
         return p * panelWidth + col - (p == panels - 1 ? lastStart : p * panelWidth);
     }
 
+    /** int8 only: the stored {@code q[row, col]} in [-127, 127]. */
+    int quantized(int row, int col) {
+        return (byte) (packed[offset(col) + (row >> 2) * panelWidth] >> ((row & 3) * 8));
+    }
+
     /**
-     * Packs {@code W[row, col] = w.get(row, col)} with the given bias (or none when {@code null}).
-     * Prefer {@link Kernels#pack}, which picks the panel width its kernels want.
+     * Packs {@code W[row, col] = w.get(row, col)} in float32 with the given bias (or none when {@code null}).
+     * Prefer {@link Kernels#pack}, which picks the panel width and the precision its kernels want.
      */
     public static PackedMatrix pack(int rows, int cols, int panelWidth, Source w, float[] bias) {
-        return new PackedMatrix(rows, cols, panelWidth, w, bias == null ? null : bias.clone());
+        return pack(rows, cols, panelWidth, Precision.FP32, w, bias);
+    }
+
+    /**
+     * Packs {@code W[row, col] = w.get(row, col)} in the given precision (see {@link Precision}), with the given
+     * bias (kept in float32) or none when {@code null}.
+     *
+     * @throws IllegalArgumentException for a bad shape, a bias of another length, a weight bfloat16 cannot hold
+     *                                  or, for int8, a weight that is not finite
+     */
+    public static PackedMatrix pack(int rows, int cols, int panelWidth, Precision precision, Source w, float[] bias) {
+        return new PackedMatrix(rows, cols, panelWidth, Precision.check(precision), w, bias == null ? null : bias.clone(), null);
     }
 
     /** Packs a row-major {@code [rows, cols]} array (TensorFlow / Keras kernel layout). */
@@ -144,7 +221,24 @@ public final class PackedMatrix {
         if (row < 0 || row >= rows || col < 0 || col >= cols) {
             throw new IndexOutOfBoundsException("(" + row + ", " + col + ") outside [" + rows + ", " + cols + "]");
         }
-        return data[offset(col) + row * panelWidth];
+        return switch (precision) {
+            case FP32 -> data[offset(col) + row * panelWidth];
+            case BF16 -> Precision.fromBf16(packed[offset(col) + (row >> 1) * panelWidth] >>> ((row & 1) * 16));
+            case INT8 -> quantized(row, col) * scale[biasIndex(col)];
+        };
+    }
+
+    /** How the weights are stored. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** int8: {@code scale[col]}, the weight one quantization step stands for; 1 in other precisions. */
+    public float scale(int col) {
+        if (col < 0 || col >= cols) {
+            throw new IndexOutOfBoundsException("column " + col + " outside [0, " + cols + ")");
+        }
+        return scale == null ? 1f : scale[biasIndex(col)];
     }
 
     /** {@code bias[col]} (0 when the matrix was packed without a bias). */
@@ -157,13 +251,25 @@ public final class PackedMatrix {
 
     /** Bytes of packed weights a full product streams (padding included). */
     public long weightBytes() {
-        return 4L * data.length;
+        return data != null ? 4L * data.length : 4L * packed.length + (scale == null ? 0 : 4L * scale.length);
     }
 
-    /** The same weights packed for another panel width. */
+    /** The same weights packed for another panel width, in the same precision (int8 keeps its {@code q} and scales). */
     public PackedMatrix repack(int newPanelWidth) {
-        return newPanelWidth == panelWidth ? this
-                : new PackedMatrix(rows, cols, newPanelWidth, this::get, biasColumns());
+        return repack(newPanelWidth, precision);
+    }
+
+    /**
+     * The same weights packed for another panel width and precision. Weights already stored in {@code newPrecision}
+     * keep their stored values exactly; otherwise the values {@link #get} returns are converted (so float32 weights
+     * made bfloat16 and back are the bfloat16 values, not the original ones).
+     */
+    public PackedMatrix repack(int newPanelWidth, Precision newPrecision) {
+        if (newPanelWidth == panelWidth && newPrecision == precision) {
+            return this;
+        }
+        return new PackedMatrix(rows, cols, newPanelWidth, newPrecision, this::get, biasColumns(),
+                newPrecision == Precision.INT8 && precision == Precision.INT8 ? this : null);
     }
 
     private float[] biasColumns() {
@@ -176,6 +282,6 @@ public final class PackedMatrix {
 
     @Override
     public String toString() {
-        return "PackedMatrix[" + rows + " x " + cols + ", panels of " + panelWidth + "]";
+        return "PackedMatrix[" + rows + " x " + cols + ", panels of " + panelWidth + ", " + precision.label() + "]";
     }
 }

@@ -27,12 +27,41 @@ final class PanamaKernels implements Kernels {
     private static final int L = PanamaSpecies.LANES;
     private static final int P = PanamaSpecies.PANEL;
 
+    private final Precision precision;
+
+    /** Float32 weights: the instance {@link KernelProvider} creates (reflectively, after checking the Vector API). */
     PanamaKernels() {
+        this(Precision.FP32);
+    }
+
+    private PanamaKernels(Precision precision) {
+        this.precision = precision;
     }
 
     @Override
     public String name() {
-        return "panama (FloatVector " + S.vectorBitSize() + " bits, " + L + " lanes, panels of " + P + ")";
+        return "panama (FloatVector " + S.vectorBitSize() + " bits, " + L + " lanes, panels of " + P + ")"
+                + (precision == Precision.FP32 ? "" : ", " + precision.label() + " weights");
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    @Override
+    public Kernels withPrecision(Precision p) {
+        return Precision.check(p) == precision ? this : new PanamaKernels(p);
+    }
+
+    @Override
+    public PackedMatrix repack(PackedMatrix m) {
+        return m.repack(panelWidth(m.cols), precision);
+    }
+
+    /** Narrower than one panel but at least one vector wide: panels of one vector (see {@link #pack}). */
+    private static int panelWidth(int cols) {
+        return cols < P && cols >= L ? L : P;
     }
 
     @Override
@@ -44,7 +73,7 @@ final class PanamaKernels implements Kernels {
     public PackedMatrix pack(int rows, int cols, PackedMatrix.Source w, float[] bias) {
         // Narrower than one panel but at least one vector wide: panels of one vector, so the product still runs in
         // vector lanes (narrower still, it is the scalar loop's: a vector would be mostly padding).
-        return PackedMatrix.pack(rows, cols, cols < P && cols >= L ? L : P, w, bias);
+        return PackedMatrix.pack(rows, cols, panelWidth(cols), precision, w, bias);
     }
 
     private static void checkPanel(PackedMatrix w) {
@@ -66,18 +95,33 @@ final class PanamaKernels implements Kernels {
     public void matVec(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
         checkPanel(w);
         if (w.panelWidth == L) {
-            matVecNarrow(w, x, xOff, y, yOff, accumulate);
+            narrow(w, x, xOff, y, yOff, accumulate);
             return;
         }
         if (w.cols < P) {
             ScalarKernels.INSTANCE.matVec(w, x, xOff, y, yOff, accumulate);
             return;
         }
-        // The right-aligned last panel first: the columns it shares with the previous panel are zero
-        // in it, and the previous panel then writes (or completes) them.
-        for (int q = 0; q < w.panels; q++) {
-            final int p = q == 0 ? w.panels - 1 : q - 1;
-            matVecPanel(w.data, p * w.rows * P, w.rows, x, xOff, w.bias, p * P, y, yOff + panelStart(w, p), accumulate);
+        panels(w, x, xOff, 0, 1, y, yOff, 0, accumulate, 0, w.panels);
+    }
+
+    /** Panel {@code p} of {@code w} at batch 1, in the kernel of {@code w}'s precision. */
+    private static void panel(PackedMatrix w, int p, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
+        final int base = p * w.depth * P;
+        final int yo = yOff + panelStart(w, p);
+        switch (w.precision) {
+            case FP32 -> matVecPanel(w.data, base, w.rows, x, xOff, w.bias, p * P, y, yo, accumulate);
+            case BF16 -> QuantizedProducts.bf16Panel(w.packed, base, w.rows, x, xOff, w.bias, p * P, y, yo, accumulate);
+            case INT8 -> QuantizedProducts.int8Panel(w.packed, base, w.rows, x, xOff, w.scale, w.bias, p * P, y, yo, accumulate);
+        }
+    }
+
+    /** A matrix packed in panels of one vector, one batch row, in the kernel of its precision. */
+    private static void narrow(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
+        switch (w.precision) {
+            case FP32 -> matVecNarrow(w, x, xOff, y, yOff, accumulate);
+            case BF16 -> QuantizedProducts.bf16Narrow(w, x, xOff, y, yOff, accumulate);
+            case INT8 -> QuantizedProducts.int8Narrow(w, x, xOff, y, yOff, accumulate);
         }
     }
 
@@ -185,7 +229,7 @@ final class PanamaKernels implements Kernels {
         checkPanel(w);
         if (w.panelWidth == L) {
             for (int b = 0; b < batch; b++) {
-                matVecNarrow(w, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
+                narrow(w, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
             }
             return;
         }
@@ -193,21 +237,44 @@ final class PanamaKernels implements Kernels {
             ScalarKernels.INSTANCE.matMul(w, x, xOff, xStride, batch, y, yOff, yStride, accumulate);
             return;
         }
-        final int blocked = batch - batch % 6;
-        for (int q = 0; q < w.panels; q++) {
-            final int p = q == 0 ? w.panels - 1 : q - 1; // right-aligned last panel first, as in matVec
+        panels(w, x, xOff, xStride, batch, y, yOff, yStride, accumulate, 0, w.panels);
+    }
+
+    /** Whether {@link #panels} can run {@code w} (packed in whole panels of {@code P}, at least one panel wide). */
+    static boolean panelled(PackedMatrix w) {
+        return w.panelWidth == P && w.cols >= P;
+    }
+
+    /**
+     * The product restricted to panels {@code [lo, hi)} of {@code w} (which {@link #panelled}), every batch row. When
+     * {@code hi} is the last panel, it runs first: the columns it shares with the previous panel are zero in it, and the
+     * previous panel then writes (or completes) them, so a range ending at the last panel must also hold the one before
+     * it when they overlap ({@link ParallelKernels} splits products this way, bit for bit equal to one call).
+     */
+    static void panels(PackedMatrix w, float[] x, int xOff, int xStride, int batch,
+                       float[] y, int yOff, int yStride, boolean accumulate, int lo, int hi) {
+        final int blocked = batch == 1 ? 0 : batch - batch % 6;
+        for (int q = lo; q < hi; q++) {
+            final int p = hi == w.panels ? (q == lo ? w.panels - 1 : q - 1) : q;
             final int start = panelStart(w, p);
-            for (int half = 0; half < P; half += 2 * L) {
-                final int base = p * w.rows * P + half;
+            for (int half = 0; blocked > 0 && half < P; half += 2 * L) {
+                final int base = p * w.depth * P + half;
                 final int biasAt = p * P + half;
                 final int col = start + half;
                 for (int b = 0; b < blocked; b += 6) {
-                    matMulBlock6(w.data, base, w.rows, x, xOff + b * xStride, xStride, w.bias, biasAt,
-                            y, yOff + b * yStride + col, yStride, accumulate);
+                    final int xb = xOff + b * xStride;
+                    final int yb = yOff + b * yStride + col;
+                    switch (w.precision) {
+                        case FP32 -> matMulBlock6(w.data, base, w.rows, x, xb, xStride, w.bias, biasAt, y, yb, yStride, accumulate);
+                        case BF16 -> QuantizedProducts.bf16Block6(w.packed, base, w.rows, x, xb, xStride, w.bias, biasAt,
+                                y, yb, yStride, accumulate);
+                        case INT8 -> QuantizedProducts.int8Block6(w.packed, base, w.rows, x, xb, xStride, w.scale, w.bias, biasAt,
+                                y, yb, yStride, accumulate);
+                    }
                 }
             }
             for (int b = blocked; b < batch; b++) {
-                matVecPanel(w.data, p * w.rows * P, w.rows, x, xOff + b * xStride, w.bias, p * P, y, yOff + b * yStride + start, accumulate);
+                panel(w, p, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
             }
         }
     }

@@ -13,6 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaSpecies {
     static final VectorSpecies<Float> FLOAT = choose();
     static final int LANES = FLOAT.length();
+    /** Ints of the same width: bfloat16 and int8 weights are loaded as ints and widened into {@link #FLOAT} lanes. */
+    static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
     /** Output units per packed panel: four vectors, one accumulator chain each. */
     static final int PANEL = 4 * LANES;
 

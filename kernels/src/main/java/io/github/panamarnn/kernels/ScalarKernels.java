@@ -10,19 +10,43 @@ public final class ScalarKernels implements Kernels {
     /** Panel width this implementation packs with (any width works for it). */
     public static final int PANEL_WIDTH = 32;
 
-    static final ScalarKernels INSTANCE = new ScalarKernels();
+    static final ScalarKernels INSTANCE = new ScalarKernels(Precision.FP32);
+    private static final ScalarKernels BF16 = new ScalarKernels(Precision.BF16);
+    private static final ScalarKernels INT8 = new ScalarKernels(Precision.INT8);
 
-    /** The shared instance. */
+    private final Precision precision;
+
+    /** The shared instance (float32 weights). */
     public static ScalarKernels instance() {
         return INSTANCE;
     }
 
-    private ScalarKernels() {
+    private ScalarKernels(Precision precision) {
+        this.precision = precision;
     }
 
     @Override
     public String name() {
-        return "scalar";
+        return precision == Precision.FP32 ? "scalar" : "scalar, " + precision.label() + " weights";
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    @Override
+    public Kernels withPrecision(Precision p) {
+        return switch (Precision.check(p)) {
+            case FP32 -> INSTANCE;
+            case BF16 -> BF16;
+            case INT8 -> INT8;
+        };
+    }
+
+    @Override
+    public PackedMatrix repack(PackedMatrix m) {
+        return m.panelWidth == PANEL_WIDTH && m.precision == precision ? m : m.repack(PANEL_WIDTH, precision);
     }
 
     @Override
@@ -32,7 +56,7 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public PackedMatrix pack(int rows, int cols, PackedMatrix.Source w, float[] bias) {
-        return PackedMatrix.pack(rows, cols, PANEL_WIDTH, w, bias);
+        return PackedMatrix.pack(rows, cols, PANEL_WIDTH, precision, w, bias);
     }
 
     @Override
@@ -40,22 +64,49 @@ public final class ScalarKernels implements Kernels {
         matMul(w, x, xOff, 0, 1, y, yOff, 0, accumulate);
     }
 
-    /** For each output: one float accumulator, bias first, then {@code x[k]*W[k,n]} for k in order. */
+    /**
+     * For each output, float32: one accumulator, bias first, then {@code x[k]*W[k,n]} for k in order. bfloat16: the
+     * same with each weight decoded exactly. int8: {@code t = sum_k x[k]*q[k,n]} in order, then
+     * {@code fma(t, scale[n], bias[n])}, then the previous {@code y} added when accumulating.
+     */
     @Override
     public void matMul(PackedMatrix w, float[] x, int xOff, int xStride, int batch,
                        float[] y, int yOff, int yStride, boolean accumulate) {
         final int rows = w.rows;
         final int pw = w.panelWidth;
         final float[] a = w.data;
+        final int[] q = w.packed;
         for (int b = 0; b < batch; b++) {
             int xo = xOff + b * xStride;
             int yo = yOff + b * yStride;
             for (int n = 0; n < w.cols; n++) {
                 int at = w.offset(n);
                 float bn = w.bias[w.biasIndex(n)];
-                float s = accumulate ? y[yo + n] + bn : bn;
-                for (int k = 0; k < rows; k++) {
-                    s += x[xo + k] * a[at + k * pw];
+                float s;
+                switch (w.precision) {
+                    case FP32 -> {
+                        s = accumulate ? y[yo + n] + bn : bn;
+                        for (int k = 0; k < rows; k++) {
+                            s += x[xo + k] * a[at + k * pw];
+                        }
+                    }
+                    case BF16 -> {
+                        s = accumulate ? y[yo + n] + bn : bn;
+                        for (int k = 0; k < rows; k++) {
+                            s += x[xo + k] * Precision.fromBf16(q[at + (k >> 1) * pw] >>> ((k & 1) * 16));
+                        }
+                    }
+                    case INT8 -> {
+                        float t = 0f;
+                        for (int k = 0; k < rows; k++) {
+                            t += x[xo + k] * (byte) (q[at + (k >> 2) * pw] >> ((k & 3) * 8));
+                        }
+                        s = Math.fma(t, w.scale[w.biasIndex(n)], bn);
+                        if (accumulate) {
+                            s += y[yo + n];
+                        }
+                    }
+                    default -> throw new AssertionError(w.precision);
                 }
                 y[yo + n] = s;
             }

@@ -8,6 +8,7 @@ import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.LstmGates;
 import io.github.panamarnn.kernels.PackedMatrix;
+import io.github.panamarnn.kernels.Precision;
 import io.github.panamarnn.tests.AllocationMeter;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.DynamicTest;
@@ -43,6 +44,15 @@ class AllocationTest {
         PackedMatrix narrow = K.pack(2 * u + 3, u, (i, j) -> (float) Math.cos(i * 7 + j), TestData.uniform(r, u, -1, 1));
         tests.add(test("matVec narrow", () -> K.matVec(narrow, x, 1, y, 2, true)));
         tests.add(test("matMul narrow batch 7", () -> K.matMul(narrow, x, 0, 2 * u + 3, 7, y, 0, u, false)));
+        for (Precision p : new Precision[] {Precision.BF16, Precision.INT8}) {
+            Kernels kp = K.withPrecision(p);
+            PackedMatrix wp = kp.repack(w);
+            PackedMatrix np = kp.repack(narrow);
+            tests.add(test("matVec " + p, () -> kp.matVec(wp, x, 1, y, 2, true)));
+            tests.add(test("matMul batch 7 " + p, () -> kp.matMul(wp, x, 0, 2 * u + 3, 7, y, 0, 4 * u, false)));
+            tests.add(test("matVec narrow " + p, () -> kp.matVec(np, x, 1, y, 2, true)));
+            tests.add(test("matMul narrow batch 7 " + p, () -> kp.matMul(np, x, 0, 2 * u + 3, 7, y, 0, u, false)));
+        }
         for (Activation a : ActivationPropertiesTest.all()) {
             tests.add(test("activate " + a, () -> K.activate(a, gates, 1, y, 0, 3 * u + 5)));
         }

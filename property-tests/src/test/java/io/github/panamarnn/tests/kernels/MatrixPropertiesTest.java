@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.PackedMatrix;
+import io.github.panamarnn.kernels.Precision;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import net.jqwik.api.Arbitraries;
@@ -38,7 +39,114 @@ class MatrixPropertiesTest {
     void matVecMatchesExactProduct(@ForAll("sizes") int rows, @ForAll("sizes") int cols, @ForAll boolean accumulate,
                                    @ForAll boolean withBias, @ForAll @IntRange(max = 5) int xOff, @ForAll @IntRange(max = 5) int yOff,
                                    @ForAll long seed) {
-        check(rows, cols, 1, accumulate, withBias, xOff, yOff, rows + xOff, cols + yOff, seed);
+        check(Precision.FP32, rows, cols, 1, accumulate, withBias, xOff, yOff, rows + xOff, cols + yOff, seed);
+    }
+
+    /** bfloat16 and int8 weights: each kernel against the exact product of the weights it stores (decoded). */
+    @Property(tries = 300)
+    void quantizedMatVecMatchesExactProduct(@ForAll("quantized") Precision precision, @ForAll("sizes") int rows, @ForAll("sizes") int cols,
+                                            @ForAll boolean accumulate, @ForAll boolean withBias, @ForAll @IntRange(max = 5) int xOff,
+                                            @ForAll @IntRange(max = 5) int yOff, @ForAll long seed) {
+        check(precision, rows, cols, 1, accumulate, withBias, xOff, yOff, rows + xOff, cols + yOff, seed);
+    }
+
+    @Property(tries = 250)
+    void quantizedMatMulMatchesExactProduct(@ForAll("quantized") Precision precision, @ForAll("sizes") int rows, @ForAll("sizes") int cols,
+                                            @ForAll @IntRange(min = 1, max = 64) int batch, @ForAll boolean accumulate,
+                                            @ForAll boolean withBias, @ForAll @IntRange(max = 3) int xOff, @ForAll @IntRange(max = 3) int yOff,
+                                            @ForAll @IntRange(max = 7) int xPad, @ForAll @IntRange(max = 7) int yPad, @ForAll long seed) {
+        if ((long) rows * cols * batch > 4_000_000) {
+            rows = Math.min(rows, 64);
+        }
+        check(precision, rows, cols, batch, accumulate, withBias, xOff, yOff, rows + xPad, cols + yPad, seed);
+    }
+
+    @Provide
+    Arbitrary<Precision> quantized() {
+        return Arbitraries.of(Precision.BF16, Precision.INT8);
+    }
+
+    /**
+     * What each precision stores: bfloat16 is the float32 rounded to nearest even (relative error at most 2^-8);
+     * int8 is {@code q * scale} with {@code scale = max |column| / 127}, {@code |q| <= 127}, error at most half a
+     * step; both survive a repack to another panel width unchanged.
+     */
+    @Property(tries = 100)
+    void quantizedWeightsAreWhatThePrecisionPromises(@ForAll("quantized") Precision precision, @ForAll("sizes") int rows,
+                                                     @ForAll @IntRange(min = 1, max = 100) int cols, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] w = TestData.uniform(r, rows * cols, -3, 3);
+        PackedMatrix m = PackedMatrix.pack(rows, cols, 16, precision, (i, j) -> w[i * cols + j], null);
+        PackedMatrix other = m.repack(8);
+        for (int j = 0; j < cols; j++) {
+            double max = 0;
+            for (int i = 0; i < rows; i++) {
+                max = Math.max(max, Math.abs(w[i * cols + j]));
+            }
+            for (int i = 0; i < rows; i++) {
+                float orig = w[i * cols + j];
+                float got = m.get(i, j);
+                assertEquals(got, other.get(i, j), "repack changed W[" + i + ", " + j + "]");
+                if (precision == Precision.BF16) {
+                    assertEquals(Precision.fromBf16(Precision.toBf16(orig)), got);
+                    assertTrue(Math.abs(got - orig) <= 0x1p-8 * Math.abs(orig), orig + " -> " + got);
+                } else {
+                    float scale = m.scale(j);
+                    assertEquals((float) (max / 127), scale, 1e-6 * max, "scale of column " + j);
+                    double q = got / scale;
+                    assertTrue(Math.abs(q) <= 127.0001 && Math.abs(q - Math.rint(q)) < 1e-3, "q = " + q);
+                    assertTrue(Math.abs(got - orig) <= scale * 0.5001, orig + " -> " + got + ", scale " + scale);
+                }
+            }
+        }
+        long panels = (cols + 15) / 16;
+        int perInt = precision == Precision.BF16 ? 2 : 4;
+        assertEquals(4 * panels * 16 * ((rows + perInt - 1) / perInt) + (precision == Precision.INT8 ? 4 * panels * 16 : 0),
+                m.weightBytes(), "bytes streamed: " + perInt + " weights per int (plus int8's scales)");
+    }
+
+    /**
+     * The accuracy each precision promises, against the exact product of the original float32 weights: bfloat16
+     * within {@code 2^-8 * sum_k |x[k] W[k, n]|} (each weight's rounding), int8 within {@code scale[n] / 2 * sum_k |x[k]|}
+     * (half a step per weight), plus the float32 sum's own bound.
+     */
+    @Property(tries = 150)
+    void quantizedProductIsWithinThePrecisionsBound(@ForAll("quantized") Precision precision, @ForAll("sizes") int rows,
+                                                    @ForAll("sizes") int cols, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] w = TestData.uniform(r, rows * cols, -1, 1);
+        float[] x = TestData.uniform(r, rows, -2, 2);
+        Kernels k = VECTOR.withPrecision(precision);
+        PackedMatrix m = k.pack(rows, cols, (i, j) -> w[i * cols + j], null);
+        float[] y = new float[cols];
+        k.matVec(m, x, 0, y, 0, false);
+        for (int n = 0; n < cols; n++) {
+            double exact = 0;
+            double magnitude = 0;
+            double sumX = 0;
+            for (int i = 0; i < rows; i++) {
+                exact += (double) x[i] * w[i * cols + n];
+                magnitude += Math.abs((double) x[i] * w[i * cols + n]);
+                sumX += Math.abs(x[i]);
+            }
+            double rounding = precision == Precision.BF16 ? 0x1p-8 * magnitude : m.scale(n) / 2.0 * sumX;
+            double bound = rounding * (1 + 1e-6) + (rows + 4) * 0x1p-24 * (magnitude + rounding) + Float.MIN_NORMAL;
+            assertTrue(Math.abs(y[n] - exact) <= bound, precision + " [" + rows + "x" + cols + "] col " + n + ": got " + y[n] + ", exact " + exact
+                    + ", bound " + bound);
+        }
+    }
+
+    @Property(tries = 20)
+    void int8RefusesNonFiniteAndBf16RefusesOverflow(@ForAll @IntRange(min = 1, max = 40) int rows, @ForAll @IntRange(min = 1, max = 40) int cols) {
+        float[] w = new float[rows * cols];
+        w[w.length - 1] = Float.NaN;
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PackedMatrix.pack(rows, cols, 16, Precision.INT8, (i, j) -> w[i * cols + j], null));
+        assertTrue(e.getMessage().contains("W[" + (rows - 1) + ", " + (cols - 1) + "]"), e.getMessage());
+        w[w.length - 1] = Float.MAX_VALUE;
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PackedMatrix.pack(rows, cols, 16, Precision.BF16, (i, j) -> w[i * cols + j], null));
+        assertTrue(e.getMessage().contains("overflows bfloat16"), e.getMessage());
     }
 
     @Property(tries = 250)
@@ -49,10 +157,10 @@ class MatrixPropertiesTest {
         if ((long) rows * cols * batch > 4_000_000) {
             rows = Math.min(rows, 64);
         }
-        check(rows, cols, batch, accumulate, withBias, xOff, yOff, rows + xPad, cols + yPad, seed);
+        check(Precision.FP32, rows, cols, batch, accumulate, withBias, xOff, yOff, rows + xPad, cols + yPad, seed);
     }
 
-    private static void check(int rows, int cols, int batch, boolean accumulate, boolean withBias, int xOff, int yOff,
+    private static void check(Precision precision, int rows, int cols, int batch, boolean accumulate, boolean withBias, int xOff, int yOff,
                               int xStride, int yStride, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] w = TestData.uniform(r, rows * cols, -1, 1);
@@ -66,8 +174,9 @@ class MatrixPropertiesTest {
                 y0[i] = CANARY;
             }
         }
-        for (Kernels k : new Kernels[] {VECTOR, SCALAR}) {
+        for (Kernels k : new Kernels[] {VECTOR.withPrecision(precision), SCALAR.withPrecision(precision)}) {
             PackedMatrix m = k.pack(rows, cols, (i, j) -> w[i * cols + j], bias);
+            assertEquals(precision, m.precision());
             float[] y = y0.clone();
             if (batch == 1) {
                 k.matVec(m, x, xOff, y, yOff, accumulate);
@@ -87,13 +196,14 @@ class MatrixPropertiesTest {
                 double exact = yPrev + b0;
                 double magnitude = Math.abs(yPrev) + Math.abs(b0);
                 for (int kk = 0; kk < rows; kk++) {
-                    double t = (double) x[xOff + b * xStride + kk] * w[kk * cols + n];
+                    // The weight the matrix stores (int8: q * scale, rounded once more than the kernel's sum, hence + 2 below).
+                    double t = (double) x[xOff + b * xStride + kk] * m.get(kk, n);
                     exact += t;
                     magnitude += Math.abs(t);
                 }
-                double bound = (rows + 2) * 0x1p-24 * magnitude + Float.MIN_NORMAL;
+                double bound = (rows + (precision == Precision.INT8 ? 4 : 2)) * 0x1p-24 * magnitude + Float.MIN_NORMAL;
                 if (!(Math.abs(y[i] - exact) <= bound)) {
-                    fail(k.name() + " [" + rows + "x" + cols + "] batch " + batch + " row " + b + " col " + n + ": got " + y[i]
+                    fail(k.name() + " " + precision + " [" + rows + "x" + cols + "] batch " + batch + " row " + b + " col " + n + ": got " + y[i]
                             + ", exact " + exact + ", error " + Math.abs(y[i] - exact) + " > bound " + bound);
                 }
             }
