@@ -51,6 +51,7 @@ public final class Results {
         emit(dir, "activations", Results::activationsMarkdown, null, null);
         BeforeAfterResults.write(dir);
         PeerResults.write(dir);
+        PrecisionResults.write(dir);
         LatencyResults.write(dir.resolve("latency"));
         Headlines.write(dir, dir.toAbsolutePath().getParent().resolve("README.md"));
     }

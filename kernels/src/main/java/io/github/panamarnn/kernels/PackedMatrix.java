@@ -15,10 +15,11 @@ package io.github.panamarnn.kernels;
  * previous panel afterwards. A matrix narrower than one panel has a single zero-padded panel.
  * The bias is laid out the same way, panel by panel.
  *
- * <p>Precision ({@link Precision}): float32 weights are stored as above; bfloat16 and int8 weights
- * are stored in the same panels, but with two (bfloat16) or four (int8) consecutive rows of a column
- * in one {@code int}, so that a kernel loads one vector of ints and widens it into two or four
- * vectors of float32 weights with shifts. The bias (and int8's per-column scale) stays float32.
+ * <p>Precision ({@link Precision}): float32 weights are stored as above; int8 weights likewise, one
+ * byte each (a kernel loads a quarter-width vector of bytes and widens it into float32 lanes);
+ * bfloat16 weights in the same panels but with two consecutive rows of a column in one {@code int},
+ * so that a kernel loads one vector of ints and splits it into two vectors of float32 weights with a
+ * shift and a mask. The bias (and int8's per-column scale) stays float32.
  *
  * <p>Immutable after construction and safe to share between any number of threads.
  */
@@ -37,16 +38,20 @@ public final class PackedMatrix {
     /** First column of the last panel (see the class comment). */
     final int lastStart;
     final Precision precision;
-    /** Packed rows per panel: {@code rows} for float32, {@code ceil(rows / rowsPerInt)} ints otherwise. */
+    /** Packed rows per panel: {@code rows} for float32 and int8, {@code ceil(rows / 2)} ints for bfloat16. */
     final int depth;
     /** Float32 only: {@code panels * rows * panelWidth} floats, panel-major (see the class comment); else null. */
     final float[] data;
     /**
-     * bfloat16 and int8 only (else null): {@code panels * depth * panelWidth} ints, laid out as {@link #data}
-     * but each int holding {@link Precision#rowsPerInt} consecutive rows of one column, the lowest row in the
-     * lowest bits (bfloat16: two 16-bit halves; int8: four signed bytes). Rows past {@code rows} hold 0.
+     * bfloat16 only (else null): {@code panels * depth * panelWidth} ints, laid out as {@link #data} but each int
+     * holding two consecutive rows of one column, the even row in the low 16 bits. A row past {@code rows} holds 0.
      */
     final int[] packed;
+    /**
+     * int8 only (else null): {@code q}, laid out as {@link #data}, plus {@link #BYTE_PAD} zero bytes at the end (a
+     * kernel may load a whole 64-bit vector of bytes and widen only its first lanes).
+     */
+    final byte[] bytes;
     /** int8 only (else null): the scale of each panel's columns, laid out as {@link #bias}. */
     final float[] scale;
     /** {@code panels * panelWidth} floats: the bias of each panel's columns, 0 where it has none. */
@@ -75,7 +80,8 @@ public final class PackedMatrix {
             throw new IllegalArgumentException("matrix [" + rows + ", " + cols + "] is too large to pack into one array");
         }
         this.data = precision == Precision.FP32 ? new float[(int) size] : null;
-        this.packed = precision == Precision.FP32 ? null : new int[(int) size];
+        this.packed = precision == Precision.BF16 ? new int[(int) size] : null;
+        this.bytes = precision == Precision.INT8 ? new byte[(int) size + BYTE_PAD] : null;
         this.bias = new float[panels * panelWidth];
         this.scale = precision == Precision.INT8 ? new float[panels * panelWidth] : null;
         for (int p = 0; p < panels; p++) {
@@ -122,7 +128,7 @@ public final class PackedMatrix {
                         for (int k = 0; k < rows; k++) {
                             int q = int8From != null ? int8From.quantized(k, col)
                                     : sc == 0f ? 0 : (int) Math.max(-127, Math.min(127, Math.rint((double) w.get(k, col) / sc)));
-                            packed[base + (k >> 2) * panelWidth + j] |= (q & 0xFF) << ((k & 3) * 8);
+                            bytes[base + k * panelWidth + j] = (byte) q;
                         }
                     }
                 }
@@ -140,8 +146,8 @@ public final class PackedMatrix {
     }
 
     /**
-     * Offset in {@link #data} (or {@link #packed}) of {@code W[0, col]}; {@code W[k, col]} is {@code k * panelWidth}
-     * further (in {@link #packed}: {@code (k / rowsPerInt) * panelWidth}).
+     * Offset in {@link #data} (or {@link #bytes}, or {@link #packed}) of {@code W[0, col]}; {@code W[k, col]} is
+     * {@code k * panelWidth} further (in {@link #packed}: {@code (k / 2) * panelWidth}).
      */
     int offset(int col) {
         int p = Math.min(col / panelWidth, panels - 1);
@@ -157,8 +163,11 @@ public final class PackedMatrix {
 
     /** int8 only: the stored {@code q[row, col]} in [-127, 127]. */
     int quantized(int row, int col) {
-        return (byte) (packed[offset(col) + (row >> 2) * panelWidth] >> ((row & 3) * 8));
+        return bytes[offset(col) + row * panelWidth];
     }
+
+    /** Zero bytes after an int8 matrix's weights. */
+    static final int BYTE_PAD = 8;
 
     /**
      * Packs {@code W[row, col] = w.get(row, col)} in float32 with the given bias (or none when {@code null}).
@@ -251,7 +260,7 @@ public final class PackedMatrix {
 
     /** Bytes of packed weights a full product streams (padding included). */
     public long weightBytes() {
-        return data != null ? 4L * data.length : 4L * packed.length + (scale == null ? 0 : 4L * scale.length);
+        return data != null ? 4L * data.length : packed != null ? 4L * packed.length : bytes.length - BYTE_PAD + 4L * scale.length;
     }
 
     /** The same weights packed for another panel width, in the same precision (int8 keeps its {@code q} and scales). */

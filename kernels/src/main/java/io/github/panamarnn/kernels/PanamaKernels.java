@@ -112,7 +112,7 @@ final class PanamaKernels implements Kernels {
         switch (w.precision) {
             case FP32 -> matVecPanel(w.data, base, w.rows, x, xOff, w.bias, p * P, y, yo, accumulate);
             case BF16 -> QuantizedProducts.bf16Panel(w.packed, base, w.rows, x, xOff, w.bias, p * P, y, yo, accumulate);
-            case INT8 -> QuantizedProducts.int8Panel(w.packed, base, w.rows, x, xOff, w.scale, w.bias, p * P, y, yo, accumulate);
+            case INT8 -> QuantizedProducts.int8Panel(w.bytes, base, w.rows, x, xOff, w.scale, w.bias, p * P, y, yo, accumulate);
         }
     }
 
@@ -268,7 +268,7 @@ final class PanamaKernels implements Kernels {
                         case FP32 -> matMulBlock6(w.data, base, w.rows, x, xb, xStride, w.bias, biasAt, y, yb, yStride, accumulate);
                         case BF16 -> QuantizedProducts.bf16Block6(w.packed, base, w.rows, x, xb, xStride, w.bias, biasAt,
                                 y, yb, yStride, accumulate);
-                        case INT8 -> QuantizedProducts.int8Block6(w.packed, base, w.rows, x, xb, xStride, w.scale, w.bias, biasAt,
+                        case INT8 -> QuantizedProducts.int8Block6(w.bytes, base, w.rows, x, xb, xStride, w.scale, w.bias, biasAt,
                                 y, yb, yStride, accumulate);
                     }
                 }

@@ -15,6 +15,8 @@ final class PanamaSpecies {
     static final int LANES = FLOAT.length();
     /** Ints of the same width: bfloat16 and int8 weights are loaded as ints and widened into {@link #FLOAT} lanes. */
     static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
+    /** Bytes widened into {@link #FLOAT} lanes (int8 weights): a quarter of the width, but at least the 64-bit shape. */
+    static final VectorSpecies<Byte> BYTE = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, FLOAT.vectorBitSize() / 4)));
     /** Output units per packed panel: four vectors, one accumulator chain each. */
     static final int PANEL = 4 * LANES;
 

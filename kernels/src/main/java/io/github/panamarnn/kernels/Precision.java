@@ -25,10 +25,10 @@ public enum Precision {
      * Absolute error of each weight at most {@code scale[n] / 2}; the sum {@code sum_k x[k] q[k, n]}
      * is accumulated in float32 and scaled once per output. Needs finite weights.
      */
-    INT8(1, 4);
+    INT8(1, 1);
 
     private final int bytesPerWeight;
-    /** Consecutive input rows a packed {@code int} holds (1 for float32, which is stored as floats). */
+    /** Consecutive input rows one stored element holds: 2 for bfloat16 (an {@code int}), 1 otherwise. */
     final int rowsPerInt;
 
     Precision(int bytesPerWeight, int rowsPerInt) {

@@ -1,9 +1,9 @@
 package io.github.panamarnn.kernels;
 
-import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The matrix products of {@link PanamaKernels} for bfloat16 and int8 weights ({@link Precision}), the same
  * three shapes as the float32 ones (a panel at batch 1, a panel of one vector for narrow matrices, a block of
  * six rows by half a panel for batches) with the weights widened in registers: one vector of ints is loaded
- * and turned into two (bfloat16: {@code << 16} and {@code & 0xFFFF0000}, exact) or four (int8: a shift left
- * then an arithmetic shift right by 24, then an int-to-float conversion, exact) vectors of float32 weights.
+ * and split into two vectors of float32 weights (bfloat16: {@code << 16} and {@code & 0xFFFF0000}, exact), or
+ * a quarter-width vector of bytes is loaded and widened into one (int8: sign extension and conversion, exact).
  * Accumulation is float32 as in the float32 kernels; int8 sums {@code x * q} and applies the column scale
  * once, with the bias, at the end. Same rules as {@link PanamaKernels}: no vector crosses a method boundary,
  * the right-aligned last panel is written first by the callers.
@@ -21,6 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class QuantizedProducts {
     private static final VectorSpecies<Float> S = PanamaSpecies.FLOAT;
     private static final VectorSpecies<Integer> I = PanamaSpecies.INT;
+    /** Bytes for one vector of floats: a quarter of its width, at least 64 bits (at 128 bits only the first half is widened). */
+    private static final VectorSpecies<Byte> B = PanamaSpecies.BYTE;
     private static final int L = PanamaSpecies.LANES;
     private static final int P = PanamaSpecies.PANEL;
     private static final int HI = 0xFFFF0000;
@@ -202,10 +204,10 @@ final class QuantizedProducts {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // int8: four rows per int, row k in byte k % 4 (lowest first); y = fma(sum x*q, scale, bias)
+    // int8: one byte per weight, laid out as float32; y = fma(sum x*q, scale, bias)
 
-    /** One panel of {@code P} columns, batch 1: eight fma chains (four column vectors x even/odd bytes). */
-    static void int8Panel(int[] a, int base, int rows, float[] x, int xOff, float[] scale, float[] bias, int biasAt,
+    /** One panel of {@code P} columns, batch 1: eight fma chains (four column vectors x two interleaved k-streams). */
+    static void int8Panel(byte[] a, int base, int rows, float[] x, int xOff, float[] scale, float[] bias, int biasAt,
                           float[] y, int yo, boolean accumulate) {
         FloatVector s0 = FloatVector.zero(S);
         FloatVector s1 = FloatVector.zero(S);
@@ -216,40 +218,26 @@ final class QuantizedProducts {
         FloatVector t2 = FloatVector.zero(S);
         FloatVector t3 = FloatVector.zero(S);
         int k = 0;
-        int o = base;
-        for (; k + 4 <= rows; k += 4, o += P) {
+        for (; k + 2 <= rows; k += 2) {
+            final int o = base + k * P;
             final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
             final FloatVector x1 = FloatVector.broadcast(S, x[xOff + k + 1]);
-            final FloatVector x2 = FloatVector.broadcast(S, x[xOff + k + 2]);
-            final FloatVector x3 = FloatVector.broadcast(S, x[xOff + k + 3]);
-            IntVector w = IntVector.fromArray(I, a, o);
-            s0 = ((FloatVector) w.lanewise(LSHL, 24).lanewise(ASHR, 24).convert(I2F, 0)).fma(x0, s0);
-            t0 = ((FloatVector) w.lanewise(LSHL, 16).lanewise(ASHR, 24).convert(I2F, 0)).fma(x1, t0);
-            s0 = ((FloatVector) w.lanewise(LSHL, 8).lanewise(ASHR, 24).convert(I2F, 0)).fma(x2, s0);
-            t0 = ((FloatVector) w.lanewise(ASHR, 24).convert(I2F, 0)).fma(x3, t0);
-            w = IntVector.fromArray(I, a, o + L);
-            s1 = ((FloatVector) w.lanewise(LSHL, 24).lanewise(ASHR, 24).convert(I2F, 0)).fma(x0, s1);
-            t1 = ((FloatVector) w.lanewise(LSHL, 16).lanewise(ASHR, 24).convert(I2F, 0)).fma(x1, t1);
-            s1 = ((FloatVector) w.lanewise(LSHL, 8).lanewise(ASHR, 24).convert(I2F, 0)).fma(x2, s1);
-            t1 = ((FloatVector) w.lanewise(ASHR, 24).convert(I2F, 0)).fma(x3, t1);
-            w = IntVector.fromArray(I, a, o + 2 * L);
-            s2 = ((FloatVector) w.lanewise(LSHL, 24).lanewise(ASHR, 24).convert(I2F, 0)).fma(x0, s2);
-            t2 = ((FloatVector) w.lanewise(LSHL, 16).lanewise(ASHR, 24).convert(I2F, 0)).fma(x1, t2);
-            s2 = ((FloatVector) w.lanewise(LSHL, 8).lanewise(ASHR, 24).convert(I2F, 0)).fma(x2, s2);
-            t2 = ((FloatVector) w.lanewise(ASHR, 24).convert(I2F, 0)).fma(x3, t2);
-            w = IntVector.fromArray(I, a, o + 3 * L);
-            s3 = ((FloatVector) w.lanewise(LSHL, 24).lanewise(ASHR, 24).convert(I2F, 0)).fma(x0, s3);
-            t3 = ((FloatVector) w.lanewise(LSHL, 16).lanewise(ASHR, 24).convert(I2F, 0)).fma(x1, t3);
-            s3 = ((FloatVector) w.lanewise(LSHL, 8).lanewise(ASHR, 24).convert(I2F, 0)).fma(x2, s3);
-            t3 = ((FloatVector) w.lanewise(ASHR, 24).convert(I2F, 0)).fma(x3, t3);
+            s0 = ((FloatVector) ByteVector.fromArray(B, a, o).convertShape(B2F, S, 0)).fma(x0, s0);
+            s1 = ((FloatVector) ByteVector.fromArray(B, a, o + L).convertShape(B2F, S, 0)).fma(x0, s1);
+            s2 = ((FloatVector) ByteVector.fromArray(B, a, o + 2 * L).convertShape(B2F, S, 0)).fma(x0, s2);
+            s3 = ((FloatVector) ByteVector.fromArray(B, a, o + 3 * L).convertShape(B2F, S, 0)).fma(x0, s3);
+            t0 = ((FloatVector) ByteVector.fromArray(B, a, o + P).convertShape(B2F, S, 0)).fma(x1, t0);
+            t1 = ((FloatVector) ByteVector.fromArray(B, a, o + P + L).convertShape(B2F, S, 0)).fma(x1, t1);
+            t2 = ((FloatVector) ByteVector.fromArray(B, a, o + P + 2 * L).convertShape(B2F, S, 0)).fma(x1, t2);
+            t3 = ((FloatVector) ByteVector.fromArray(B, a, o + P + 3 * L).convertShape(B2F, S, 0)).fma(x1, t3);
         }
-        for (int r = 0; k < rows; k++, r++) { // the last int's one to three rows
-            final FloatVector xv = FloatVector.broadcast(S, x[xOff + k]);
-            final int left = 24 - 8 * r;
-            s0 = ((FloatVector) IntVector.fromArray(I, a, o).lanewise(LSHL, left).lanewise(ASHR, 24).convert(I2F, 0)).fma(xv, s0);
-            s1 = ((FloatVector) IntVector.fromArray(I, a, o + L).lanewise(LSHL, left).lanewise(ASHR, 24).convert(I2F, 0)).fma(xv, s1);
-            s2 = ((FloatVector) IntVector.fromArray(I, a, o + 2 * L).lanewise(LSHL, left).lanewise(ASHR, 24).convert(I2F, 0)).fma(xv, s2);
-            s3 = ((FloatVector) IntVector.fromArray(I, a, o + 3 * L).lanewise(LSHL, left).lanewise(ASHR, 24).convert(I2F, 0)).fma(xv, s3);
+        if (k < rows) {
+            final int o = base + k * P;
+            final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
+            s0 = ((FloatVector) ByteVector.fromArray(B, a, o).convertShape(B2F, S, 0)).fma(x0, s0);
+            s1 = ((FloatVector) ByteVector.fromArray(B, a, o + L).convertShape(B2F, S, 0)).fma(x0, s1);
+            s2 = ((FloatVector) ByteVector.fromArray(B, a, o + 2 * L).convertShape(B2F, S, 0)).fma(x0, s2);
+            s3 = ((FloatVector) ByteVector.fromArray(B, a, o + 3 * L).convertShape(B2F, S, 0)).fma(x0, s3);
         }
         s0 = s0.add(t0).fma(FloatVector.fromArray(S, scale, biasAt), FloatVector.fromArray(S, bias, biasAt));
         s1 = s1.add(t1).fma(FloatVector.fromArray(S, scale, biasAt + L), FloatVector.fromArray(S, bias, biasAt + L));
@@ -269,27 +257,26 @@ final class QuantizedProducts {
 
     /** A matrix narrower than one panel ({@code L <= cols < P}), packed in panels of one vector; one row of a batch. */
     static void int8Narrow(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
-        final int[] a = w.packed;
+        final byte[] a = w.bytes;
         final int rows = w.rows;
         for (int q = 0; q < w.panels; q++) {
             final int p = q == 0 ? w.panels - 1 : q - 1;
+            final int base = p * rows * L;
             final int yo = yOff + (p == w.panels - 1 ? w.lastStart : p * L);
             FloatVector s0 = FloatVector.zero(S);
             FloatVector s1 = FloatVector.zero(S);
             FloatVector s2 = FloatVector.zero(S);
             FloatVector s3 = FloatVector.zero(S);
             int k = 0;
-            int o = p * w.depth * L;
-            for (; k + 4 <= rows; k += 4, o += L) {
-                final IntVector v = IntVector.fromArray(I, a, o);
-                s0 = ((FloatVector) v.lanewise(LSHL, 24).lanewise(ASHR, 24).convert(I2F, 0)).fma(FloatVector.broadcast(S, x[xOff + k]), s0);
-                s1 = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 24).convert(I2F, 0)).fma(FloatVector.broadcast(S, x[xOff + k + 1]), s1);
-                s2 = ((FloatVector) v.lanewise(LSHL, 8).lanewise(ASHR, 24).convert(I2F, 0)).fma(FloatVector.broadcast(S, x[xOff + k + 2]), s2);
-                s3 = ((FloatVector) v.lanewise(ASHR, 24).convert(I2F, 0)).fma(FloatVector.broadcast(S, x[xOff + k + 3]), s3);
+            for (; k + 4 <= rows; k += 4) {
+                final int o = base + k * L;
+                s0 = ((FloatVector) ByteVector.fromArray(B, a, o).convertShape(B2F, S, 0)).fma(FloatVector.broadcast(S, x[xOff + k]), s0);
+                s1 = ((FloatVector) ByteVector.fromArray(B, a, o + L).convertShape(B2F, S, 0)).fma(FloatVector.broadcast(S, x[xOff + k + 1]), s1);
+                s2 = ((FloatVector) ByteVector.fromArray(B, a, o + 2 * L).convertShape(B2F, S, 0)).fma(FloatVector.broadcast(S, x[xOff + k + 2]), s2);
+                s3 = ((FloatVector) ByteVector.fromArray(B, a, o + 3 * L).convertShape(B2F, S, 0)).fma(FloatVector.broadcast(S, x[xOff + k + 3]), s3);
             }
-            for (int r = 0; k < rows; k++, r++) {
-                s0 = ((FloatVector) IntVector.fromArray(I, a, o).lanewise(LSHL, 24 - 8 * r).lanewise(ASHR, 24).convert(I2F, 0))
-                        .fma(FloatVector.broadcast(S, x[xOff + k]), s0);
+            for (; k < rows; k++) {
+                s0 = ((FloatVector) ByteVector.fromArray(B, a, base + k * L).convertShape(B2F, S, 0)).fma(FloatVector.broadcast(S, x[xOff + k]), s0);
             }
             FloatVector s = s0.add(s1).add(s2.add(s3)).fma(FloatVector.fromArray(S, w.scale, p * L), FloatVector.fromArray(S, w.bias, p * L));
             if (accumulate) {
@@ -299,8 +286,8 @@ final class QuantizedProducts {
         }
     }
 
-    /** Six batch rows by half a panel (two column vectors): twelve accumulators, one byte of each weight int per row. */
-    static void int8Block6(int[] a, int base, int rows, float[] x, int x0, int xStride, float[] scale, float[] bias, int biasAt,
+    /** Six batch rows by half a panel (two column vectors): twelve accumulators, each weight widened once for six rows. */
+    static void int8Block6(byte[] a, int base, int rows, float[] x, int x0, int xStride, float[] scale, float[] bias, int biasAt,
                            float[] y, int y0, int yStride, boolean accumulate) {
         final int x1 = x0 + xStride;
         final int x2 = x1 + xStride;
@@ -320,13 +307,9 @@ final class QuantizedProducts {
         FloatVector a50 = a00;
         FloatVector a51 = a00;
         int o = base;
-        for (int k = 0; k < rows; k++) {
-            final int left = 24 - 8 * (k & 3);
-            final FloatVector wa = (FloatVector) IntVector.fromArray(I, a, o).lanewise(LSHL, left).lanewise(ASHR, 24).convert(I2F, 0);
-            final FloatVector wb = (FloatVector) IntVector.fromArray(I, a, o + L).lanewise(LSHL, left).lanewise(ASHR, 24).convert(I2F, 0);
-            if ((k & 3) == 3) {
-                o += P;
-            }
+        for (int k = 0; k < rows; k++, o += P) {
+            final FloatVector wa = (FloatVector) ByteVector.fromArray(B, a, o).convertShape(B2F, S, 0);
+            final FloatVector wb = (FloatVector) ByteVector.fromArray(B, a, o + L).convertShape(B2F, S, 0);
             FloatVector v = FloatVector.broadcast(S, x[x0 + k]);
             a00 = wa.fma(v, a00);
             a01 = wb.fma(v, a01);

@@ -99,7 +99,7 @@ public final class ScalarKernels implements Kernels {
                     case INT8 -> {
                         float t = 0f;
                         for (int k = 0; k < rows; k++) {
-                            t += x[xo + k] * (byte) (q[at + (k >> 2) * pw] >> ((k & 3) * 8));
+                            t += x[xo + k] * w.bytes[at + k * pw];
                         }
                         s = Math.fma(t, w.scale[w.biasIndex(n)], bn);
                         if (accumulate) {

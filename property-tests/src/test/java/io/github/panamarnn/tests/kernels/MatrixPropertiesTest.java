@@ -100,9 +100,9 @@ class MatrixPropertiesTest {
             }
         }
         long panels = (cols + 15) / 16;
-        int perInt = precision == Precision.BF16 ? 2 : 4;
-        assertEquals(4 * panels * 16 * ((rows + perInt - 1) / perInt) + (precision == Precision.INT8 ? 4 * panels * 16 : 0),
-                m.weightBytes(), "bytes streamed: " + perInt + " weights per int (plus int8's scales)");
+        long expected = precision == Precision.BF16 ? 4 * panels * 16 * ((rows + 1) / 2) // two weights per int
+                : panels * 16 * rows + 4 * panels * 16; // a byte per weight, plus the scales
+        assertEquals(expected, m.weightBytes(), "bytes streamed by a " + precision + " product");
     }
 
     /**
