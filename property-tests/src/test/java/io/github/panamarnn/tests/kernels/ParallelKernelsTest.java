@@ -140,11 +140,15 @@ class ParallelKernelsTest {
             PackedMatrix m = p.pack(256, 512, (i, j) -> w[i * 512 + j], null);
             float[] x = new float[256];
             float[] y = new float[512];
+            java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            assertTrue(mx.isThreadCpuTimeSupported() && mx.isThreadCpuTimeEnabled(), "this JVM measures no thread CPU time");
+            long busy = -mx.getThreadCpuTime(p.workerThreads()[0].threadId());
             for (int i = 0; i < 2_000; i++) {
                 p.matVec(m, x, 0, y, 0, false);
             }
+            busy += mx.getThreadCpuTime(p.workerThreads()[0].threadId());
+            assertTrue(busy > 0, "the worker used no CPU while it worked: the measurement is broken");
             Thread.sleep(100);
-            java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             long cpu = 0;
             for (Thread t : p.workerThreads()) {
                 cpu -= mx.getThreadCpuTime(t.threadId());
@@ -153,6 +157,7 @@ class ParallelKernelsTest {
             for (Thread t : p.workerThreads()) {
                 cpu += mx.getThreadCpuTime(t.threadId());
             }
+            System.out.printf("ParallelKernelsTest: two idle workers used %.3f ms of CPU in one second%n", cpu / 1e6);
             assertTrue(cpu < 30_000_000L, "two idle workers used " + cpu / 1e6 + " ms of CPU in one second");
         }
     }
