@@ -1,6 +1,6 @@
 /** Model files users have (Keras .keras/.h5, ONNX, .safetensors, NumPy .npy/.npz), read into cells, runners and whole models. */
 module io.github.panamarnn.formats {
-    requires transitive io.github.panamarnn.unroll;
+    requires transitive io.github.panamarnn.model;
     requires com.fasterxml.jackson.databind;
     requires io.jhdf;
     // What jHDF (an automatic module) needs at run time, so that the module path resolves it: without these a .keras or

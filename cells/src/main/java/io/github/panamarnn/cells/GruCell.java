@@ -288,4 +288,10 @@ public final class GruCell implements InputProjectedCell {
     public String toString() {
         return "GruCell[in=" + in + ", units=" + units + ", " + (resetAfter ? "reset after" : "reset before") + ", " + gates + "]";
     }
+
+    /** Kind, sizes and every weight ({@link RnnCell#fingerprint()}). */
+    @Override
+    public long fingerprint() {
+        return RnnCell.fingerprint(this, resetAfter ? 1 : 0, wx, wh, whn);
+    }
 }

@@ -381,4 +381,10 @@ public final class LstmCell implements InputProjectedCell {
     public String toString() {
         return "LstmCell[in=" + in + ", units=" + units + (proj != null ? ", proj=" + out : "") + ", " + gates + "]";
     }
+
+    /** Kind, sizes and every weight ({@link RnnCell#fingerprint()}). */
+    @Override
+    public long fingerprint() {
+        return RnnCell.fingerprint(this, PackedMatrix.combine(units, Float.floatToRawIntBits(projClip)), wx, wh, proj);
+    }
 }

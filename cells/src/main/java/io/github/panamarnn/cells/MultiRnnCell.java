@@ -117,4 +117,14 @@ public final class MultiRnnCell implements RnnCell {
     public String toString() {
         return "MultiRnnCell" + List.of(layers);
     }
+
+    /** Every layer's fingerprint, in order ({@link RnnCell#fingerprint()}). */
+    @Override
+    public long fingerprint() {
+        long h = RnnCell.fingerprint(this, layers.length);
+        for (RnnCell c : layers) {
+            h = io.github.panamarnn.kernels.PackedMatrix.combine(h, c.fingerprint());
+        }
+        return h;
+    }
 }

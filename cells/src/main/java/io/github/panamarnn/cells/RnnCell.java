@@ -1,6 +1,7 @@
 package io.github.panamarnn.cells;
 
 import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.PackedMatrix;
 
 /**
  * A recurrent cell (SEMANTICS.md section 1): built once from its configuration and weights,
@@ -56,6 +57,31 @@ public interface RnnCell {
         float[] x = new float[batch * inputSize()];
         float[] y = new float[batch * outputSize()];
         return WarmUp.run(() -> step(x, 0, scratch, y, 0), calls);
+    }
+
+    /**
+     * A 64-bit digest of what this cell computes with: its kind, sizes and weights (as stored, so a bf16 copy differs
+     * from the fp32 one), the same on every machine. Two cells with equal fingerprints run the same step; state
+     * snapshots carry it so a state is never restored into another model. The LSTM, GRU and simple RNN cells and their
+     * stacks digest every weight; other cells only their kind and sizes.
+     */
+    default long fingerprint() {
+        long h = PackedMatrix.combine(getClass().getName().hashCode(), inputSize());
+        h = PackedMatrix.combine(h, outputSize());
+        for (int s : stateSizes()) {
+            h = PackedMatrix.combine(h, s);
+        }
+        return h;
+    }
+
+    /** {@link #fingerprint()}'s default digest extended with {@code matrices} (nulls skipped): for the cells that have weights. */
+    static long fingerprint(RnnCell cell, long options, PackedMatrix... matrices) {
+        long h = PackedMatrix.combine(cell.getClass().getName().hashCode(), cell.inputSize());
+        h = PackedMatrix.combine(PackedMatrix.combine(h, cell.outputSize()), options);
+        for (PackedMatrix m : matrices) {
+            h = PackedMatrix.combine(h, m == null ? 0 : m.fingerprint());
+        }
+        return h;
     }
 
     /**

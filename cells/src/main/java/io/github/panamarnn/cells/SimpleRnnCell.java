@@ -178,4 +178,10 @@ public final class SimpleRnnCell implements InputProjectedCell {
     public String toString() {
         return "SimpleRnnCell[in=" + in + ", units=" + units + ", " + act + (clip != Float.POSITIVE_INFINITY ? ", clip=" + clip : "") + "]";
     }
+
+    /** Kind, sizes and every weight ({@link RnnCell#fingerprint()}). */
+    @Override
+    public long fingerprint() {
+        return RnnCell.fingerprint(this, Float.floatToRawIntBits(clip), wx, wh);
+    }
 }

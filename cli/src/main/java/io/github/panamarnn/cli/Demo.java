@@ -1,7 +1,7 @@
 package io.github.panamarnn.cli;
 
 import io.github.panamarnn.formats.KerasModels;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,7 +6,7 @@ import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.OnnxModel;
 import io.github.panamarnn.formats.OnnxSession;
 import io.github.panamarnn.formats.OnnxTensor;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -4,7 +4,7 @@ import io.github.panamarnn.cells.Initializers;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.NumPy;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.formats.Tf1Variables;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.unroll.StreamingCell;

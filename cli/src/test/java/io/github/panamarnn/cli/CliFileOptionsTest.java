@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.NumPy;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import io.jhdf.api.WritableGroup;

@@ -1,5 +1,8 @@
 package io.github.panamarnn.formats;
 
+import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Dense;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.panamarnn.cells.GruCell;

@@ -1,5 +1,7 @@
 package io.github.panamarnn.formats;
 
+import io.github.panamarnn.model.SequenceModel;
+
 import java.util.List;
 import java.util.Locale;
 

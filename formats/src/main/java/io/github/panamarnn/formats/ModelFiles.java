@@ -1,5 +1,7 @@
 package io.github.panamarnn.formats;
 
+import io.github.panamarnn.model.SequenceModel;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package io.github.panamarnn.formats;
 
+import io.github.panamarnn.model.SequenceModel;
+
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.unroll.BidirectionalRunner.Merge;
 import java.util.ArrayList;

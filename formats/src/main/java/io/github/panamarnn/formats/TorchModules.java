@@ -1,5 +1,8 @@
 package io.github.panamarnn.formats;
 
+import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Dense;
+
 import io.github.panamarnn.cells.GruCell;
 import io.github.panamarnn.cells.LstmCell;
 import io.github.panamarnn.cells.MultiRnnCell;

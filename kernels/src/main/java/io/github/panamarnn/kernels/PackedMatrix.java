@@ -289,6 +289,31 @@ public final class PackedMatrix {
         return b;
     }
 
+    /**
+     * A 64-bit digest of the shape, the precision, every stored weight and the bias, the same on every machine and
+     * vector width (it reads the values, not the layout): equal matrices have equal fingerprints, and any change
+     * of a value changes it but with probability 2^-64. For telling models apart (state snapshots), not for
+     * security.
+     */
+    public long fingerprint() {
+        long h = combine(combine(combine(0x5052_4E4E_0000_0001L, rows), cols), precision.ordinal());
+        for (int c = 0; c < cols; c++) {
+            for (int r = 0; r < rows; r++) {
+                h = combine(h, Float.floatToRawIntBits(get(r, c)));
+            }
+            h = combine(h, Float.floatToRawIntBits(bias[biasIndex(c)]));
+        }
+        return h;
+    }
+
+    /** Mixes {@code v} into the digest {@code h} (the step of {@link #fingerprint}, for digests of several matrices). */
+    public static long combine(long h, long v) {
+        long x = (h ^ v) * 0x9E37_79B9_7F4A_7C15L;
+        x ^= x >>> 32;
+        x *= 0xD6E8_FEB8_6659_FD93L;
+        return x ^ (x >>> 29);
+    }
+
     @Override
     public String toString() {
         return "PackedMatrix[" + rows + " x " + cols + ", panels of " + panelWidth + ", " + precision.label() + "]";

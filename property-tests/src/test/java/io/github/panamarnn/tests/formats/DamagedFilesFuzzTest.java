@@ -12,7 +12,7 @@ import io.github.panamarnn.formats.NumPy;
 import io.github.panamarnn.formats.OnnxModel;
 import io.github.panamarnn.formats.OnnxSession;
 import io.github.panamarnn.formats.OnnxTensor;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.panamarnn.formats.KerasModels;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.formats.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;

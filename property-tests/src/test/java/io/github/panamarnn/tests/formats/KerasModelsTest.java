@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.panamarnn.formats.KerasModels;
 import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.NumPy;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.formats.Tensor;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.io.IOException;

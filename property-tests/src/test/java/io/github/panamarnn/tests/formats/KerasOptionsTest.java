@@ -16,7 +16,7 @@ import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.formats.KerasModels;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.formats.Tensor;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.unroll.SequenceRunner;

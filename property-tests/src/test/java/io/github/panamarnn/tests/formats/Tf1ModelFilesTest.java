@@ -12,7 +12,7 @@ import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.NumPy;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.formats.Tensor;
 import io.github.panamarnn.formats.Tf1Variables;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.panamarnn.formats.KerasModels;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.formats.Tensor;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.io.IOException;

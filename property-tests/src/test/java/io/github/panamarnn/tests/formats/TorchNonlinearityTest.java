@@ -11,7 +11,7 @@ import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.LoadOptions.TorchNonlinearity;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.SequenceModel;
+import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.formats.Tensor;
 import io.github.panamarnn.formats.TorchModules;
 import io.github.panamarnn.kernels.Activation;

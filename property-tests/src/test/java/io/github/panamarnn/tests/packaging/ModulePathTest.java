@@ -25,7 +25,7 @@ class ModulePathTest {
     Path dir;
 
     private static final Path MODELS = Path.of(System.getProperty("rnn.models.dir", "../shared/models"));
-    private static final String[] LIBRARY = {"kernels", "cells", "unroll", "formats"};
+    private static final String[] LIBRARY = {"kernels", "cells", "unroll", "model", "formats"};
     private static final String[] THIRD_PARTY = {"jackson-databind", "jackson-core", "jackson-annotations", "jhdf", "commons-lang3", "slf4j-api",
         "slf4j-nop", "compress-lzf", "lz4-java"};
 
@@ -49,6 +49,7 @@ class ModulePathTest {
         Path program = dir.resolve("Load.java");
         Files.writeString(program, """
                 import io.github.panamarnn.formats.*;
+                import io.github.panamarnn.model.SequenceModel;
                 import java.nio.file.Path;
                 import java.util.Map;
                 public class Load {

@@ -1,4 +1,4 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.model;
 
 import io.github.panamarnn.cells.CellState;
 import io.github.panamarnn.cells.RnnCell;
@@ -149,6 +149,9 @@ public final class SequenceModel {
     private final Embedding tokenIds;
     /** The kernels this model's own operations (activations of dense layers) run on: those of its cells ({@link #using}). */
     private final Kernels kernels;
+    /** {@link #fingerprint()}, computed on first use (deterministic, so a race computes the same value twice). */
+    private volatile long fingerprint;
+    private volatile boolean fingerprinted;
 
     /** A model that assumed nothing the file did not say. */
     public SequenceModel(String source, int inputSize, int fixedSteps, List<? extends Layer> layers) {
@@ -356,16 +359,61 @@ public final class SequenceModel {
         return new Session(batch, capacity);
     }
 
-    /** A stateful one-step-at-a-time run (batch 1). */
-    public Stream newStream() {
+    /**
+     * A 64-bit digest of this model's layers, sizes, options and weights (as stored: a bf16 copy differs), the same on
+     * every machine; computed once, on first use (it reads every weight). A state snapshot carries it, and a restore
+     * into a model with another fingerprint is refused.
+     */
+    public long fingerprint() {
+        if (!fingerprinted) {
+            fingerprint = StateFormat.fingerprint(this);
+            fingerprinted = true;
+        }
+        return fingerprint;
+    }
+
+    /**
+     * Floats one stream's whole state takes as data ({@link Stream#snapshot}, {@link ModelStreamPool#snapshot}): a header of
+     * 8 (format, fingerprint, size), then every recurrent layer's state parts and its last output. Bytes: 4 times this.
+     */
+    public int stateSize() {
+        return StateFormat.HEADER + StateFormat.payload(this);
+    }
+
+    /**
+     * {@code streams} independent streams of this model, any {@code maxPerTick} of which advance together in one batched
+     * step through every layer ({@link ModelStreamPool}).
+     *
+     * @throws IllegalStateException when the model cannot run one step at a time (see {@link #newStream()})
+     */
+    public ModelStreamPool newStreamPool(int streams, int maxPerTick) {
+        newStreamCheck();
+        return new ModelStreamPool(this, streams, maxPerTick);
+    }
+
+    Kernels kernels() {
+        return kernels;
+    }
+
+    /** The first layer when it is an Embedding (the input is token ids), else null. */
+    Embedding tokenIdLayer() {
+        return tokenIds;
+    }
+
+    private void newStreamCheck() {
         if (!streamable()) {
             throw new IllegalStateException("this model cannot run one step at a time: it has a bidirectional or go_backwards layer "
                     + "(its output at step t depends on later steps); run whole windows with a Session");
         }
+    }
+
+    /** A stateful one-step-at-a-time run (batch 1). */
+    public Stream newStream() {
+        newStreamCheck();
         return new Stream();
     }
 
-    private static void activate(Kernels k, Activation a, float[] y, int n) {
+    static void activate(Kernels k, Activation a, float[] y, int n) {
         if (a.kind() != Activation.Kind.LINEAR) {
             k.activate(a, y, 0, y, 0, n);
         }
@@ -724,6 +772,96 @@ public final class SequenceModel {
                 if (states[i] != null) {
                     states[i].reset();
                     java.util.Arrays.fill(last[i], 0f);
+                }
+            }
+        }
+
+        /**
+         * Writes this stream's whole state ({@link #stateSize()} floats: a header naming the model, then every layer's
+         * state and last output) to {@code dst[off ..]}, to be {@link #restore}d later, elsewhere, or into a
+         * {@link ModelStreamPool} stream of the same model. Allocates nothing.
+         *
+         * @throws IllegalArgumentException when {@code dst} has no room for it from {@code off} (nothing written)
+         */
+        public void snapshot(float[] dst, int off) {
+            final int payload = StateFormat.payload(SequenceModel.this);
+            StateFormat.checkRange("snapshot", dst, off, StateFormat.HEADER + payload);
+            StateFormat.writeHeader(fingerprint(), payload, dst, off);
+            int at = off + StateFormat.HEADER;
+            for (int i = 0; i < states.length; i++) {
+                if (states[i] != null) {
+                    for (int p = 0; p < states[i].partCount(); p++) {
+                        float[] part = states[i].part(p);
+                        System.arraycopy(part, 0, dst, at, part.length);
+                        at += part.length;
+                    }
+                    System.arraycopy(last[i], 0, dst, at, last[i].length);
+                    at += last[i].length;
+                }
+            }
+        }
+
+        /**
+         * Sets this stream's whole state from a {@link #snapshot} at {@code src[off ..]}: the stream then continues
+         * exactly as the one that was snapshotted would have. Allocates nothing.
+         *
+         * @throws IllegalArgumentException when {@code src} is too short, is not a state, or is another model's
+         *                                  (another fingerprint), naming which; the stream is unchanged then
+         */
+        public void restore(float[] src, int off) {
+            final int payload = StateFormat.payload(SequenceModel.this);
+            StateFormat.checkRange("restore", src, off, StateFormat.HEADER + payload);
+            StateFormat.checkHeader(fingerprint(), payload, src, off);
+            int at = off + StateFormat.HEADER;
+            for (int i = 0; i < states.length; i++) {
+                if (states[i] != null) {
+                    for (int p = 0; p < states[i].partCount(); p++) {
+                        float[] part = states[i].part(p);
+                        System.arraycopy(src, at, part, 0, part.length);
+                        at += part.length;
+                    }
+                    System.arraycopy(src, at, last[i], 0, last[i].length);
+                    at += last[i].length;
+                }
+            }
+        }
+
+        /** {@link #snapshot(float[], int)} into a buffer at its position (which moves past it), in the buffer's byte order. */
+        public void snapshot(java.nio.ByteBuffer dst) {
+            final int payload = StateFormat.payload(SequenceModel.this);
+            StateFormat.checkRange("snapshot", dst, StateFormat.HEADER + payload, true);
+            StateFormat.writeHeader(fingerprint(), payload, dst);
+            for (int i = 0; i < states.length; i++) {
+                if (states[i] != null) {
+                    for (int p = 0; p < states[i].partCount(); p++) {
+                        for (float v : states[i].part(p)) {
+                            dst.putFloat(v);
+                        }
+                    }
+                    for (float v : last[i]) {
+                        dst.putFloat(v);
+                    }
+                }
+            }
+        }
+
+        /** {@link #restore(float[], int)} from a buffer at its position (which moves past it only when the state is accepted). */
+        public void restore(java.nio.ByteBuffer src) {
+            final int payload = StateFormat.payload(SequenceModel.this);
+            StateFormat.checkRange("restore", src, StateFormat.HEADER + payload, false);
+            StateFormat.checkHeader(fingerprint(), payload, src);
+            src.position(src.position() + 4 * StateFormat.HEADER);
+            for (int i = 0; i < states.length; i++) {
+                if (states[i] != null) {
+                    for (int p = 0; p < states[i].partCount(); p++) {
+                        float[] part = states[i].part(p);
+                        for (int j = 0; j < part.length; j++) {
+                            part[j] = src.getFloat();
+                        }
+                    }
+                    for (int j = 0; j < last[i].length; j++) {
+                        last[i][j] = src.getFloat();
+                    }
                 }
             }
         }

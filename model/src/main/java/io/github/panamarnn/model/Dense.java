@@ -1,4 +1,4 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.model;
 
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Kernels;
@@ -51,5 +51,10 @@ public final class Dense {
     /** {@code rows} rows of {@code x} (stride {@link #inputSize()}) to {@code y} (stride {@link #outputSize()}). */
     public void apply(float[] x, int xOff, int rows, float[] y, int yOff) {
         k.matMul(w, x, xOff, w.rows(), rows, y, yOff, w.cols(), false);
+    }
+
+    /** A digest of the weights and bias as stored ({@link PackedMatrix#fingerprint()}). */
+    public long fingerprint() {
+        return w.fingerprint();
     }
 }

@@ -1,0 +1,5 @@
+/** The loaded-model runtime of panama-rnn: a model of layers, its sessions, streams, stream pool and state snapshots. */
+module io.github.panamarnn.model {
+    requires transitive io.github.panamarnn.unroll;
+    exports io.github.panamarnn.model;
+}
