@@ -29,7 +29,7 @@ final class LatencyResults {
 
     static final Pattern PERCENTILES = Pattern.compile(
             "latency per step \\(us\\): p50 ([\\d.]+)\\s+p90 ([\\d.]+)\\s+p99 ([\\d.]+)\\s+p99\\.9 ([\\d.]+)\\s+p99\\.99 ([\\d.]+)\\s+max ([\\d.]+)");
-    static final Pattern ALLOCATED = Pattern.compile("allocated: ([\\d,]+) bytes over the run = ([\\d.]+) bytes per step; GC during the run: (\\d+) collections");
+    static final Pattern ALLOCATED = Pattern.compile("allocated: ([\\d,]+) bytes over (?:the run|the last [\\d,]+ steps) = ([\\d.]+) bytes per step; GC during the run: (\\d+) collections");
     static final Pattern WARM = Pattern.compile(
             "warm-up: ([\\d,]+) steps in ([\\d.]+) ms .*the first real step after it: ([\\d.]+) us = ([\\d.]+)x the median");
     static final Pattern SIMD = Pattern.compile("SIMD vs scalar: ([\\d.]+)x at the median");

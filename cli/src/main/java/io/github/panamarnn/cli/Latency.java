@@ -17,9 +17,10 @@ final class Latency {
     }
 
     /** What a measured run gives. */
-    record Result(String label, Histogram histogram, long calls, long elapsedNanos, long allocatedBytes, long gcCount, long gcMillis) {
+    record Result(String label, Histogram histogram, long calls, long elapsedNanos, long allocatedBytes, long countedCalls, long gcCount,
+                  long gcMillis) {
         double bytesPerCall() {
-            return calls == 0 ? 0 : (double) allocatedBytes / calls;
+            return countedCalls == 0 ? 0 : (double) allocatedBytes / countedCalls;
         }
 
         double callsPerSecond() {
@@ -34,8 +35,8 @@ final class Latency {
             out.printf(Locale.ROOT, "%s: %,d %s in %.2f s, %,.0f %s/s%n", label, calls, unit + "s", elapsedNanos / 1e9, callsPerSecond(), unit);
             out.printf(Locale.ROOT, "  latency per %s (us): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  p99.99 %.2f  max %.2f%n", unit, us(50), us(90),
                     us(99), us(99.9), us(99.99), histogram.getMaxValue() / 1000.0);
-            out.printf(Locale.ROOT, "  allocated: %,d bytes over the run = %.3f bytes per %s; GC during the run: %d collections, %d ms%n",
-                    allocatedBytes, bytesPerCall(), unit, gcCount, gcMillis);
+            out.printf(Locale.ROOT, "  allocated: %,d bytes over the last %,d %ss = %.3f bytes per %s; GC during the run: %d collections, %d ms%n",
+                    allocatedBytes, countedCalls, unit, bytesPerCall(), unit, gcCount, gcMillis);
         }
     }
 
@@ -61,16 +62,23 @@ final class Latency {
     /**
      * Runs {@code calls} timed calls. With {@code progress} non-null, draws a progress bar there
      * (about 50 updates; the drawing is outside the timed sections but inside the allocation count,
-     * so it is subtracted by measuring it apart).
+     * so it is subtracted by measuring it apart). Allocation is counted over the calls after the first
+     * tenth: the JIT's one-time work on this loop (a few KB when C2 replaces it on the stack) is not
+     * a call's.
      */
     static Result measure(String label, long calls, Call call, PrintStream progress) {
         Histogram h = new Histogram(1, 10_000_000_000L, 3);
         long every = Math.max(1, calls / 50);
         long[] gc0 = gc();
         long progressBytes = 0;
+        final long skip = calls / 10;
         long a0 = allocatedBytes();
         long start = System.nanoTime();
         for (long i = 0; i < calls; i++) {
+            if (i == skip) {
+                progressBytes = 0;
+                a0 = allocatedBytes();
+            }
             long t0 = System.nanoTime();
             call.run(i);
             long t1 = System.nanoTime();
@@ -88,7 +96,7 @@ final class Latency {
             progress.print("\r" + " ".repeat(Math.min(120, label.length() + 60)) + "\r");
             progress.flush();
         }
-        return new Result(label, h, calls, elapsed, Math.max(0, allocated), gc1[0] - gc0[0], gc1[1] - gc0[1]);
+        return new Result(label, h, calls, elapsed, Math.max(0, allocated), calls - skip, gc1[0] - gc0[0], gc1[1] - gc0[1]);
     }
 
     private static void bar(PrintStream out, String label, long done, long total) {

@@ -37,8 +37,18 @@ final class LoadedModel {
                 if (options.torchNonlinearity() != null) {
                     throw new UserError(file + ": --nonlinearity is for PyTorch state_dicts; an ONNX graph records its activations");
                 }
-                LoadedModel m = new LoadedModel(file, null, OnnxModel.read(file));
-                m.onnxSession = new OnnxSession(m.onnx);
+                OnnxModel onnx = OnnxModel.read(file);
+                OnnxSession session = new OnnxSession(onnx);
+                try {
+                    // Recurrent nodes and their glue: the same layers as every other format (streams, 0 bytes per call).
+                    LoadedModel m = new LoadedModel(file, session.toLayers(), onnx);
+                    m.onnxSession = session;
+                    return m;
+                } catch (ModelFormatException notLayers) {
+                    // Any other graph: the general interpreter.
+                }
+                LoadedModel m = new LoadedModel(file, null, onnx);
+                m.onnxSession = session;
                 if (m.onnx.inputs().size() != 1 || m.onnx.outputs().isEmpty()) {
                     throw new UserError(file + ": the CLI runs ONNX graphs with one input [batch, time, features]; this one has inputs "
                             + m.onnx.inputs().stream().map(OnnxModel.ValueInfo::name).toList());
@@ -61,7 +71,8 @@ final class LoadedModel {
             return this;
         }
         if (seq == null) {
-            throw new UserError(file + ": --precision and --threads need a model of layers; ONNX graphs run in the float32 interpreter");
+            throw new UserError(file + ": --precision and --threads need a model of layers; this ONNX graph does not compile to layers and runs "
+                    + "in the float32 interpreter");
         }
         return new LoadedModel(file, seq.using(c.kernels), null);
     }

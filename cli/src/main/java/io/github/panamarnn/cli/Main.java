@@ -67,7 +67,8 @@ public final class Main {
               --stream        read CSV rows as they arrive and print each output as soon as it is computed:
                               stateful (the state carries on from row to row), or with --window
               --window N      with --stream: the output for the last N rows as one sequence (what a model
-                              trained on windows of N steps predicts); needed for ONNX and bidirectional models
+                              trained on windows of N steps predicts); needed for bidirectional models and ONNX graphs
+                              that do not compile to layers
             """ + Compute.HELP;
 
     static final String BENCH_HELP = """
@@ -76,7 +77,7 @@ public final class Main {
                                     [--precision fp32|bf16|int8] [--threads N]
 
               --model FILE    benchmark one step of a model (stateful stream), or one --window run when it
-                              cannot stream (ONNX graphs, bidirectional models)
+                              cannot stream (bidirectional models, ONNX graphs that do not compile to layers)
               --cell KIND     benchmark one step of a Keras-initialised cell (seed 42) of --units units (1 to 1024)
               --input-size N  the cell's input features (default: --units)
               --steps N       measured calls (default 1000000 for cells, 200000 for models)

@@ -12,16 +12,16 @@ import java.util.Map;
  * Opens any model file this library reads, by its extension: {@code .keras} / {@code .h5} (Keras,
  * {@link KerasModels}), {@code .safetensors} / {@code .npz} (a PyTorch state_dict,
  * {@link TorchModules#model}, or TF1 variables when every name lies under a TF1 cell scope,
- * {@link Tf1Variables}) into a {@link SequenceModel}; {@code .onnx} into an {@link OnnxModel}.
+ * {@link Tf1Variables}) and {@code .onnx} graphs of recurrent nodes and their glue ({@link OnnxCompiler}) into a {@link SequenceModel}.
  */
 public final class ModelFiles {
     private ModelFiles() {
     }
 
-    /** True for the extensions {@link #load} turns into a {@link SequenceModel}. */
+    /** True for the extensions {@link #load} turns into a {@link SequenceModel} (an ONNX graph when it compiles to layers). */
     public static boolean isSequenceModel(Path file) {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return n.endsWith(".keras") || n.endsWith(".h5") || n.endsWith(".safetensors") || n.endsWith(".npz");
+        return n.endsWith(".keras") || n.endsWith(".h5") || n.endsWith(".safetensors") || n.endsWith(".npz") || n.endsWith(".onnx");
     }
 
     public static boolean isOnnx(Path file) {
@@ -29,7 +29,8 @@ public final class ModelFiles {
     }
 
     /**
-     * A Keras or PyTorch model file as a {@link SequenceModel}.
+     * A Keras, PyTorch, TF1-variables or ONNX model file as a {@link SequenceModel} (an ONNX graph that does not compile to
+     * layers is refused, naming the node: {@link OnnxSession} runs it).
      *
      * @throws ModelFormatException for an unknown extension or a file that cannot be used (named)
      */
@@ -80,6 +81,12 @@ public final class ModelFiles {
                 throw new ModelFormatException(file + ": TF1 cell options were given for a file that holds no TF1 variables (a PyTorch state_dict)");
             }
             return TorchModules.model(sd, "PyTorch state_dict " + file, options);
+        }
+        if (n.endsWith(".onnx")) {
+            if (options.torchNonlinearity() != null || options.tf1() != null) {
+                throw new ModelFormatException(file + ": PyTorch or TF1 options were given for an ONNX graph, which records its own activations");
+            }
+            return new OnnxSession(OnnxModel.read(file)).toLayers();
         }
         throw new ModelFormatException(file + ": unknown model file type; expected .keras, .h5, .safetensors, .npz or .onnx");
     }

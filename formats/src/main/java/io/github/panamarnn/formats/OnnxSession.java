@@ -357,7 +357,29 @@ public final class OnnxSession {
     // ---------------------------------------------------------------------------------------------
     // The nodes
 
-    private void execute(OnnxModel.Node n, Map<String, OnnxTensor> v) {
+    /**
+     * This graph as the layers of a {@link io.github.panamarnn.model.SequenceModel} ({@link OnnxCompiler}): it then streams
+     * one tick at a time and runs with no allocation per call. Checked against this interpreter on a probe input first.
+     *
+     * @throws ModelFormatException when the graph is not made of recurrent nodes and the glue that compiles, naming the
+     *                              node and why (this session still runs it)
+     */
+    public io.github.panamarnn.model.SequenceModel toLayers() throws ModelFormatException {
+        try {
+            return OnnxCompiler.compile(model, this);
+        } catch (OnnxCompiler.NotCompilable e) {
+            throw new ModelFormatException(model.source() + ": this ONNX graph does not compile to layers (" + e.getMessage()
+                    + "); run it with OnnxSession, the general interpreter", e);
+        }
+    }
+
+    /** The cells of a recurrent node whose weights are initializers, built once at construction (null otherwise). */
+    RnnCell[] cellsOf(OnnxModel.Node n) {
+        return cells.get(n);
+    }
+
+    /** Runs one node on the values in {@code v} (the interpreter's step; {@link OnnxCompiler} folds constants with it). */
+    void execute(OnnxModel.Node n, Map<String, OnnxTensor> v) {
         switch (n.opType()) {
             case "LSTM", "GRU", "RNN" -> recurrent(n, v);
             case "Identity", "Dropout" -> put(n, v, 0, need(n, v, 0));
