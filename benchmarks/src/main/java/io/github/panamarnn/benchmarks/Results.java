@@ -49,7 +49,8 @@ public final class Results {
         emit(dir, "runners", Results::runnersMarkdown, Results::runnersChart, "runners.svg");
         emit(dir, "streaming", Results::streamingMarkdown, null, null);
         emit(dir, "activations", Results::activationsMarkdown, null, null);
-        emit(dir, "model-pool", ModelPoolResults::markdown, null, null);
+        emit(dir, "model-pool", LoadedModelResults::modelPool, null, null);
+        emit(dir, "format-stream", LoadedModelResults::formatStream, null, null);
         BeforeAfterResults.write(dir);
         PeerResults.write(dir);
         PrecisionResults.write(dir);
