@@ -51,6 +51,7 @@ public final class Results {
         emit(dir, "activations", Results::activationsMarkdown, null, null);
         emit(dir, "model-pool", LoadedModelResults::modelPool, null, null);
         emit(dir, "format-stream", LoadedModelResults::formatStream, null, null);
+        emit(dir, "session", LoadedModelResults::session, null, null);
         BeforeAfterResults.write(dir);
         PeerResults.write(dir);
         PrecisionResults.write(dir);

@@ -11,6 +11,7 @@ import io.github.panamarnn.unroll.BidirectionalRunner.Merge;
 import io.github.panamarnn.unroll.SequenceRunner;
 import io.github.panamarnn.unroll.SequenceRunner.Order;
 import io.github.panamarnn.unroll.SequenceRunner.Padding;
+import io.github.panamarnn.unroll.StaticRunner;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -419,6 +420,27 @@ public final class SequenceModel {
         }
     }
 
+    /** Whether a layer can run on the static runner: a forward, not stateful recurrent layer of cells that project their inputs. */
+    private static boolean staticEligible(Layer l) {
+        return l instanceof Recurrent r && r.backward() == null && !r.goBackwards() && !r.stateful() && projectsInputs(r.forward());
+    }
+
+    /** Whether the static runner can run {@code cell}: cells that project their inputs, alone or stacked. */
+    private static boolean projectsInputs(RnnCell cell) {
+        if (cell instanceof io.github.panamarnn.cells.InputProjectedCell) {
+            return true;
+        }
+        if (cell instanceof io.github.panamarnn.cells.MultiRnnCell m) {
+            for (int l = 0; l < m.layerCount(); l++) {
+                if (!(m.layer(l) instanceof io.github.panamarnn.cells.InputProjectedCell)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
     private static float[] hidden(CellState s) {
         return s.part(s.partCount() - 1);
     }
@@ -467,6 +489,14 @@ public final class SequenceModel {
         private final int batch;
         private final int capacity;
         private final Object[] runners;
+        /**
+         * Per recurrent layer that can use it (forward, not stateful, cells that project their inputs): the static runner,
+         * for runs of exactly {@link #capacity} steps without a mask (every input projection of a chunk of steps in one
+         * product); other runs take the loop runner.
+         */
+        private final StaticRunner[] statics;
+        /** For a layer with a static runner: the last layer of its group (consecutive eligible layers run as one stack). */
+        private final int[] staticEnd;
         private final float[] a;
         private final float[] b;
         private final float[] scratch;
@@ -479,10 +509,36 @@ public final class SequenceModel {
             this.batch = batch;
             this.capacity = capacity;
             this.runners = new Object[layers.size()];
+            this.statics = new StaticRunner[layers.size()];
+            this.staticEnd = new int[layers.size()];
             for (int i = 0; i < runners.length; i++) {
                 if (layers.get(i) instanceof Recurrent r) {
                     runners[i] = r.backward() == null ? new SequenceRunner(r.forward(), batch, capacity)
                             : new BidirectionalRunner(r.forward(), r.backward(), batch, capacity);
+                }
+            }
+            // Consecutive recurrent layers the static runner can run (forward, not stateful, cells that project their inputs,
+            // each but the last returning sequences) run as one stack: one time-major copy in and out for the whole group.
+            for (int i = 0; i < layers.size(); i++) {
+                if (staticEligible(layers.get(i))) {
+                    int j = i;
+                    while (j + 1 < layers.size() && ((Recurrent) layers.get(j)).returnSequences() && staticEligible(layers.get(j + 1))) {
+                        j++;
+                    }
+                    List<RnnCell> cells = new ArrayList<>();
+                    for (int l = i; l <= j; l++) {
+                        RnnCell c = ((Recurrent) layers.get(l)).forward();
+                        if (c instanceof io.github.panamarnn.cells.MultiRnnCell m) {
+                            for (int q = 0; q < m.layerCount(); q++) {
+                                cells.add(m.layer(q));
+                            }
+                        } else {
+                            cells.add(c);
+                        }
+                    }
+                    statics[i] = new StaticRunner(cells.size() == 1 ? cells.get(0) : new io.github.panamarnn.cells.MultiRnnCell(cells), batch, capacity);
+                    staticEnd[i] = j;
+                    i = j;
                 }
             }
             long wide = (long) batch * capacity * maxWidth;
@@ -598,17 +654,28 @@ public final class SequenceModel {
                         }
                         masked = true;
                     }
-                    case Recurrent r -> {
+                    case Recurrent first -> {
                         boolean[] mk = masked ? mask : null;
-                        int w = r.forward().outputSize();
-                        if (runners[i] instanceof SequenceRunner sr) {
+                        Recurrent r = first;
+                        if (statics[i] != null && steps == capacity && mk == null) {
+                            StaticRunner st = statics[i];
+                            r = (Recurrent) layers.get(staticEnd[i]);
+                            i = staticEnd[i];
+                            for (int l = 0; l < st.layerCount(); l++) {
+                                st.state(l).reset();
+                            }
+                            st.run(cur, false, null, r.returnSequences() ? next : null);
+                            if (!r.returnSequences()) {
+                                System.arraycopy(hidden(st.state(st.layerCount() - 1)), 0, next, 0, batch * r.forward().outputSize());
+                            }
+                        } else if (runners[i] instanceof SequenceRunner sr) {
                             if (!r.stateful()) {
                                 sr.state().reset();
                             }
                             sr.run(cur, steps, false, null, mk, r.goBackwards() ? Order.BACKWARDS : Order.FORWARD,
                                     r.zeroOutputForMask() ? Padding.ZERO : Padding.REPEAT_PREVIOUS, r.returnSequences() ? next : null);
                             if (!r.returnSequences()) {
-                                System.arraycopy(hidden(sr.state()), 0, next, 0, batch * w);
+                                System.arraycopy(hidden(sr.state()), 0, next, 0, batch * r.forward().outputSize());
                             }
                         } else {
                             BidirectionalRunner br = (BidirectionalRunner) runners[i];
@@ -620,7 +687,8 @@ public final class SequenceModel {
                                 br.run(cur, steps, false, null, mk, r.merge(), next, null, null);
                             } else {
                                 br.run(cur, steps, false, null, mk, Merge.CONCAT, scratch, null, null);
-                                merge(r.merge(), hidden(br.forwardState()), hidden(br.backwardState()), batch, w, r.backward().outputSize(), next);
+                                merge(r.merge(), hidden(br.forwardState()), hidden(br.backwardState()), batch, r.forward().outputSize(),
+                                        r.backward().outputSize(), next);
                             }
                         }
                         width = r.outputWidth();
