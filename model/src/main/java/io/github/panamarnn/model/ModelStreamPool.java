@@ -3,6 +3,7 @@ package io.github.panamarnn.model;
 import io.github.panamarnn.cells.CellState;
 import io.github.panamarnn.cells.WarmUp;
 import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.unroll.TickIds;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -39,8 +40,7 @@ public final class ModelStreamPool {
     private final float[] a;
     private final float[] b;
     private final boolean[] masked;
-    private final long[] seenInTick;
-    private long tick;
+    private final TickIds tickIds;
 
     ModelStreamPool(SequenceModel model, int streams, int maxPerTick) {
         if (streams < 1 || maxPerTick < 1) {
@@ -70,7 +70,7 @@ public final class ModelStreamPool {
         this.a = new float[size(this.maxPerTick, model.maxWidth())];
         this.b = new float[a.length];
         this.masked = new boolean[this.maxPerTick];
-        this.seenInTick = new long[streams];
+        this.tickIds = new TickIds(streams, maxPerTick);
     }
 
     private static int size(int rows, int width) {
@@ -101,14 +101,8 @@ public final class ModelStreamPool {
      *                                  repeated id, or a bad token id (naming it); no state has changed then
      */
     public void tick(int[] ids, int count, float[] x, int xOff, float[] out, int outOff) {
-        if (count < 0 || count > maxPerTick) {
-            throw new IllegalArgumentException("a tick takes 0 to " + maxPerTick + " streams, got " + count);
-        }
-        if (count == 0) {
+        if (!tickIds.count(ids, count)) {
             return;
-        }
-        if (ids == null || ids.length < count) {
-            throw new IllegalArgumentException("a tick of " + count + " streams needs " + count + " ids, got " + (ids == null ? "null" : ids.length));
         }
         StateFormat.checkRange("tick input", x, xOff, count * inputSize);
         StateFormat.checkRange("tick output", out, outOff, count * outputSize);
@@ -118,18 +112,7 @@ public final class ModelStreamPool {
                 tokens.row(x[xOff + r], r);
             }
         }
-        long t = ++tick;
-        for (int i = 0; i < count; i++) {
-            int id = ids[i];
-            if (id < 0 || id >= streams) {
-                throw new IllegalArgumentException("unknown stream id " + id + " at position " + i + " (ids are 0 to " + (streams - 1) + ")");
-            }
-            if (seenInTick[id] == t) {
-                tick++; // forget this tick's marks: nothing was changed
-                throw new IllegalArgumentException("stream id " + id + " appears twice in one tick (again at position " + i + ")");
-            }
-            seenInTick[id] = t;
-        }
+        tickIds.check(ids, count);
         System.arraycopy(x, xOff, a, 0, count * inputSize);
         Arrays.fill(masked, 0, count, false);
         float[] cur = a;
@@ -353,9 +336,7 @@ public final class ModelStreamPool {
     }
 
     private void checkId(int id) {
-        if (id < 0 || id >= streams) {
-            throw new IllegalArgumentException("unknown stream id " + id + " (ids are 0 to " + (streams - 1) + ")");
-        }
+        tickIds.checkId(id);
     }
 
     /**

@@ -24,9 +24,7 @@ public final class StreamPool {
     private final float[][] store;
     /** The batched state of each tick size used so far (index = size), built on first use. */
     private final CellState[] batchStates;
-    /** Per stream, the tick in which it was last seen (duplicate detection without allocation). */
-    private final long[] seenInTick;
-    private long tick;
+    private final TickIds ids;
 
     public StreamPool(RnnCell cell, int streams, int maxPerTick) {
         if (streams < 1 || maxPerTick < 1) {
@@ -45,7 +43,7 @@ public final class StreamPool {
             store[p] = new float[(int) n];
         }
         this.batchStates = new CellState[this.maxPerTick + 1];
-        this.seenInTick = new long[streams];
+        this.ids = new TickIds(streams, maxPerTick);
     }
 
     public int streams() {
@@ -65,27 +63,10 @@ public final class StreamPool {
      *                                  repeated id (naming it); no state has changed then
      */
     public void tick(int[] ids, int count, float[] x, int xOff, float[] out, int outOff) {
-        if (count < 0 || count > maxPerTick) {
-            throw new IllegalArgumentException("a tick takes 0 to " + maxPerTick + " streams, got " + count);
-        }
-        if (count == 0) {
+        if (!this.ids.count(ids, count)) {
             return;
         }
-        if (ids == null || ids.length < count) {
-            throw new IllegalArgumentException("a tick of " + count + " streams needs " + count + " ids, got " + (ids == null ? "null" : ids.length));
-        }
-        long t = ++tick;
-        for (int i = 0; i < count; i++) {
-            int id = ids[i];
-            if (id < 0 || id >= streams) {
-                throw new IllegalArgumentException("unknown stream id " + id + " at position " + i + " (ids are 0 to " + (streams - 1) + ")");
-            }
-            if (seenInTick[id] == t) {
-                tick++; // forget this tick's marks: nothing was changed
-                throw new IllegalArgumentException("stream id " + id + " appears twice in one tick (again at position " + i + ")");
-            }
-            seenInTick[id] = t;
-        }
+        this.ids.check(ids, count);
         CellState batch = batchStates[count];
         if (batch == null) {
             prepare(count);
@@ -157,9 +138,7 @@ public final class StreamPool {
     }
 
     private void checkId(int id) {
-        if (id < 0 || id >= streams) {
-            throw new IllegalArgumentException("unknown stream id " + id + " (ids are 0 to " + (streams - 1) + ")");
-        }
+        ids.checkId(id);
     }
 
     /**
