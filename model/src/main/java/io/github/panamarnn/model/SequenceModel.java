@@ -410,8 +410,18 @@ public final class SequenceModel {
 
     /** A stateful one-step-at-a-time run (batch 1). */
     public Stream newStream() {
+        return newStream(1);
+    }
+
+    /**
+     * A stateful one-step-at-a-time run of {@code batch} rows advanced together (one batched step through every layer).
+     *
+     * @throws IllegalStateException    when the model cannot run one step at a time (a bidirectional or go_backwards layer)
+     * @throws IllegalArgumentException for a batch below 1 or too large for one buffer
+     */
+    public Stream newStream(int batch) {
         newStreamCheck();
-        return new Stream();
+        return new Stream(batch);
     }
 
     static void activate(Kernels k, Activation a, float[] y, int n) {
@@ -731,29 +741,49 @@ public final class SequenceModel {
     }
 
     /**
-     * One step at a time, the states kept inside (batch 1): what the model outputs if the sequence
-     * ended at this step. Not thread-safe: one per stream. {@link #step} allocates nothing.
+     * One step at a time for {@link #batch()} rows (independent series advanced together: one batched step through every
+     * layer), the states kept inside: after each step, what the model outputs if each row's sequence ended there. Not
+     * thread-safe: one per stream or thread. {@link #step}, {@link #snapshot} and {@link #restore} allocate nothing.
      */
     public final class Stream {
         private final Kernels k = kernels;
+        private final int batch;
         private final CellState[] states;
+        /** Per recurrent layer, a copy of the state taken before a step in which some row is masked (restored for those rows). */
+        private final CellState[] saved;
         private final float[][] last;
-        private final float[] a = new float[maxWidth];
-        private final float[] b = new float[maxWidth];
+        private final float[] a;
+        private final float[] b;
+        private final boolean[] masked;
 
-        private Stream() {
+        private Stream(int batch) {
+            if (batch < 1 || (long) batch * maxWidth > Integer.MAX_VALUE / 2) {
+                throw new IllegalArgumentException("a stream's batch must be in [1, " + Integer.MAX_VALUE / 2 / maxWidth + "], got " + batch);
+            }
+            this.batch = batch;
             states = new CellState[layers.size()];
+            saved = new CellState[layers.size()];
             last = new float[layers.size()][];
+            boolean masking = layers.get(0) instanceof Embedding e0 && e0.maskZero() || layers.stream().anyMatch(l -> l instanceof Masking);
             for (int i = 0; i < states.length; i++) {
                 if (layers.get(i) instanceof Recurrent r) {
-                    states[i] = r.forward().zeroState(1);
-                    last[i] = new float[r.forward().outputSize()];
+                    states[i] = r.forward().zeroState(batch);
+                    saved[i] = masking ? r.forward().zeroState(batch) : null;
+                    last[i] = new float[batch * r.forward().outputSize()];
                 }
             }
+            a = new float[batch * maxWidth];
+            b = new float[batch * maxWidth];
+            masked = new boolean[batch];
         }
 
         public SequenceModel model() {
             return SequenceModel.this;
+        }
+
+        /** Rows advanced by each step. */
+        public int batch() {
+            return batch;
         }
 
         /** The live state of layer {@code i} (null for layers without state). */
@@ -761,80 +791,97 @@ public final class SequenceModel {
             return states[i];
         }
 
-        /** Feeds {@code x[xOff .. xOff + inputSize)}, writes the output row to {@code out[outOff ..]}. */
+        /**
+         * Feeds {@code x[xOff ..]} ({@code [batch, inputSize]}), writes the output rows to {@code out[outOff ..]}
+         * ({@code [batch, outputSize]}).
+         *
+         * @throws IllegalArgumentException for a short array or a bad token id, naming it; no state has changed then
+         */
         public void step(float[] x, int xOff, float[] out, int outOff) {
             // Everything checked before the first layer's state moves.
-            if (x == null || xOff < 0 || (long) xOff + inputSize > x.length) {
-                throw new IllegalArgumentException("step needs " + inputSize + " input values from offset " + xOff + ", the array holds "
-                        + (x == null ? "nothing (null)" : x.length));
-            }
-            if (out == null || outOff < 0 || (long) outOff + outputSize > out.length) {
-                throw new IllegalArgumentException("step writes " + outputSize + " output values from offset " + outOff + ", the array holds "
-                        + (out == null ? "nothing (null)" : out.length));
-            }
+            StateFormat.checkRange("step input", x, xOff, batch * inputSize);
+            StateFormat.checkRange("step output", out, outOff, batch * outputSize);
             if (tokenIds != null) {
-                tokenIds.row(x[xOff], 0);
+                for (int r = 0; r < batch; r++) {
+                    tokenIds.row(x[xOff + r], r);
+                }
             }
-            System.arraycopy(x, xOff, a, 0, inputSize);
+            System.arraycopy(x, xOff, a, 0, batch * inputSize);
+            java.util.Arrays.fill(masked, false);
+            boolean anyMasked = false;
             float[] cur = a;
             int width = inputSize;
-            boolean masked = false;
-            boolean time = true;
             for (int i = 0; i < states.length; i++) {
                 float[] next = cur == a ? b : a;
                 switch (layers.get(i)) {
                     case Embedding e -> {
-                        int id = (int) cur[0];
-                        System.arraycopy(e.table(), id * e.outputDim(), next, 0, e.outputDim());
-                        width = e.outputDim();
-                        masked = e.maskZero() && id == 0;
+                        int d = e.outputDim();
+                        for (int r = 0; r < batch; r++) {
+                            int id = (int) cur[r];
+                            System.arraycopy(e.table(), id * d, next, r * d, d);
+                            masked[r] = e.maskZero() && id == 0;
+                            anyMasked |= masked[r];
+                        }
+                        width = d;
                     }
                     case Masking m -> {
-                        boolean keep = false;
-                        for (int j = 0; j < width; j++) {
-                            keep |= cur[j] != m.value();
-                        }
-                        masked = !keep;
-                        for (int j = 0; j < width; j++) {
-                            next[j] = keep ? cur[j] : 0f;
+                        for (int r = 0; r < batch; r++) {
+                            boolean keep = false;
+                            for (int j = 0; j < width; j++) {
+                                keep |= cur[r * width + j] != m.value();
+                            }
+                            masked[r] = !keep;
+                            anyMasked |= !keep;
+                            for (int j = 0; j < width; j++) {
+                                next[r * width + j] = keep ? cur[r * width + j] : 0f;
+                            }
                         }
                     }
-                    case Recurrent r -> {
-                        int w = r.forward().outputSize();
-                        if (masked) {
-                            if (r.zeroOutputForMask() && r.returnSequences()) {
-                                java.util.Arrays.fill(next, 0, w, 0f);
-                            } else {
-                                System.arraycopy(last[i], 0, next, 0, w);
+                    case Recurrent rec -> {
+                        int w = rec.forward().outputSize();
+                        CellState s = states[i];
+                        if (anyMasked) {
+                            for (int p = 0; p < s.partCount(); p++) {
+                                System.arraycopy(s.part(p), 0, saved[i].part(p), 0, s.part(p).length);
                             }
-                        } else {
-                            r.forward().step(cur, 0, states[i], next, 0);
-                            System.arraycopy(next, 0, last[i], 0, w);
+                        }
+                        rec.forward().step(cur, 0, s, next, 0);
+                        for (int r = 0; r < batch; r++) {
+                            if (anyMasked && masked[r]) {
+                                // A masked step leaves the row's state as it was and repeats its last output (or zeros).
+                                s.copyRowFrom(saved[i], r);
+                                if (rec.zeroOutputForMask() && rec.returnSequences()) {
+                                    java.util.Arrays.fill(next, r * w, (r + 1) * w, 0f);
+                                } else {
+                                    System.arraycopy(last[i], r * w, next, r * w, w);
+                                }
+                            } else {
+                                System.arraycopy(next, r * w, last[i], r * w, w);
+                            }
                         }
                         width = w;
-                        if (!r.returnSequences()) {
-                            masked = false;
-                            time = false;
+                        if (!rec.returnSequences()) {
+                            java.util.Arrays.fill(masked, false);
+                            anyMasked = false;
                         }
                     }
                     case Pointwise p -> {
-                        p.dense().apply(cur, 0, 1, next, 0);
+                        p.dense().apply(cur, 0, batch, next, 0);
                         width = p.dense().outputSize();
-                        activate(k, p.activation(), next, width);
+                        activate(k, p.activation(), next, batch * width);
                     }
-                    case LastStep s -> {
-                        System.arraycopy(cur, 0, next, 0, width);
-                        masked = false;
-                        time = false;
+                    case LastStep l -> {
+                        System.arraycopy(cur, 0, next, 0, batch * width);
+                        java.util.Arrays.fill(masked, false);
+                        anyMasked = false;
                     }
                 }
                 cur = next;
             }
-            assert time == sequenceOutput;
-            System.arraycopy(cur, 0, out, outOff, outputSize);
+            System.arraycopy(cur, 0, out, outOff, batch * outputSize);
         }
 
-        /** Back to zero states. */
+        /** Back to zero states, every row. */
         public void reset() {
             for (int i = 0; i < states.length; i++) {
                 if (states[i] != null) {
@@ -844,14 +891,60 @@ public final class SequenceModel {
             }
         }
 
-        /**
-         * Writes this stream's whole state ({@link #stateSize()} floats: a header naming the model, then every layer's
-         * state and last output) to {@code dst[off ..]}, to be {@link #restore}d later, elsewhere, or into a
-         * {@link ModelStreamPool} stream of the same model. Allocates nothing.
-         *
-         * @throws IllegalArgumentException when {@code dst} has no room for it from {@code off} (nothing written)
-         */
+        /** Back to zero states for one row; the others keep theirs. */
+        public void reset(int row) {
+            checkRow(row);
+            for (int i = 0; i < states.length; i++) {
+                if (states[i] != null) {
+                    states[i].resetRow(row);
+                    int w = last[i].length / batch;
+                    java.util.Arrays.fill(last[i], row * w, (row + 1) * w, 0f);
+                }
+            }
+        }
+
+        private void checkRow(int row) {
+            if (row < 0 || row >= batch) {
+                throw new IllegalArgumentException("row " + row + " of a stream of batch " + batch + ", expected 0 to " + (batch - 1));
+            }
+        }
+
+        private int onlyRow(String what) {
+            if (batch != 1) {
+                throw new IllegalStateException(what + " of a stream of batch " + batch + " needs a row: " + what + "(row, ...)");
+            }
+            return 0;
+        }
+
+        /** {@link #snapshot(int, float[], int)} of a batch-1 stream. */
         public void snapshot(float[] dst, int off) {
+            snapshot(onlyRow("snapshot"), dst, off);
+        }
+
+        /** {@link #restore(int, float[], int)} of a batch-1 stream. */
+        public void restore(float[] src, int off) {
+            restore(onlyRow("restore"), src, off);
+        }
+
+        /** {@link #snapshot(int, ByteBuffer)} of a batch-1 stream. */
+        public void snapshot(java.nio.ByteBuffer dst) {
+            snapshot(onlyRow("snapshot"), dst);
+        }
+
+        /** {@link #restore(int, ByteBuffer)} of a batch-1 stream. */
+        public void restore(java.nio.ByteBuffer src) {
+            restore(onlyRow("restore"), src);
+        }
+
+        /**
+         * Writes row {@code row}'s whole state ({@link #stateSize()} floats: a header naming the model, then every layer's
+         * state and last output) to {@code dst[off ..]}, to be {@link #restore}d later, elsewhere, into any row of a stream
+         * of any batch, or into a {@link ModelStreamPool} stream of the same model. Allocates nothing.
+         *
+         * @throws IllegalArgumentException for a bad row or when {@code dst} has no room for it from {@code off} (nothing written)
+         */
+        public void snapshot(int row, float[] dst, int off) {
+            checkRow(row);
             final int payload = StateFormat.payload(SequenceModel.this);
             StateFormat.checkRange("snapshot", dst, off, StateFormat.HEADER + payload);
             StateFormat.writeHeader(fingerprint(), payload, dst, off);
@@ -859,24 +952,26 @@ public final class SequenceModel {
             for (int i = 0; i < states.length; i++) {
                 if (states[i] != null) {
                     for (int p = 0; p < states[i].partCount(); p++) {
-                        float[] part = states[i].part(p);
-                        System.arraycopy(part, 0, dst, at, part.length);
-                        at += part.length;
+                        int w = states[i].partSize(p);
+                        System.arraycopy(states[i].part(p), row * w, dst, at, w);
+                        at += w;
                     }
-                    System.arraycopy(last[i], 0, dst, at, last[i].length);
-                    at += last[i].length;
+                    int w = last[i].length / batch;
+                    System.arraycopy(last[i], row * w, dst, at, w);
+                    at += w;
                 }
             }
         }
 
         /**
-         * Sets this stream's whole state from a {@link #snapshot} at {@code src[off ..]}: the stream then continues
+         * Sets row {@code row}'s whole state from a {@link #snapshot} at {@code src[off ..]}: the row then continues
          * exactly as the one that was snapshotted would have. Allocates nothing.
          *
-         * @throws IllegalArgumentException when {@code src} is too short, is not a state, or is another model's
-         *                                  (another fingerprint), naming which; the stream is unchanged then
+         * @throws IllegalArgumentException for a bad row, or when {@code src} is too short, is not a state, or is another
+         *                                  model's (another fingerprint), naming which; the stream is unchanged then
          */
-        public void restore(float[] src, int off) {
+        public void restore(int row, float[] src, int off) {
+            checkRow(row);
             final int payload = StateFormat.payload(SequenceModel.this);
             StateFormat.checkRange("restore", src, off, StateFormat.HEADER + payload);
             StateFormat.checkHeader(fingerprint(), payload, src, off);
@@ -884,37 +979,43 @@ public final class SequenceModel {
             for (int i = 0; i < states.length; i++) {
                 if (states[i] != null) {
                     for (int p = 0; p < states[i].partCount(); p++) {
-                        float[] part = states[i].part(p);
-                        System.arraycopy(src, at, part, 0, part.length);
-                        at += part.length;
+                        int w = states[i].partSize(p);
+                        System.arraycopy(src, at, states[i].part(p), row * w, w);
+                        at += w;
                     }
-                    System.arraycopy(src, at, last[i], 0, last[i].length);
-                    at += last[i].length;
+                    int w = last[i].length / batch;
+                    System.arraycopy(src, at, last[i], row * w, w);
+                    at += w;
                 }
             }
         }
 
-        /** {@link #snapshot(float[], int)} into a buffer at its position (which moves past it), in the buffer's byte order. */
-        public void snapshot(java.nio.ByteBuffer dst) {
+        /** {@link #snapshot(int, float[], int)} into a buffer at its position (which moves past it), in the buffer's byte order. */
+        public void snapshot(int row, java.nio.ByteBuffer dst) {
+            checkRow(row);
             final int payload = StateFormat.payload(SequenceModel.this);
             StateFormat.checkRange("snapshot", dst, StateFormat.HEADER + payload, true);
             StateFormat.writeHeader(fingerprint(), payload, dst);
             for (int i = 0; i < states.length; i++) {
                 if (states[i] != null) {
                     for (int p = 0; p < states[i].partCount(); p++) {
-                        for (float v : states[i].part(p)) {
-                            dst.putFloat(v);
+                        int w = states[i].partSize(p);
+                        float[] part = states[i].part(p);
+                        for (int j = 0; j < w; j++) {
+                            dst.putFloat(part[row * w + j]);
                         }
                     }
-                    for (float v : last[i]) {
-                        dst.putFloat(v);
+                    int w = last[i].length / batch;
+                    for (int j = 0; j < w; j++) {
+                        dst.putFloat(last[i][row * w + j]);
                     }
                 }
             }
         }
 
-        /** {@link #restore(float[], int)} from a buffer at its position (which moves past it only when the state is accepted). */
-        public void restore(java.nio.ByteBuffer src) {
+        /** {@link #restore(int, float[], int)} from a buffer at its position (which moves past it only when the state is accepted). */
+        public void restore(int row, java.nio.ByteBuffer src) {
+            checkRow(row);
             final int payload = StateFormat.payload(SequenceModel.this);
             StateFormat.checkRange("restore", src, StateFormat.HEADER + payload, false);
             StateFormat.checkHeader(fingerprint(), payload, src);
@@ -922,13 +1023,15 @@ public final class SequenceModel {
             for (int i = 0; i < states.length; i++) {
                 if (states[i] != null) {
                     for (int p = 0; p < states[i].partCount(); p++) {
+                        int w = states[i].partSize(p);
                         float[] part = states[i].part(p);
-                        for (int j = 0; j < part.length; j++) {
-                            part[j] = src.getFloat();
+                        for (int j = 0; j < w; j++) {
+                            part[row * w + j] = src.getFloat();
                         }
                     }
-                    for (int j = 0; j < last[i].length; j++) {
-                        last[i][j] = src.getFloat();
+                    int w = last[i].length / batch;
+                    for (int j = 0; j < w; j++) {
+                        last[i][row * w + j] = src.getFloat();
                     }
                 }
             }
@@ -936,19 +1039,21 @@ public final class SequenceModel {
 
         /**
          * Warms this model's step up before the first real tick ({@link WarmUp}): {@code calls} steps
-         * on a scratch stream (reset every 64 steps), then more until the JIT is quiet; this stream's
+         * on a scratch stream of this batch (reset every 64 steps), then more until the JIT is quiet; this stream's
          * states are untouched. Returns what it did ({@link io.github.panamarnn.cells.WarmUp.Result}: calls, time, whether the JIT was quiet).
          */
         public WarmUp.Result warmUp(int calls) {
-            Stream scratchStream = new Stream();
-            float[] x = new float[inputSize];
-            float[] y = new float[outputSize];
+            Stream scratchStream = new Stream(batch);
+            float[] x = new float[batch * inputSize];
+            float[] y = new float[batch * outputSize];
             int[] i = {0};
             return WarmUp.run(() -> {
-                int k = i[0]++;
-                x[k % inputSize] = (k % 7) * 0.1f - 0.3f;
+                int t = i[0]++;
+                if (tokenIds == null) {
+                    x[t % x.length] = (t % 7) * 0.1f - 0.3f;
+                }
                 scratchStream.step(x, 0, y, 0);
-                if (k % 64 == 63) {
+                if (t % 64 == 63) {
                     scratchStream.reset();
                 }
             }, calls);

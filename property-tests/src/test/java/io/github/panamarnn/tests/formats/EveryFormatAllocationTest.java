@@ -12,7 +12,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * 0 bytes per call after warm-up (thread-allocated bytes, exact) for {@code Session.run}, {@code Stream.step} and a
+ * 0 bytes per call after warm-up (thread-allocated bytes, exact) for {@code Session.run}, {@code Stream.step} (batch 1 and 8) and a
  * {@code ModelStreamPool} tick, for a model of every format in ../shared/models loaded through {@code ModelFiles.load}:
  * Keras .keras and .h5, PyTorch .safetensors and .npz, ONNX (compiled to layers).
  */
@@ -34,6 +34,8 @@ class EveryFormatAllocationTest {
             assertEquals(0L, AllocationMeter.bytesPerCallAfterWarmup(() -> session.run(x, 10, y)), f + ": Session.run");
             SequenceModel.Stream stream = m.newStream();
             assertEquals(0L, AllocationMeter.bytesPerCallAfterWarmup(() -> stream.step(x, 0, y, 0)), f + ": Stream.step");
+            SequenceModel.Stream batched = m.newStream(8);
+            assertEquals(0L, AllocationMeter.bytesPerCallAfterWarmup(() -> batched.step(x, 0, y, 0)), f + ": Stream.step, batch 8");
             ModelStreamPool pool = m.newStreamPool(500, 8);
             int[] ids = new int[8];
             for (int i = 0; i < ids.length; i++) {

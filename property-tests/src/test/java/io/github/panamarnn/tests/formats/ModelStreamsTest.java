@@ -109,6 +109,49 @@ class ModelStreamsTest {
         }
     }
 
+    @Property(tries = 25)
+    void aBatchedStreamEqualsIndependentStreams(@ForAll("models") String name, @ForAll @IntRange(min = 1, max = 7) int batch, @ForAll long seed) {
+        SequenceModel m = load(name);
+        SequenceModel.Stream all = m.newStream(batch);
+        SequenceModel.Stream[] single = new SequenceModel.Stream[batch];
+        for (int i = 0; i < batch; i++) {
+            single[i] = m.newStream();
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        int in = m.inputSize();
+        int out = m.outputSize();
+        float[] x = new float[batch * in];
+        float[] y = new float[batch * out];
+        float[] one = new float[out];
+        for (int t = 0; t < 25; t++) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = input(m, r);
+            }
+            all.step(x, 0, y, 0);
+            for (int b = 0; b < batch; b++) {
+                single[b].step(x, b * in, one, 0);
+                for (int j = 0; j < out; j++) {
+                    assertTrue(Math.abs(y[b * out + j] - one[j]) <= 1e-5 + 1e-5 * Math.abs(one[j]),
+                            name + " step " + t + " row " + b + ": batched " + y[b * out + j] + ", single " + one[j]);
+                }
+            }
+        }
+        // A row's state moves to a batch-1 stream and back to another row, exactly.
+        float[] state = new float[m.stateSize()];
+        all.snapshot(batch - 1, state, 0);
+        single[0].restore(state, 0);
+        float[] again = new float[m.stateSize()];
+        single[0].snapshot(again, 0);
+        assertArrayEquals(state, again);
+        all.restore(0, again, 0);
+        all.snapshot(0, again, 0);
+        assertArrayEquals(state, again);
+        if (batch > 1) {
+            assertThrows(IllegalStateException.class, () -> all.snapshot(state, 0));
+            assertThrows(IllegalArgumentException.class, () -> all.snapshot(batch, state, 0));
+        }
+    }
+
     @Property(tries = 20)
     void snapshotThenRestoreContinuesExactly(@ForAll("models") String name, @ForAll @IntRange(min = 0, max = 20) int before,
                                              @ForAll boolean buffer, @ForAll boolean bigEndian, @ForAll long seed) {

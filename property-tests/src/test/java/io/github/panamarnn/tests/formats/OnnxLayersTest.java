@@ -93,11 +93,11 @@ class OnnxLayersTest {
             String wName = "W" + l;
             String rName = "R" + l;
             String bName = "B" + l;
-            init.put(wName, OnnxTensor.of(wName, OnnxRuntimeOracleHelpers.random(r, g * h * width, 0.6), 1, g * h, width));
-            init.put(rName, OnnxTensor.of(rName, OnnxRuntimeOracleHelpers.random(r, g * h * h, 0.6), 1, g * h, h));
+            init.put(wName, OnnxTensor.of(wName, FormatsTestData.random(r, g * h * width, 0.6), 1, g * h, width));
+            init.put(rName, OnnxTensor.of(rName, FormatsTestData.random(r, g * h * h, 0.6), 1, g * h, h));
             List<String> ins = new ArrayList<>(List.of(x, wName, rName));
             if (r.nextBoolean()) {
-                init.put(bName, OnnxTensor.of(bName, OnnxRuntimeOracleHelpers.random(r, 2 * g * h, 0.5), 1, 2 * g * h));
+                init.put(bName, OnnxTensor.of(bName, FormatsTestData.random(r, 2 * g * h, 0.5), 1, 2 * g * h));
                 ins.add(bName);
             } else {
                 ins.add("");
@@ -151,8 +151,8 @@ class OnnxLayersTest {
                 String idx = constLong(nodes, id, new long[] {-1}, false);
                 String last = node(nodes, id, "Gather", List.of(x, idx), Map.of("axis", OnnxModel.Attribute.of("axis", timeMajor ? 0L : 1L)));
                 int o = 1 + r.nextInt(3);
-                init.put("hw", OnnxTensor.of("hw", OnnxRuntimeOracleHelpers.random(r, o * width, 1), o, width));
-                init.put("hb", OnnxTensor.of("hb", OnnxRuntimeOracleHelpers.random(r, o, 1), o));
+                init.put("hw", OnnxTensor.of("hw", FormatsTestData.random(r, o * width, 1), o, width));
+                init.put("hb", OnnxTensor.of("hb", FormatsTestData.random(r, o, 1), o));
                 out = node(nodes, id, "Gemm", List.of(last, "hw", "hb"), Map.of("transB", OnnxModel.Attribute.of("transB", 1L),
                         "alpha", OnnxModel.Attribute.of("alpha", 0.5f + (float) r.nextDouble()), "beta", OnnxModel.Attribute.of("beta", 1.5f)));
                 if (r.nextBoolean()) {
@@ -166,8 +166,8 @@ class OnnxLayersTest {
                 String sl = node(nodes, id, "Slice", List.of(x, st, en, ax), Map.of());
                 String sq = node(nodes, id, "Squeeze", List.of(sl, ax), Map.of());
                 int o = 1 + r.nextInt(3);
-                init.put("mw", OnnxTensor.of("mw", OnnxRuntimeOracleHelpers.random(r, width * o, 1), width, o));
-                init.put("mb", OnnxTensor.of("mb", OnnxRuntimeOracleHelpers.random(r, o, 1), o));
+                init.put("mw", OnnxTensor.of("mw", FormatsTestData.random(r, width * o, 1), width, o));
+                init.put("mb", OnnxTensor.of("mb", FormatsTestData.random(r, o, 1), o));
                 String mm = node(nodes, id, "MatMul", List.of(sq, "mw"), Map.of());
                 out = node(nodes, id, "Relu", List.of(node(nodes, id, "Add", List.of(mm, "mb"), Map.of())), Map.of());
             }
@@ -205,7 +205,7 @@ class OnnxLayersTest {
         for (int trial = 0; trial < 3; trial++) {
             int batch = 1 + r.nextInt(4);
             int steps = 1 + r.nextInt(7);
-            float[] x = OnnxRuntimeOracleHelpers.random(r, batch * steps * g.features(), 1.5);
+            float[] x = FormatsTestData.random(r, batch * steps * g.features(), 1.5);
             float[] theirs = session.run(Map.of(in, OnnxTensor.of(in, x, batch, steps, g.features()))).get(outName).floats();
             float[] ours = new float[layers.outputLength(batch, steps)];
             layers.newSession(batch, steps).run(x, steps, ours);
@@ -234,8 +234,8 @@ class OnnxLayersTest {
         SplittableRandom r = new SplittableRandom(1);
         int f = 3;
         int h = 4;
-        Map<String, OnnxTensor> init = Map.of("W", OnnxTensor.of("W", OnnxRuntimeOracleHelpers.random(r, 2 * 3 * h * f, 1), 2, 3 * h, f),
-                "R", OnnxTensor.of("R", OnnxRuntimeOracleHelpers.random(r, 2 * 3 * h * h, 1), 2, 3 * h, h));
+        Map<String, OnnxTensor> init = Map.of("W", OnnxTensor.of("W", FormatsTestData.random(r, 2 * 3 * h * f, 1), 2, 3 * h, f),
+                "R", OnnxTensor.of("R", FormatsTestData.random(r, 2 * 3 * h * h, 1), 2, 3 * h, h));
         OnnxModel.Node bi = new OnnxModel.Node("bigru", "GRU", "", List.of("xt", "W", "R"), List.of("y", "yh"),
                 Map.of("hidden_size", OnnxModel.Attribute.of("hidden_size", (long) h), "direction", OnnxModel.Attribute.of("direction", "bidirectional")));
         OnnxModel.Node t = new OnnxModel.Node("t", "Transpose", "", List.of("x"), List.of("xt"), Map.of("perm", OnnxModel.Attribute.ofInts("perm", new long[] {1, 0, 2})));

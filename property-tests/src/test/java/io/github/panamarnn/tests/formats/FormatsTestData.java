@@ -3,8 +3,8 @@ package io.github.panamarnn.tests.formats;
 import java.util.SplittableRandom;
 
 /** Random values for the ONNX tests of this package. */
-final class OnnxRuntimeOracleHelpers {
-    private OnnxRuntimeOracleHelpers() {
+final class FormatsTestData {
+    private FormatsTestData() {
     }
 
     static float[] random(SplittableRandom r, int n, double a) {
