@@ -2,6 +2,8 @@ package io.github.panamarnn.formats;
 
 import io.github.panamarnn.model.SequenceModel;
 
+import io.github.panamarnn.kernels.KernelProvider;
+import io.github.panamarnn.kernels.Kernels;
 import java.util.List;
 import java.util.Locale;
 
@@ -20,11 +22,20 @@ import java.util.Locale;
  *                          error.
  * @param budgetBytes       the most bytes a load may allocate for the sizes the file declares
  *                          ({@link Budget}; {@link Budget#DEFAULT_BYTES} by default)
+ * @param kernels           the kernels the loaded model runs on, and with them the precision its weights are stored
+ *                          in ({@link Kernels#withPrecision}) and the threads a step uses
+ *                          ({@link io.github.panamarnn.kernels.ParallelKernels}); {@code null}: {@link KernelProvider#get()},
+ *                          float32, one thread
  */
-public record LoadOptions(TorchNonlinearity torchNonlinearity, List<Tf1Variables.Options> tf1, long budgetBytes) {
+public record LoadOptions(TorchNonlinearity torchNonlinearity, List<Tf1Variables.Options> tf1, long budgetBytes, Kernels kernels) {
 
     /** Nothing said: every default is assumed and listed. */
-    public static final LoadOptions DEFAULTS = new LoadOptions(null, null, Budget.DEFAULT_BYTES);
+    public static final LoadOptions DEFAULTS = new LoadOptions(null, null, Budget.DEFAULT_BYTES, null);
+
+    /** The options before kernels were one of them: the default kernels. */
+    public LoadOptions(TorchNonlinearity torchNonlinearity, List<Tf1Variables.Options> tf1, long budgetBytes) {
+        this(torchNonlinearity, tf1, budgetBytes, null);
+    }
 
     public LoadOptions {
         if (budgetBytes < 1) {
@@ -54,17 +65,28 @@ public record LoadOptions(TorchNonlinearity torchNonlinearity, List<Tf1Variables
 
     /** These options with PyTorch {@code nn.RNN}'s nonlinearity said. */
     public LoadOptions withTorchNonlinearity(TorchNonlinearity n) {
-        return new LoadOptions(n, tf1, budgetBytes);
+        return new LoadOptions(n, tf1, budgetBytes, kernels);
     }
 
     /** These options with the TF1 cells' arguments said: one list entry for all layers, or one per layer. */
     public LoadOptions withTf1(List<Tf1Variables.Options> options) {
-        return new LoadOptions(torchNonlinearity, options, budgetBytes);
+        return new LoadOptions(torchNonlinearity, options, budgetBytes, kernels);
     }
 
     /** These options with another load budget ({@link Budget}). */
     public LoadOptions withBudget(long bytes) {
-        return new LoadOptions(torchNonlinearity, tf1, bytes);
+        return new LoadOptions(torchNonlinearity, tf1, bytes, kernels);
+    }
+
+    /**
+     * These options with the kernels the model runs on: e.g. {@code KernelProvider.get().withPrecision(Precision.BF16)} for
+     * bfloat16 weights, or a {@link io.github.panamarnn.kernels.ParallelKernels} for a step across threads.
+     */
+    public LoadOptions withKernels(Kernels k) {
+        if (k == null) {
+            throw new IllegalArgumentException("kernels are missing: expected KernelProvider.get() or a Kernels derived from it");
+        }
+        return new LoadOptions(torchNonlinearity, tf1, budgetBytes, k);
     }
 
     /** A fresh budget of {@link #budgetBytes} for one load of {@code file}. */

@@ -48,7 +48,8 @@ public final class ModelFiles {
                     : Files.exists(file) ? "not a regular file" : "no such model file");
         }
         try {
-            return loadFile(file, options);
+            SequenceModel m = loadFile(file, options);
+            return options.kernels() == null ? m : m.using(options.kernels());
         } catch (ModelFormatException e) {
             // Every refusal names the file, whichever reader found the problem.
             if (e.getMessage() != null && e.getMessage().contains(file.toString())) {

@@ -45,6 +45,9 @@ class PrecisionModelsTest {
         double rmse32 = rmse(run(fp32, x), series);
         for (Precision p : new Precision[] {Precision.BF16, Precision.INT8}) {
             SequenceModel m = fp32.using(KernelProvider.get().withPrecision(p));
+            // The same model when the precision is a load option.
+            assertEquals(m.fingerprint(), ModelFiles.load(MODELS.resolve(name),
+                    io.github.panamarnn.formats.LoadOptions.DEFAULTS.withKernels(KernelProvider.get().withPrecision(p))).fingerprint(), name + " " + p);
             float[] y = run(m, x);
             double max = 0;
             for (int k = 0; k < WINDOWS; k++) {
