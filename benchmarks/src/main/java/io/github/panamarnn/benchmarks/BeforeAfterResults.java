@@ -25,6 +25,10 @@ final class BeforeAfterResults {
             "`before`: commit 56639f1, where a product with fewer columns than one panel (64 at 512 bits) ran the scalar kernels;\n"
                 + "`after`: such products are packed in panels of one vector and run `matVecNarrow` (a simple RNN at h = 32 has 32\n"
                 + "columns). `scalarStep` is the scalar specification in both, the control."},
+        {"narrow-matmul", "Narrow products at batch > 1: six rows per weight load instead of one row at a time",
+            "`before`: commit 4220bc4, where a batch of rows through a product narrower than one panel ran `matVecNarrow` row by row;\n"
+                + "`after`: six rows share each weight vector (`matMulNarrow6`, six fma chains), the leftover rows as before. A simple RNN\n"
+                + "at h = 32, batch 32 (32 columns: one narrow panel at 512 bits). `scalarStep` is the control."},
     };
 
     static void write(Path dir) throws IOException {

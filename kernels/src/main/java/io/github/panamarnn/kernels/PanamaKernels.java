@@ -228,7 +228,21 @@ final class PanamaKernels implements Kernels {
         }
         checkPanel(w);
         if (w.panelWidth == L) {
-            for (int b = 0; b < batch; b++) {
+            int b = 0;
+            if (w.precision == Precision.FP32) {
+                // Six rows at a time share each weight vector (six fma chains), panel by panel, the right-aligned last first.
+                final int blocked = batch - batch % 6;
+                for (int q = 0; q < w.panels && blocked > 0; q++) {
+                    final int p = q == 0 ? w.panels - 1 : q - 1;
+                    final int col = p == w.panels - 1 ? w.lastStart : p * L;
+                    for (int r = 0; r < blocked; r += 6) {
+                        matMulNarrow6(w.data, p * w.rows * L, w.rows, x, xOff + r * xStride, xStride, w.bias, p * L,
+                                y, yOff + r * yStride + col, yStride, accumulate);
+                    }
+                }
+                b = blocked;
+            }
+            for (; b < batch; b++) {
                 narrow(w, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
             }
             return;
@@ -277,6 +291,51 @@ final class PanamaKernels implements Kernels {
                 panel(w, p, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
             }
         }
+    }
+
+    /** Six batch rows by one narrow panel (one vector of columns): six accumulators, one weight load per row of W. */
+    private static void matMulNarrow6(float[] a, int base, int rows, float[] x, int x0, int xStride, float[] bias, int biasAt,
+                                      float[] y, int y0, int yStride, boolean accumulate) {
+        final int x1 = x0 + xStride;
+        final int x2 = x1 + xStride;
+        final int x3 = x2 + xStride;
+        final int x4 = x3 + xStride;
+        final int x5 = x4 + xStride;
+        FloatVector a0 = FloatVector.fromArray(S, bias, biasAt);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        int o = base;
+        for (int k = 0; k < rows; k++, o += L) {
+            final FloatVector wv = FloatVector.fromArray(S, a, o);
+            a0 = wv.fma(FloatVector.broadcast(S, x[x0 + k]), a0);
+            a1 = wv.fma(FloatVector.broadcast(S, x[x1 + k]), a1);
+            a2 = wv.fma(FloatVector.broadcast(S, x[x2 + k]), a2);
+            a3 = wv.fma(FloatVector.broadcast(S, x[x3 + k]), a3);
+            a4 = wv.fma(FloatVector.broadcast(S, x[x4 + k]), a4);
+            a5 = wv.fma(FloatVector.broadcast(S, x[x5 + k]), a5);
+        }
+        final int y1 = y0 + yStride;
+        final int y2 = y1 + yStride;
+        final int y3 = y2 + yStride;
+        final int y4 = y3 + yStride;
+        final int y5 = y4 + yStride;
+        if (accumulate) {
+            a0 = a0.add(FloatVector.fromArray(S, y, y0));
+            a1 = a1.add(FloatVector.fromArray(S, y, y1));
+            a2 = a2.add(FloatVector.fromArray(S, y, y2));
+            a3 = a3.add(FloatVector.fromArray(S, y, y3));
+            a4 = a4.add(FloatVector.fromArray(S, y, y4));
+            a5 = a5.add(FloatVector.fromArray(S, y, y5));
+        }
+        a0.intoArray(y, y0);
+        a1.intoArray(y, y1);
+        a2.intoArray(y, y2);
+        a3.intoArray(y, y3);
+        a4.intoArray(y, y4);
+        a5.intoArray(y, y5);
     }
 
     private static void matMulBlock6(float[] a, int base, int rows, float[] x, int x0, int xStride, float[] bias, int biasAt,
