@@ -81,14 +81,17 @@ public final class ModelStreamPool {
         return (int) n;
     }
 
+    /** The model every stream of this pool runs. */
     public SequenceModel model() {
         return model;
     }
 
+    /** Streams in the pool: ids {@code 0 .. streams() - 1}. */
     public int streams() {
         return streams;
     }
 
+    /** The most streams one tick advances. */
     public int maxPerTick() {
         return maxPerTick;
     }
@@ -245,7 +248,7 @@ public final class ModelStreamPool {
      */
     public void snapshot(int id, float[] dst, int off) {
         checkId(id);
-        final int payload = StateFormat.payload(model);
+        final int payload = model.statePayload();
         StateFormat.checkRange("snapshot", dst, off, StateFormat.HEADER + payload);
         StateFormat.writeHeader(model.fingerprint(), payload, dst, off);
         int at = off + StateFormat.HEADER;
@@ -272,7 +275,7 @@ public final class ModelStreamPool {
      */
     public void restore(int id, float[] src, int off) {
         checkId(id);
-        final int payload = StateFormat.payload(model);
+        final int payload = model.statePayload();
         StateFormat.checkRange("restore", src, off, StateFormat.HEADER + payload);
         StateFormat.checkHeader(model.fingerprint(), payload, src, off);
         int at = off + StateFormat.HEADER;
@@ -293,7 +296,7 @@ public final class ModelStreamPool {
     /** {@link #snapshot(int, float[], int)} into a buffer at its position (which moves past it), in its byte order. */
     public void snapshot(int id, ByteBuffer dst) {
         checkId(id);
-        final int payload = StateFormat.payload(model);
+        final int payload = model.statePayload();
         StateFormat.checkRange("snapshot", dst, StateFormat.HEADER + payload, true);
         StateFormat.writeHeader(model.fingerprint(), payload, dst);
         for (int i = 0; i < layers.length; i++) {
@@ -315,7 +318,7 @@ public final class ModelStreamPool {
     /** {@link #restore(int, float[], int)} from a buffer at its position (which moves past it only when the state is accepted). */
     public void restore(int id, ByteBuffer src) {
         checkId(id);
-        final int payload = StateFormat.payload(model);
+        final int payload = model.statePayload();
         StateFormat.checkRange("restore", src, StateFormat.HEADER + payload, false);
         StateFormat.checkHeader(model.fingerprint(), payload, src);
         src.position(src.position() + 4 * StateFormat.HEADER);

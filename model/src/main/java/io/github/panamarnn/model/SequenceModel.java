@@ -150,6 +150,8 @@ public final class SequenceModel {
     private final Embedding tokenIds;
     /** The kernels this model's own operations (activations of dense layers) run on: those of its cells ({@link #using}). */
     private final Kernels kernels;
+    /** Floats of one stream's state after the header ({@link StateFormat#payload}), computed once: a snapshot reads it, never the layer list. */
+    private final int statePayload;
     /** {@link #fingerprint()}, computed on first use (deterministic, so a race computes the same value twice). */
     private volatile long fingerprint;
     private volatile boolean fingerprinted;
@@ -230,6 +232,7 @@ public final class SequenceModel {
         this.outputs = List.of(new Output("output", width));
         this.kernels = KernelProvider.get();
         this.tokenIds = this.layers.get(0) instanceof Embedding e ? e : null;
+        this.statePayload = StateFormat.payload(this);
     }
 
     /** {@code m} with other output parts and kernels; everything else shared. */
@@ -245,6 +248,7 @@ public final class SequenceModel {
         this.outputs = List.copyOf(outputs);
         this.kernels = kernels;
         this.tokenIds = m.tokenIds;
+        this.statePayload = m.statePayload;
     }
 
 
@@ -378,7 +382,7 @@ public final class SequenceModel {
      * 8 (format, fingerprint, size), then every recurrent layer's state parts and its last output. Bytes: 4 times this.
      */
     public int stateSize() {
-        return StateFormat.HEADER + StateFormat.payload(this);
+        return StateFormat.HEADER + statePayload;
     }
 
     /**
@@ -394,6 +398,11 @@ public final class SequenceModel {
 
     Kernels kernels() {
         return kernels;
+    }
+
+    /** Floats of one stream's state after the header. */
+    int statePayload() {
+        return statePayload;
     }
 
     /** The first layer when it is an Embedding (the input is token ids), else null. */
@@ -945,7 +954,7 @@ public final class SequenceModel {
          */
         public void snapshot(int row, float[] dst, int off) {
             checkRow(row);
-            final int payload = StateFormat.payload(SequenceModel.this);
+            final int payload = statePayload;
             StateFormat.checkRange("snapshot", dst, off, StateFormat.HEADER + payload);
             StateFormat.writeHeader(fingerprint(), payload, dst, off);
             int at = off + StateFormat.HEADER;
@@ -972,7 +981,7 @@ public final class SequenceModel {
          */
         public void restore(int row, float[] src, int off) {
             checkRow(row);
-            final int payload = StateFormat.payload(SequenceModel.this);
+            final int payload = statePayload;
             StateFormat.checkRange("restore", src, off, StateFormat.HEADER + payload);
             StateFormat.checkHeader(fingerprint(), payload, src, off);
             int at = off + StateFormat.HEADER;
@@ -993,7 +1002,7 @@ public final class SequenceModel {
         /** {@link #snapshot(int, float[], int)} into a buffer at its position (which moves past it), in the buffer's byte order. */
         public void snapshot(int row, java.nio.ByteBuffer dst) {
             checkRow(row);
-            final int payload = StateFormat.payload(SequenceModel.this);
+            final int payload = statePayload;
             StateFormat.checkRange("snapshot", dst, StateFormat.HEADER + payload, true);
             StateFormat.writeHeader(fingerprint(), payload, dst);
             for (int i = 0; i < states.length; i++) {
@@ -1016,7 +1025,7 @@ public final class SequenceModel {
         /** {@link #restore(int, float[], int)} from a buffer at its position (which moves past it only when the state is accepted). */
         public void restore(int row, java.nio.ByteBuffer src) {
             checkRow(row);
-            final int payload = StateFormat.payload(SequenceModel.this);
+            final int payload = statePayload;
             StateFormat.checkRange("restore", src, StateFormat.HEADER + payload, false);
             StateFormat.checkHeader(fingerprint(), payload, src);
             src.position(src.position() + 4 * StateFormat.HEADER);

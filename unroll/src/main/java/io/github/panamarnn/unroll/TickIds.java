@@ -12,6 +12,11 @@ public final class TickIds {
     private final long[] seenInTick;
     private long tick;
 
+    /**
+     * The ids of a pool of {@code streams} streams, at most {@code maxPerTick} per tick.
+     *
+     * @throws IllegalArgumentException when either is below 1
+     */
     public TickIds(int streams, int maxPerTick) {
         if (streams < 1 || maxPerTick < 1) {
             throw new IllegalArgumentException("streams and maxPerTick must be positive, got " + streams + " and " + maxPerTick);
