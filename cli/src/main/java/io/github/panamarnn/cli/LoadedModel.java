@@ -187,6 +187,10 @@ final class LoadedModel {
         out.println("model:        " + file);
         if (seq != null) {
             out.println("format:       " + seq.source());
+            if (onnx != null) {
+                out.println("              ONNX ir_version " + onnx.irVersion() + ", opset " + onnx.opset() + ", producer " + onnx.producer()
+                        + "; " + onnx.nodes().size() + " nodes, streamed as the layers below");
+            }
             out.println("input:        [batch, " + (seq.fixedSteps() > 0 ? seq.fixedSteps() + " (declared)" : "time")
                     + (tokenIds() ? "] token ids" : ", " + seq.inputSize() + "]"));
             out.println("output:       " + (seq.sequenceOutput() ? "[batch, time, " : "[batch, ") + seq.outputSize() + "]");
