@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxTensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,25 +24,8 @@ class CliOnnxLayersTest {
 
     @Test
     void compiledOnnxGraphsStream() throws IOException {
-        SplittableRandom r = new SplittableRandom(5);
         int h = 5;
-        float[] w = new float[3 * h * 4];
-        float[] rr = new float[3 * h * h];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) r.nextDouble(-0.5, 0.5);
-        }
-        for (int i = 0; i < rr.length; i++) {
-            rr[i] = (float) r.nextDouble(-0.5, 0.5);
-        }
-        OnnxModel.Node gru = new OnnxModel.Node("gru", "GRU", "", List.of("x", "W", "R"), List.of("", "y_h"),
-                Map.of("hidden_size", OnnxModel.Attribute.of("hidden_size", h), "layout", OnnxModel.Attribute.of("layout", 1)));
-        OnnxModel.Node axes = new OnnxModel.Node("axes", "Constant", "", List.of(), List.of("axes"),
-                Map.of("value", OnnxModel.Attribute.of("value", OnnxTensor.ofLongs(null, new long[] {1}, 1))));
-        OnnxModel.Node squeeze = new OnnxModel.Node("squeeze", "Squeeze", "", List.of("y_h", "axes"), List.of("y"), Map.of());
-        OnnxModel m = new OnnxModel("test", 8, 14, "", List.of(gru, axes, squeeze),
-                Map.of("W", OnnxTensor.of("W", w, 1, 3 * h, 4), "R", OnnxTensor.of("R", rr, 1, 3 * h, h)),
-                List.of(new OnnxModel.ValueInfo("x", OnnxModel.FLOAT, new int[] {-1, -1, 4}, List.of("batch", "time", "4"))),
-                List.of(new OnnxModel.ValueInfo("y", OnnxModel.FLOAT, new int[] {-1, h}, List.of("batch", "5"))));
+        OnnxModel m = CliTest.gruGraph(5, h, true);
         Path file = root.resolve("gru-layers.onnx");
         Files.write(file, m.toBytes());
         CliTest.Outcome o = CliTest.cli("", "info", "--model", file.toString());

@@ -134,10 +134,13 @@ class CliTest {
         assertTrue(o.err.contains("100%"), "progress bar on stderr when asked: " + o.err);
     }
 
-    @Test
-    void onnxGraphsRunAndDescribe() throws IOException {
-        SplittableRandom r = new SplittableRandom(3);
-        int h = 5;
+    /**
+     * A batch-major ONNX GRU of {@code h} units on 4 features, random weights from {@code seed}: its {@code Y_h} as the output
+     * ({@code [batch, 1, h]}: runs in the interpreter), or with {@code squeezed} that axis removed ({@code [batch, h]}:
+     * compiles to layers).
+     */
+    static OnnxModel gruGraph(long seed, int h, boolean squeezed) {
+        SplittableRandom r = new SplittableRandom(seed);
         float[] w = new float[3 * h * 4];
         float[] rr = new float[3 * h * h];
         for (int i = 0; i < w.length; i++) {
@@ -146,11 +149,23 @@ class CliTest {
         for (int i = 0; i < rr.length; i++) {
             rr[i] = (float) r.nextDouble(-0.5, 0.5);
         }
-        OnnxModel.Node gru = new OnnxModel.Node("gru", "GRU", "", List.of("x", "W", "R"), List.of("", "y_h"),
-                Map.of("hidden_size", OnnxModel.Attribute.of("hidden_size", h), "layout", OnnxModel.Attribute.of("layout", 1)));
-        OnnxModel m = new OnnxModel("test", 8, 14, "", List.of(gru), Map.of("W", OnnxTensor.of("W", w, 1, 3 * h, 4), "R", OnnxTensor.of("R", rr, 1, 3 * h, h)),
+        List<OnnxModel.Node> nodes = new java.util.ArrayList<>(List.of(new OnnxModel.Node("gru", "GRU", "", List.of("x", "W", "R"), List.of("", "y_h"),
+                Map.of("hidden_size", OnnxModel.Attribute.of("hidden_size", h), "layout", OnnxModel.Attribute.of("layout", 1)))));
+        if (squeezed) {
+            nodes.add(new OnnxModel.Node("axes", "Constant", "", List.of(), List.of("axes"),
+                    Map.of("value", OnnxModel.Attribute.of("value", OnnxTensor.ofLongs(null, new long[] {1}, 1)))));
+            nodes.add(new OnnxModel.Node("squeeze", "Squeeze", "", List.of("y_h", "axes"), List.of("y"), Map.of()));
+        }
+        return new OnnxModel("test", 8, 14, "", nodes, Map.of("W", OnnxTensor.of("W", w, 1, 3 * h, 4), "R", OnnxTensor.of("R", rr, 1, 3 * h, h)),
                 List.of(new OnnxModel.ValueInfo("x", OnnxModel.FLOAT, new int[] {-1, -1, 4}, List.of("batch", "time", "4"))),
-                List.of(new OnnxModel.ValueInfo("y_h", OnnxModel.FLOAT, new int[] {-1, 1, h}, List.of("batch", "1", "5"))));
+                List.of(squeezed ? new OnnxModel.ValueInfo("y", OnnxModel.FLOAT, new int[] {-1, h}, List.of("batch", String.valueOf(h)))
+                        : new OnnxModel.ValueInfo("y_h", OnnxModel.FLOAT, new int[] {-1, 1, h}, List.of("batch", "1", String.valueOf(h)))));
+    }
+
+    @Test
+    void onnxGraphsRunAndDescribe() throws IOException {
+        int h = 5;
+        OnnxModel m = gruGraph(3, h, false);
         Path file = dir.resolve("gru.onnx");
         Files.write(file, m.toBytes());
         Outcome o = cli("", "info", "--model", file.toString());

@@ -1,5 +1,9 @@
 package io.github.panamarnn.formats;
 
+import static io.github.panamarnn.formats.OnnxSession.clampAxis;
+import static io.github.panamarnn.formats.OnnxSession.intAttr;
+import static io.github.panamarnn.formats.OnnxSession.longs;
+
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.model.Dense;
@@ -554,23 +558,6 @@ final class OnnxCompiler {
             }
         }
         return true;
-    }
-
-    private static long[] longs(OnnxTensor t) {
-        long[] a = new long[t.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = t.longAt(i);
-        }
-        return a;
-    }
-
-    private static long intAttr(OnnxModel.Node n, String name, long dflt) {
-        OnnxModel.Attribute a = n.attributes().get(name);
-        return a == null ? dflt : a.i();
-    }
-
-    private static long clampAxis(long a, int r) {
-        return a < 0 ? Math.max(0, a + r) : Math.min(a, r);
     }
 
     private static int[] remove(int[] a, int i) {

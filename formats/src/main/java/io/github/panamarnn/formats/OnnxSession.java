@@ -287,7 +287,7 @@ public final class OnnxSession {
         return t;
     }
 
-    private static long intAttr(OnnxModel.Node n, String name, long dflt) {
+    static long intAttr(OnnxModel.Node n, String name, long dflt) {
         OnnxModel.Attribute a = n.attributes().get(name);
         return a == null ? dflt : a.i();
     }
@@ -308,7 +308,7 @@ public final class OnnxSession {
         }
     }
 
-    private static long[] longs(OnnxTensor t) {
+    static long[] longs(OnnxTensor t) {
         long[] a = new long[t.size()];
         for (int i = 0; i < a.length; i++) {
             a[i] = t.longAt(i);
@@ -646,7 +646,7 @@ public final class OnnxSession {
         return (int) (m * n);
     }
 
-    private static long clampAxis(long a, int r) {
+    static long clampAxis(long a, int r) {
         long x = a < 0 ? a + r : a;
         return Math.max(0, Math.min(r, x));
     }

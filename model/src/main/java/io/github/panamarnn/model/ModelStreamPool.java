@@ -1,11 +1,10 @@
 package io.github.panamarnn.model;
 
-import io.github.panamarnn.cells.CellState;
 import io.github.panamarnn.cells.WarmUp;
-import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.unroll.TickIds;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Many independent streams of one whole model (e.g. 10,000 sensors), each with its own state in every recurrent layer,
@@ -25,52 +24,39 @@ import java.util.Arrays;
  */
 public final class ModelStreamPool {
     private final SequenceModel model;
-    private final SequenceModel.Layer[] layers;
-    private final Kernels k;
     private final int streams;
     private final int maxPerTick;
     private final int inputSize;
     private final int outputSize;
-    /** Per layer (null for layers without state) and part: every stream's rows, {@code [streams, size]}. */
+    /** Per recurrent layer (null for the others) and part: every stream's rows, {@code [streams, size]} ({@link StateFormat} rows). */
     private final float[][][] store;
-    /** Per layer: every stream's last unmasked output, {@code [streams, width]}. */
+    /** Per recurrent layer: every stream's last unmasked output, {@code [streams, width]}. */
     private final float[][] last;
-    /** Per layer and tick size: the batch state, built on first use. */
-    private final CellState[][] batch;
-    private final float[] a;
-    private final float[] b;
-    private final boolean[] masked;
+    /** Per tick size: the batched stream a tick of that many streams runs on, built on first use. */
+    private final SequenceModel.Stream[] batch;
     private final TickIds tickIds;
 
     ModelStreamPool(SequenceModel model, int streams, int maxPerTick) {
-        if (streams < 1 || maxPerTick < 1) {
-            throw new IllegalArgumentException("streams and maxPerTick must be positive, got " + streams + " and " + maxPerTick);
-        }
+        this.tickIds = new TickIds(streams, maxPerTick);
         this.model = model;
-        this.layers = model.layers().toArray(new SequenceModel.Layer[0]);
-        this.k = model.kernels();
         this.streams = streams;
-        this.maxPerTick = Math.min(maxPerTick, streams);
+        this.maxPerTick = tickIds.maxPerTick();
         this.inputSize = model.inputSize();
         this.outputSize = model.outputSize();
-        this.store = new float[layers.length][][];
-        this.last = new float[layers.length][];
-        this.batch = new CellState[layers.length][];
-        for (int i = 0; i < layers.length; i++) {
-            if (layers[i] instanceof SequenceModel.Recurrent r) {
+        List<SequenceModel.Layer> layers = model.layers();
+        this.store = new float[layers.size()][][];
+        this.last = new float[layers.size()][];
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) instanceof SequenceModel.Recurrent r) {
                 int[] sizes = r.forward().stateSizes();
                 store[i] = new float[sizes.length][];
                 for (int p = 0; p < sizes.length; p++) {
                     store[i][p] = new float[size(streams, sizes[p])];
                 }
                 last[i] = new float[size(streams, r.forward().outputSize())];
-                batch[i] = new CellState[this.maxPerTick + 1];
             }
         }
-        this.a = new float[size(this.maxPerTick, model.maxWidth())];
-        this.b = new float[a.length];
-        this.masked = new boolean[this.maxPerTick];
-        this.tickIds = new TickIds(streams, maxPerTick);
+        this.batch = new SequenceModel.Stream[this.maxPerTick + 1];
     }
 
     private static int size(int rows, int width) {
@@ -98,7 +84,8 @@ public final class ModelStreamPool {
 
     /**
      * Advances streams {@code ids[0 .. count)} by one step: row {@code i} of {@code x} ({@code [count, inputSize]}) is
-     * stream {@code ids[i]}'s input, row {@code i} of {@code out} ({@code [count, outputSize]}) its output.
+     * stream {@code ids[i]}'s input, row {@code i} of {@code out} ({@code [count, outputSize]}) its output. The streams'
+     * states are gathered into a batched {@link SequenceModel.Stream} of {@code count} rows, stepped, and scattered back.
      *
      * @throws IllegalArgumentException for a count outside [0, {@link #maxPerTick()}], a short array, an unknown or a
      *                                  repeated id, or a bad token id (naming it); no state has changed then
@@ -109,114 +96,31 @@ public final class ModelStreamPool {
         }
         StateFormat.checkRange("tick input", x, xOff, count * inputSize);
         StateFormat.checkRange("tick output", out, outOff, count * outputSize);
-        SequenceModel.Embedding tokens = model.tokenIdLayer();
-        if (tokens != null) {
-            for (int r = 0; r < count; r++) {
-                tokens.row(x[xOff + r], r);
-            }
-        }
         tickIds.check(ids, count);
-        System.arraycopy(x, xOff, a, 0, count * inputSize);
-        Arrays.fill(masked, 0, count, false);
-        float[] cur = a;
-        int width = inputSize;
-        for (int i = 0; i < layers.length; i++) {
-            float[] next = cur == a ? b : a;
-            switch (layers[i]) {
-                case SequenceModel.Embedding e -> {
-                    int d = e.outputDim();
-                    for (int r = 0; r < count; r++) {
-                        int id = (int) cur[r * width];
-                        System.arraycopy(e.table(), id * d, next, r * d, d);
-                        masked[r] = e.maskZero() && id == 0;
-                    }
-                    width = d;
-                }
-                case SequenceModel.Masking m -> {
-                    for (int r = 0; r < count; r++) {
-                        boolean keep = false;
-                        for (int j = 0; j < width; j++) {
-                            keep |= cur[r * width + j] != m.value();
-                        }
-                        masked[r] = !keep;
-                        for (int j = 0; j < width; j++) {
-                            next[r * width + j] = keep ? cur[r * width + j] : 0f;
-                        }
-                    }
-                }
-                case SequenceModel.Recurrent rec -> {
-                    recurrent(i, rec, ids, count, cur, next);
-                    width = rec.forward().outputSize();
-                    if (!rec.returnSequences()) {
-                        Arrays.fill(masked, 0, count, false);
-                    }
-                }
-                case SequenceModel.Pointwise p -> {
-                    p.dense().apply(cur, 0, count, next, 0);
-                    width = p.dense().outputSize();
-                    SequenceModel.activate(k, p.activation(), next, count * width);
-                }
-                case SequenceModel.LastStep s -> {
-                    System.arraycopy(cur, 0, next, 0, count * width);
-                    Arrays.fill(masked, 0, count, false);
-                }
-            }
-            cur = next;
-        }
-        System.arraycopy(cur, 0, out, outOff, count * outputSize);
-    }
-
-    /** One recurrent layer for the tick's rows: gather, one batched step, scatter (masked rows keep state and repeat their last output). */
-    private void recurrent(int i, SequenceModel.Recurrent rec, int[] ids, int count, float[] cur, float[] next) {
-        CellState s = batch[i][count];
+        SequenceModel.Stream s = batch[count];
         if (s == null) {
             prepare(count);
-            s = batch[i][count];
+            s = batch[count];
         }
-        float[][] parts = store[i];
-        for (int p = 0; p < parts.length; p++) {
-            float[] dst = s.part(p);
-            int w = s.partSize(p);
-            for (int r = 0; r < count; r++) {
-                System.arraycopy(parts[p], ids[r] * w, dst, r * w, w);
-            }
-        }
-        rec.forward().step(cur, 0, s, next, 0);
-        int w = rec.forward().outputSize();
-        for (int r = 0; r < count; r++) {
-            int id = ids[r];
-            if (masked[r]) {
-                if (rec.zeroOutputForMask() && rec.returnSequences()) {
-                    Arrays.fill(next, r * w, (r + 1) * w, 0f);
-                } else {
-                    System.arraycopy(last[i], id * w, next, r * w, w);
-                }
-                continue;
-            }
-            for (int p = 0; p < parts.length; p++) {
-                int pw = s.partSize(p);
-                System.arraycopy(s.part(p), r * pw, parts[p], id * pw, pw);
-            }
-            System.arraycopy(next, r * w, last[i], id * w, w);
-        }
+        StateFormat.copyRows(store, last, streams, s.parts, s.last, count, ids, count, false);
+        s.step(x, xOff, out, outOff); // checks the token ids before any state moves; the pool's rows change only below
+        StateFormat.copyRows(store, last, streams, s.parts, s.last, count, ids, count, true);
     }
 
-    /** Builds the batch states of ticks of {@code count} streams now rather than on the first such tick. */
+    /** Builds the batched stream of ticks of {@code count} streams now rather than on the first such tick. */
     public void prepare(int count) {
         if (count < 1 || count > maxPerTick) {
             throw new IllegalArgumentException("a tick takes 1 to " + maxPerTick + " streams, got " + count);
         }
-        for (int i = 0; i < layers.length; i++) {
-            if (layers[i] instanceof SequenceModel.Recurrent r && batch[i][count] == null) {
-                batch[i][count] = r.forward().zeroState(count);
-            }
+        if (batch[count] == null) {
+            batch[count] = model.newStream(count);
         }
     }
 
     /** Back to the zero state for stream {@code id}. */
     public void reset(int id) {
         checkId(id);
-        for (int i = 0; i < layers.length; i++) {
+        for (int i = 0; i < store.length; i++) {
             if (store[i] != null) {
                 for (float[] part : store[i]) {
                     int w = part.length / streams;
@@ -230,7 +134,7 @@ public final class ModelStreamPool {
 
     /** Back to the zero state for every stream. */
     public void resetAll() {
-        for (int i = 0; i < layers.length; i++) {
+        for (int i = 0; i < store.length; i++) {
             if (store[i] != null) {
                 for (float[] part : store[i]) {
                     Arrays.fill(part, 0f);
@@ -248,22 +152,7 @@ public final class ModelStreamPool {
      */
     public void snapshot(int id, float[] dst, int off) {
         checkId(id);
-        final int payload = model.statePayload();
-        StateFormat.checkRange("snapshot", dst, off, StateFormat.HEADER + payload);
-        StateFormat.writeHeader(model.fingerprint(), payload, dst, off);
-        int at = off + StateFormat.HEADER;
-        for (int i = 0; i < layers.length; i++) {
-            if (store[i] != null) {
-                for (float[] part : store[i]) {
-                    int w = part.length / streams;
-                    System.arraycopy(part, id * w, dst, at, w);
-                    at += w;
-                }
-                int w = last[i].length / streams;
-                System.arraycopy(last[i], id * w, dst, at, w);
-                at += w;
-            }
-        }
+        StateFormat.write(model.fingerprint(), model.statePayload(), store, last, streams, id, dst, off);
     }
 
     /**
@@ -275,67 +164,19 @@ public final class ModelStreamPool {
      */
     public void restore(int id, float[] src, int off) {
         checkId(id);
-        final int payload = model.statePayload();
-        StateFormat.checkRange("restore", src, off, StateFormat.HEADER + payload);
-        StateFormat.checkHeader(model.fingerprint(), payload, src, off);
-        int at = off + StateFormat.HEADER;
-        for (int i = 0; i < layers.length; i++) {
-            if (store[i] != null) {
-                for (float[] part : store[i]) {
-                    int w = part.length / streams;
-                    System.arraycopy(src, at, part, id * w, w);
-                    at += w;
-                }
-                int w = last[i].length / streams;
-                System.arraycopy(src, at, last[i], id * w, w);
-                at += w;
-            }
-        }
+        StateFormat.read(model.fingerprint(), model.statePayload(), store, last, streams, id, src, off);
     }
 
     /** {@link #snapshot(int, float[], int)} into a buffer at its position (which moves past it), in its byte order. */
     public void snapshot(int id, ByteBuffer dst) {
         checkId(id);
-        final int payload = model.statePayload();
-        StateFormat.checkRange("snapshot", dst, StateFormat.HEADER + payload, true);
-        StateFormat.writeHeader(model.fingerprint(), payload, dst);
-        for (int i = 0; i < layers.length; i++) {
-            if (store[i] != null) {
-                for (float[] part : store[i]) {
-                    int w = part.length / streams;
-                    for (int j = 0; j < w; j++) {
-                        dst.putFloat(part[id * w + j]);
-                    }
-                }
-                int w = last[i].length / streams;
-                for (int j = 0; j < w; j++) {
-                    dst.putFloat(last[i][id * w + j]);
-                }
-            }
-        }
+        StateFormat.write(model.fingerprint(), model.statePayload(), store, last, streams, id, dst);
     }
 
     /** {@link #restore(int, float[], int)} from a buffer at its position (which moves past it only when the state is accepted). */
     public void restore(int id, ByteBuffer src) {
         checkId(id);
-        final int payload = model.statePayload();
-        StateFormat.checkRange("restore", src, StateFormat.HEADER + payload, false);
-        StateFormat.checkHeader(model.fingerprint(), payload, src);
-        src.position(src.position() + 4 * StateFormat.HEADER);
-        for (int i = 0; i < layers.length; i++) {
-            if (store[i] != null) {
-                for (float[] part : store[i]) {
-                    int w = part.length / streams;
-                    for (int j = 0; j < w; j++) {
-                        part[id * w + j] = src.getFloat();
-                    }
-                }
-                int w = last[i].length / streams;
-                for (int j = 0; j < w; j++) {
-                    last[i][id * w + j] = src.getFloat();
-                }
-            }
-        }
+        StateFormat.read(model.fingerprint(), model.statePayload(), store, last, streams, id, src);
     }
 
     private void checkId(int id) {

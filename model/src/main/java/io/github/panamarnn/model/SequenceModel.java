@@ -396,10 +396,6 @@ public final class SequenceModel {
         return new ModelStreamPool(this, streams, maxPerTick);
     }
 
-    Kernels kernels() {
-        return kernels;
-    }
-
     /** Floats of one stream's state after the header. */
     int statePayload() {
         return statePayload;
@@ -433,7 +429,7 @@ public final class SequenceModel {
         return new Stream(batch);
     }
 
-    static void activate(Kernels k, Activation a, float[] y, int n) {
+    private static void activate(Kernels k, Activation a, float[] y, int n) {
         if (a.kind() != Activation.Kind.LINEAR) {
             k.activate(a, y, 0, y, 0, n);
         }
@@ -760,7 +756,10 @@ public final class SequenceModel {
         private final CellState[] states;
         /** Per recurrent layer, a copy of the state taken before a step in which some row is masked (restored for those rows). */
         private final CellState[] saved;
-        private final float[][] last;
+        /** Per recurrent layer (null for the others) its live state part arrays, {@code [batch, size]} each ({@link StateFormat} rows). */
+        final float[][][] parts;
+        /** Per recurrent layer its last unmasked output, {@code [batch, width]}. */
+        final float[][] last;
         private final float[] a;
         private final float[] b;
         private final boolean[] masked;
@@ -772,12 +771,17 @@ public final class SequenceModel {
             this.batch = batch;
             states = new CellState[layers.size()];
             saved = new CellState[layers.size()];
+            parts = new float[layers.size()][][];
             last = new float[layers.size()][];
             boolean masking = layers.get(0) instanceof Embedding e0 && e0.maskZero() || layers.stream().anyMatch(l -> l instanceof Masking);
             for (int i = 0; i < states.length; i++) {
                 if (layers.get(i) instanceof Recurrent r) {
                     states[i] = r.forward().zeroState(batch);
                     saved[i] = masking ? r.forward().zeroState(batch) : null;
+                    parts[i] = new float[states[i].partCount()][];
+                    for (int p = 0; p < parts[i].length; p++) {
+                        parts[i][p] = states[i].part(p);
+                    }
                     last[i] = new float[batch * r.forward().outputSize()];
                 }
             }
@@ -954,22 +958,7 @@ public final class SequenceModel {
          */
         public void snapshot(int row, float[] dst, int off) {
             checkRow(row);
-            final int payload = statePayload;
-            StateFormat.checkRange("snapshot", dst, off, StateFormat.HEADER + payload);
-            StateFormat.writeHeader(fingerprint(), payload, dst, off);
-            int at = off + StateFormat.HEADER;
-            for (int i = 0; i < states.length; i++) {
-                if (states[i] != null) {
-                    for (int p = 0; p < states[i].partCount(); p++) {
-                        int w = states[i].partSize(p);
-                        System.arraycopy(states[i].part(p), row * w, dst, at, w);
-                        at += w;
-                    }
-                    int w = last[i].length / batch;
-                    System.arraycopy(last[i], row * w, dst, at, w);
-                    at += w;
-                }
-            }
+            StateFormat.write(fingerprint(), statePayload, parts, last, batch, row, dst, off);
         }
 
         /**
@@ -981,69 +970,19 @@ public final class SequenceModel {
          */
         public void restore(int row, float[] src, int off) {
             checkRow(row);
-            final int payload = statePayload;
-            StateFormat.checkRange("restore", src, off, StateFormat.HEADER + payload);
-            StateFormat.checkHeader(fingerprint(), payload, src, off);
-            int at = off + StateFormat.HEADER;
-            for (int i = 0; i < states.length; i++) {
-                if (states[i] != null) {
-                    for (int p = 0; p < states[i].partCount(); p++) {
-                        int w = states[i].partSize(p);
-                        System.arraycopy(src, at, states[i].part(p), row * w, w);
-                        at += w;
-                    }
-                    int w = last[i].length / batch;
-                    System.arraycopy(src, at, last[i], row * w, w);
-                    at += w;
-                }
-            }
+            StateFormat.read(fingerprint(), statePayload, parts, last, batch, row, src, off);
         }
 
         /** {@link #snapshot(int, float[], int)} into a buffer at its position (which moves past it), in the buffer's byte order. */
         public void snapshot(int row, java.nio.ByteBuffer dst) {
             checkRow(row);
-            final int payload = statePayload;
-            StateFormat.checkRange("snapshot", dst, StateFormat.HEADER + payload, true);
-            StateFormat.writeHeader(fingerprint(), payload, dst);
-            for (int i = 0; i < states.length; i++) {
-                if (states[i] != null) {
-                    for (int p = 0; p < states[i].partCount(); p++) {
-                        int w = states[i].partSize(p);
-                        float[] part = states[i].part(p);
-                        for (int j = 0; j < w; j++) {
-                            dst.putFloat(part[row * w + j]);
-                        }
-                    }
-                    int w = last[i].length / batch;
-                    for (int j = 0; j < w; j++) {
-                        dst.putFloat(last[i][row * w + j]);
-                    }
-                }
-            }
+            StateFormat.write(fingerprint(), statePayload, parts, last, batch, row, dst);
         }
 
         /** {@link #restore(int, float[], int)} from a buffer at its position (which moves past it only when the state is accepted). */
         public void restore(int row, java.nio.ByteBuffer src) {
             checkRow(row);
-            final int payload = statePayload;
-            StateFormat.checkRange("restore", src, StateFormat.HEADER + payload, false);
-            StateFormat.checkHeader(fingerprint(), payload, src);
-            src.position(src.position() + 4 * StateFormat.HEADER);
-            for (int i = 0; i < states.length; i++) {
-                if (states[i] != null) {
-                    for (int p = 0; p < states[i].partCount(); p++) {
-                        int w = states[i].partSize(p);
-                        float[] part = states[i].part(p);
-                        for (int j = 0; j < w; j++) {
-                            part[row * w + j] = src.getFloat();
-                        }
-                    }
-                    int w = last[i].length / batch;
-                    for (int j = 0; j < w; j++) {
-                        last[i][row * w + j] = src.getFloat();
-                    }
-                }
-            }
+            StateFormat.read(fingerprint(), statePayload, parts, last, batch, row, src);
         }
 
         /**

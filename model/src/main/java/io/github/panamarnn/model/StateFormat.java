@@ -146,4 +146,117 @@ final class StateFormat {
             throw new IllegalArgumentException(what + " needs " + 4L * n + " bytes from the buffer's position, " + b.remaining() + " remain");
         }
     }
+
+    // ---------------------------------------------------------------------------------------------
+    // Rows of states: per recurrent layer (null for the others) its parts and its last outputs, each an array of
+    // {@code rows} rows ({@link SequenceModel.Stream}: its batch; {@link ModelStreamPool}: every stream).
+
+    /** Writes row {@code row}'s state (header and payload) to {@code dst[off ..]}, checked first. */
+    static void write(long fingerprint, int payload, float[][][] parts, float[][] last, int rows, int row, float[] dst, int off) {
+        checkRange("snapshot", dst, off, HEADER + payload);
+        writeHeader(fingerprint, payload, dst, off);
+        int at = off + HEADER;
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i] != null) {
+                for (float[] part : parts[i]) {
+                    int w = part.length / rows;
+                    System.arraycopy(part, row * w, dst, at, w);
+                    at += w;
+                }
+                int w = last[i].length / rows;
+                System.arraycopy(last[i], row * w, dst, at, w);
+                at += w;
+            }
+        }
+    }
+
+    /** Sets row {@code row}'s state from {@code src[off ..]}, its range and header checked before anything is written. */
+    static void read(long fingerprint, int payload, float[][][] parts, float[][] last, int rows, int row, float[] src, int off) {
+        checkRange("restore", src, off, HEADER + payload);
+        checkHeader(fingerprint, payload, src, off);
+        int at = off + HEADER;
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i] != null) {
+                for (float[] part : parts[i]) {
+                    int w = part.length / rows;
+                    System.arraycopy(src, at, part, row * w, w);
+                    at += w;
+                }
+                int w = last[i].length / rows;
+                System.arraycopy(src, at, last[i], row * w, w);
+                at += w;
+            }
+        }
+    }
+
+    /** {@link #write} into a buffer at its position (which moves past it), in the buffer's byte order. */
+    static void write(long fingerprint, int payload, float[][][] parts, float[][] last, int rows, int row, ByteBuffer dst) {
+        checkRange("snapshot", dst, HEADER + payload, true);
+        writeHeader(fingerprint, payload, dst);
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i] != null) {
+                for (float[] part : parts[i]) {
+                    putRow(part, rows, row, dst);
+                }
+                putRow(last[i], rows, row, dst);
+            }
+        }
+    }
+
+    /** {@link #read} from a buffer at its position (which moves past it only when the state is accepted). */
+    static void read(long fingerprint, int payload, float[][][] parts, float[][] last, int rows, int row, ByteBuffer src) {
+        checkRange("restore", src, HEADER + payload, false);
+        checkHeader(fingerprint, payload, src);
+        src.position(src.position() + 4 * HEADER);
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i] != null) {
+                for (float[] part : parts[i]) {
+                    getRow(src, part, rows, row);
+                }
+                getRow(src, last[i], rows, row);
+            }
+        }
+    }
+
+    private static void putRow(float[] a, int rows, int row, ByteBuffer dst) {
+        int w = a.length / rows;
+        for (int j = 0; j < w; j++) {
+            dst.putFloat(a[row * w + j]);
+        }
+    }
+
+    private static void getRow(ByteBuffer src, float[] a, int rows, int row) {
+        int w = a.length / rows;
+        for (int j = 0; j < w; j++) {
+            a[row * w + j] = src.getFloat();
+        }
+    }
+
+    /**
+     * Gathers (or, with {@code scatter}, scatters back) a tick's rows between a pool's row sets of {@code poolRows} rows and
+     * a batched stream's of {@code batchRows}: row {@code ids[r]} of the pool is row {@code r} of the batch, for
+     * {@code r < count}.
+     */
+    static void copyRows(float[][][] poolParts, float[][] poolLast, int poolRows, float[][][] batchParts, float[][] batchLast, int batchRows,
+                         int[] ids, int count, boolean scatter) {
+        for (int i = 0; i < poolParts.length; i++) {
+            if (poolParts[i] != null) {
+                for (int p = 0; p < poolParts[i].length; p++) {
+                    copyRows(poolParts[i][p], poolRows, batchParts[i][p], batchRows, ids, count, scatter);
+                }
+                copyRows(poolLast[i], poolRows, batchLast[i], batchRows, ids, count, scatter);
+            }
+        }
+    }
+
+    private static void copyRows(float[] pool, int poolRows, float[] batch, int batchRows, int[] ids, int count, boolean scatter) {
+        int w = pool.length / poolRows;
+        for (int r = 0; r < count; r++) {
+            if (scatter) {
+                System.arraycopy(batch, r * w, pool, ids[r] * w, w);
+            } else {
+                System.arraycopy(pool, ids[r] * w, batch, r * w, w);
+            }
+        }
+    }
 }
