@@ -270,6 +270,11 @@ class ModelStreamsTest {
         float[] after = new float[m.stateSize()];
         pool.snapshot(1, after, 0);
         assertArrayEquals(before, after);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> m.newStream(0)).getMessage().contains("got 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> m.newStreamPool(0, 4)).getMessage().contains("got 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> pool.prepare(5)).getMessage().contains("got 5"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> io.github.panamarnn.formats.LoadOptions.DEFAULTS.withKernels(null))
+                .getMessage().contains("kernels are missing"));
     }
 
     @Test
