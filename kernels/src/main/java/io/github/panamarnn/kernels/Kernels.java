@@ -24,6 +24,18 @@ public sealed interface Kernels permits PanamaKernels, ParallelKernels, ScalarKe
     boolean isVectorized();
 
     /**
+     * The row granularity of {@link #matMul}: in a batch whose size is a multiple of this, every row goes through the
+     * same operations in the same order whatever the batch size, the row's position and the other rows' values, so its
+     * result is bit for bit what it is in any other such batch. A row of another batch may take the single-row kernel,
+     * whose additions are grouped differently (equal within rounding, not bit for bit). The element-wise operations
+     * compute each row identically at any batch. 1 for the scalar kernels (every row alike at any batch).
+     *
+     * <p>Who needs it: a batch of unrelated streams whose numbers must not depend on which others shared the step (a
+     * replay after a failure, a key moved to another machine) pads the batch to a multiple of this.
+     */
+    int rowBlock();
+
+    /**
      * The precision {@link #pack} stores weights in ({@link Precision#FP32} for the instances
      * {@link KernelProvider} returns).
      */

@@ -64,6 +64,14 @@ final class PanamaKernels implements Kernels {
         return cols < P && cols >= L ? L : P;
     }
 
+    /** Rows are register-blocked six at a time ({@code matMulBlock6}, {@code matMulNarrow6}, the quantized blocks). */
+    static final int ROW_BLOCK = 6;
+
+    @Override
+    public int rowBlock() {
+        return ROW_BLOCK;
+    }
+
     @Override
     public boolean isVectorized() {
         return true;
@@ -231,7 +239,7 @@ final class PanamaKernels implements Kernels {
             int b = 0;
             if (w.precision == Precision.FP32) {
                 // Six rows at a time share each weight vector (six fma chains), panel by panel, the right-aligned last first.
-                final int blocked = batch - batch % 6;
+                final int blocked = batch - batch % ROW_BLOCK;
                 for (int q = 0; q < w.panels && blocked > 0; q++) {
                     final int p = q == 0 ? w.panels - 1 : q - 1;
                     final int col = p == w.panels - 1 ? w.lastStart : p * L;
@@ -267,7 +275,7 @@ final class PanamaKernels implements Kernels {
      */
     static void panels(PackedMatrix w, float[] x, int xOff, int xStride, int batch,
                        float[] y, int yOff, int yStride, boolean accumulate, int lo, int hi) {
-        final int blocked = batch == 1 ? 0 : batch - batch % 6;
+        final int blocked = batch == 1 ? 0 : batch - batch % ROW_BLOCK;
         for (int q = lo; q < hi; q++) {
             final int p = hi == w.panels ? (q == lo ? w.panels - 1 : q - 1) : q;
             final int start = panelStart(w, p);

@@ -117,6 +117,12 @@ public final class ParallelKernels implements Kernels, AutoCloseable {
         return inner.name() + ", " + threads() + " threads per step";
     }
 
+    /** The inner kernels' row block: each range of panels runs the inner kernels' blocks over every row. */
+    @Override
+    public int rowBlock() {
+        return inner.rowBlock();
+    }
+
     @Override
     public boolean isVectorized() {
         return inner.isVectorized();

@@ -50,6 +50,11 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public int rowBlock() {
+        return 1;
+    }
+
+    @Override
     public boolean isVectorized() {
         return false;
     }

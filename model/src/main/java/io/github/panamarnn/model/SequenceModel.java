@@ -378,6 +378,23 @@ public final class SequenceModel {
     }
 
     /**
+     * The kernels this model runs on: those given to {@link #using}, else the default ones ({@link KernelProvider#get()}),
+     * which the file loaders put every layer on.
+     */
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /**
+     * {@link Kernels#rowBlock()} of this model's kernels: a {@link #newStream(int) Stream} whose batch is a multiple of
+     * this computes each row bit for bit alike, whatever its position and whatever the other rows hold (a multi-key
+     * service pads its batches to it so that a key's numbers never depend on which keys shared its step).
+     */
+    public int rowBlock() {
+        return kernels.rowBlock();
+    }
+
+    /**
      * Floats one stream's whole state takes as data ({@link Stream#snapshot}, {@link ModelStreamPool#snapshot}): a header of
      * 8 (format, fingerprint, size), then every recurrent layer's state parts and its last output. Bytes: 4 times this.
      */

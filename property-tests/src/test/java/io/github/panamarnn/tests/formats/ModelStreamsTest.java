@@ -37,10 +37,14 @@ import org.junit.jupiter.api.Test;
  * and restore. Models: the trained files of ../shared/models, and an Embedding(mask_zero) -> GRU -> Dense model for the
  * masked path.
  */
-class ModelStreamsTest {
+public class ModelStreamsTest {
     private static final Path MODELS = TorchModelsTest.MODELS;
     private static final List<String> FILES = List.of("keras/lstm64.keras", "keras/stacked_lstm64_32.keras", "keras/gru64.keras",
             "keras/simplernn32.keras", "torch/lstm2x64.safetensors", "torch/lstm64_proj16.safetensors", "tokens");
+
+    public static SequenceModel loadPublic(String name) {
+        return load(name);
+    }
 
     static SequenceModel load(String name) {
         if (name.equals("tokens")) {

@@ -160,6 +160,61 @@ class MatrixPropertiesTest {
         check(Precision.FP32, rows, cols, batch, accumulate, withBias, xOff, yOff, rows + xPad, cols + yPad, seed);
     }
 
+    /**
+     * {@link Kernels#rowBlock()}: in any batch that is a multiple of it, a row's product is bit for bit the same whatever
+     * its position, the batch size and the other rows (the promise a multi-key service pads its batches on), for every
+     * precision and for products narrower than, as wide as and wider than one panel.
+     */
+    @Property(tries = 200)
+    void aRowsProductIsTheSameInEveryBatchOfWholeRowBlocks(@ForAll("precisions") Precision precision, @ForAll("sizes") int rows,
+                                                           @ForAll("sizes") int cols, @ForAll @IntRange(min = 1, max = 6) int blocks,
+                                                           @ForAll @IntRange(min = 0, max = 1000) int position,
+                                                           @ForAll boolean accumulate, @ForAll long seed) {
+        rows = Math.min(rows, 256);
+        for (Kernels k : new Kernels[] {VECTOR.withPrecision(precision), SCALAR.withPrecision(precision)}) {
+            int block = k.rowBlock();
+            assertTrue(block >= 1, k.name() + ": row block " + block);
+            SplittableRandom r = new SplittableRandom(seed);
+            float[] w = TestData.uniform(r, rows * cols, -1, 1);
+            PackedMatrix m = k.pack(rows, cols, (i, j) -> w[i * cols + j], TestData.uniform(r, cols, -1, 1));
+            float[] row = TestData.uniform(r, rows, -2, 2);
+            float[] yRow = TestData.uniform(r, cols, -1, 1);
+            // The row alone at the front of one block.
+            float[] x1 = TestData.uniform(r, block * rows, -2, 2);
+            float[] y1 = TestData.uniform(r, block * cols, -1, 1);
+            System.arraycopy(row, 0, x1, 0, rows);
+            System.arraycopy(yRow, 0, y1, 0, cols);
+            if (block == 1) {
+                k.matVec(m, x1, 0, y1, 0, accumulate);
+            } else {
+                k.matMul(m, x1, 0, rows, block, y1, 0, cols, accumulate);
+            }
+            // The same row at another position of a bigger batch of other rows.
+            int batch = blocks * block;
+            int at = position % batch;
+            float[] x2 = TestData.uniform(r, batch * rows, -2, 2);
+            float[] y2 = TestData.uniform(r, batch * cols, -1, 1);
+            System.arraycopy(row, 0, x2, at * rows, rows);
+            System.arraycopy(yRow, 0, y2, at * cols, cols);
+            if (batch == 1) {
+                k.matVec(m, x2, 0, y2, 0, accumulate);
+            } else {
+                k.matMul(m, x2, 0, rows, batch, y2, 0, cols, accumulate);
+            }
+            for (int j = 0; j < cols; j++) {
+                if (Float.floatToRawIntBits(y1[j]) != Float.floatToRawIntBits(y2[at * cols + j])) {
+                    fail(k.name() + " " + precision + " " + rows + "x" + cols + ": column " + j + " of a row is " + y1[j]
+                            + " in a batch of " + block + " and " + y2[at * cols + j] + " at row " + at + " of a batch of " + batch);
+                }
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<Precision> precisions() {
+        return Arbitraries.of(Precision.values());
+    }
+
     private static void check(Precision precision, int rows, int cols, int batch, boolean accumulate, boolean withBias, int xOff, int yOff,
                               int xStride, int yStride, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
