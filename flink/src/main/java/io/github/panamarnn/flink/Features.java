@@ -1,0 +1,14 @@
+package io.github.panamarnn.flink;
+
+import java.io.Serializable;
+
+/**
+ * Writes one record's input features, {@code model.inputSize()} floats, at {@code dst[off..]}. Called in the task thread
+ * for every record; it should not allocate.
+ *
+ * @param <T> the record type
+ */
+@FunctionalInterface
+public interface Features<T> extends Serializable {
+    void write(T record, float[] dst, int off);
+}
