@@ -158,6 +158,9 @@ final class Tables {
     static Sequences read(Path file, int features, String columns, boolean tokenIds, CsvFormat format) throws UserError, IOException {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (n.endsWith(".npy")) {
+            if (columns != null) {
+                throw new UserError(file + ": --columns picks CSV columns; an .npy input holds the features already, in order");
+            }
             Tensor t;
             try {
                 t = NumPy.readNpy(file);

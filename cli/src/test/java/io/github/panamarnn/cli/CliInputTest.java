@@ -145,4 +145,12 @@ class CliInputTest {
         userError(CliTest.cli("", "run", "--model", model.toString(), "--input", in.toString(), "--columns", "1,2,3,4", "--output",
                 dir.resolve("no/such/folder/y.csv").toString()), "does not exist");
     }
+
+    @Test
+    void columnsWithAnNpyInputIsAnError() throws IOException {
+        Path npy = dir.resolve("x.npy");
+        io.github.panamarnn.formats.NumPy.writeNpy(npy, new float[2 * 3 * 4], new int[] {2, 3, 4});
+        userError(CliTest.cli("", "run", "--model", model.toString(), "--input", npy.toString(), "--columns", "1,2,3,4"), "x.npy",
+                "--columns picks CSV columns");
+    }
 }
