@@ -15,6 +15,7 @@ public class CellState {
     final int[] sizes;
     final float[][] parts;
 
+    /** Zeros for {@code batch} rows of parts of {@code sizes} units each; a cell makes its own through {@code zeroState}. */
     protected CellState(int batch, int[] sizes) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch size must be positive, got " + batch);
@@ -40,6 +41,7 @@ public class CellState {
         return new float[(int) n];
     }
 
+    /** Rows of this state. */
     public int batch() {
         return batch;
     }

@@ -5,8 +5,10 @@ package io.github.panamarnn.cells;
  * the inner cell unless the wrapper says otherwise. Immutable and thread-safe, as cells are.
  */
 public abstract class CellWrapper implements RnnCell {
+    /** The wrapped cell. */
     protected final RnnCell inner;
 
+    /** A wrapper around {@code inner}. */
     protected CellWrapper(RnnCell inner) {
         this.inner = java.util.Objects.requireNonNull(inner, "inner cell");
     }

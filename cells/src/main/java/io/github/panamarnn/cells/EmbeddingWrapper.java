@@ -12,6 +12,7 @@ public final class EmbeddingWrapper extends CellWrapper {
     private final int dim;
     private final float[] table;
 
+    /** {@code inner} fed by the rows of {@code embedding}, a row-major {@code [vocab, dim]} table ({@code dim} must be {@code inner.inputSize()}); the table is copied. */
     public EmbeddingWrapper(RnnCell inner, int vocab, int dim, float[] embedding) {
         super(inner);
         this.vocab = Shapes.positive("vocabulary size", vocab);

@@ -218,6 +218,7 @@ public final class GruCell implements InputProjectedCell {
         return units;
     }
 
+    /** Whether the reset gate applies after the recurrent product (Keras {@code reset_after}, ONNX {@code linear_before_reset}). */
     public boolean resetAfter() {
         return resetAfter;
     }

@@ -15,17 +15,21 @@ public final class Initializers {
     /** An initializer of {@code [rows, cols]} arrays. */
     @FunctionalInterface
     public interface Initializer {
+        /** A new row-major {@code [rows, cols]} matrix. */
         float[] make(int rows, int cols);
     }
 
+    /** Every weight 0. */
     public static Initializer zeros() {
         return (r, c) -> new float[r * c];
     }
 
+    /** Every weight 1. */
     public static Initializer ones() {
         return constant(1f);
     }
 
+    /** Every weight {@code value}. */
     public static Initializer constant(float value) {
         return (r, c) -> {
             float[] a = new float[r * c];

@@ -119,36 +119,43 @@ public final class LstmCell implements InputProjectedCell {
         int numProj;
         float projClip = Float.POSITIVE_INFINITY;
 
+        /** TF1 {@code LSTMCell}'s defaults for {@code in} inputs and {@code units} units: forget bias 1, tanh, no peepholes, no clip, no projection. */
         public Tf1Options(int in, int units) {
             this.in = Shapes.positive("input depth", in);
             this.units = Shapes.positive("num_units", units);
         }
 
+        /** {@code forget_bias}, added to the forget gate. */
         public Tf1Options forgetBias(float v) {
             this.forgetBias = v;
             return this;
         }
 
+        /** {@code activation}, of the cell input and the output. */
         public Tf1Options activation(Activation a) {
             this.activation = a;
             return this;
         }
 
+        /** {@code use_peepholes}: diagonal peephole connections. */
         public Tf1Options usePeepholes(boolean v) {
             this.usePeepholes = v;
             return this;
         }
 
+        /** {@code cell_clip}: the cell state clipped to {@code [-v, v]}. */
         public Tf1Options cellClip(float v) {
             this.cellClip = Shapes.clip("cell_clip", v);
             return this;
         }
 
+        /** {@code num_proj}: the output projected to {@code v} values (0: none). */
         public Tf1Options numProj(int v) {
             this.numProj = Shapes.positive("num_proj", v);
             return this;
         }
 
+        /** {@code proj_clip}: the projected output clipped to {@code [-v, v]}. */
         public Tf1Options projClip(float v) {
             this.projClip = Shapes.clip("proj_clip", v);
             return this;
@@ -305,10 +312,12 @@ public final class LstmCell implements InputProjectedCell {
         return out;
     }
 
+    /** Units of the cell state. */
     public int units() {
         return units;
     }
 
+    /** The gate update this cell runs. */
     public LstmGates gates() {
         return gates;
     }

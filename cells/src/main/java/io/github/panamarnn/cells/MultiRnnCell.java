@@ -12,6 +12,7 @@ public final class MultiRnnCell implements RnnCell {
     private final RnnCell[] layers;
     private final int[] sizes;
 
+    /** A stack of {@code cells}, each reading the previous one's output. */
     public MultiRnnCell(List<? extends RnnCell> cells) {
         if (cells.isEmpty()) {
             throw new IllegalArgumentException("MultiRNNCell needs at least one cell, got an empty list");
@@ -26,10 +27,12 @@ public final class MultiRnnCell implements RnnCell {
         this.sizes = stateSizes();
     }
 
+    /** Cells in the stack. */
     public int layerCount() {
         return layers.length;
     }
 
+    /** Cell {@code l} of the stack, 0 the first. */
     public RnnCell layer(int l) {
         return layers[l];
     }

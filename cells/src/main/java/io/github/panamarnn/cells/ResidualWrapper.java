@@ -7,6 +7,7 @@ package io.github.panamarnn.cells;
  */
 public final class ResidualWrapper extends CellWrapper {
 
+    /** {@code inner} with its input added to its output (equal sizes). */
     public ResidualWrapper(RnnCell inner) {
         super(inner);
         if (inner.inputSize() != inner.outputSize()) {

@@ -12,8 +12,10 @@ import io.github.panamarnn.kernels.PackedMatrix;
  */
 public interface RnnCell {
 
+    /** Features of one step's input, per batch row. */
     int inputSize();
 
+    /** Values of one step's output, per batch row. */
     int outputSize();
 
     /** Widths of the state parts, in order (an LSTM: {@code c} then {@code h}). */

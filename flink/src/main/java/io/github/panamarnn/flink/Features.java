@@ -10,5 +10,6 @@ import java.io.Serializable;
  */
 @FunctionalInterface
 public interface Features<T> extends Serializable {
+    /** Writes the features of {@code record} at {@code dst[off .. off + inputSize)}. */
     void write(T record, float[] dst, int off);
 }

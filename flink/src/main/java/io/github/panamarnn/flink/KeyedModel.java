@@ -55,13 +55,21 @@ public final class KeyedModel<T, R> implements Serializable {
     /** The longest {@link #maxDelay}. */
     public static final Duration MAX_DELAY = Duration.ofHours(1);
 
+    /** Where each task loads the model. */
     final ModelSource source;
+    /** Writes a record's features. */
     final Features<T> features;
+    /** Builds an output record. */
     final Predictions<T, R> predictions;
+    /** The output records' type. */
     final TypeInformation<R> outputType;
+    /** The most ticks in one step. */
     final int maxBatch;
+    /** The latency budget of a partial batch, ms. */
     final long maxDelayMillis;
+    /** Warm-up steps per batch size in {@code open()}. */
     final int warmUpCalls;
+    /** Whether batches are padded to the row block. */
     final boolean padToRowBlock;
 
     private KeyedModel(ModelSource source, Features<T> features, Predictions<T, R> predictions, TypeInformation<R> outputType,
@@ -120,10 +128,12 @@ public final class KeyedModel<T, R> implements Serializable {
         return new KeyedModel<>(source, features, predictions, outputType, maxBatch, maxDelayMillis, warmUpCalls, pad);
     }
 
+    /** The most ticks in one step. */
     public int maxBatch() {
         return maxBatch;
     }
 
+    /** The latency budget of a partial batch. */
     public Duration maxDelay() {
         return Duration.ofMillis(maxDelayMillis);
     }

@@ -11,5 +11,6 @@ import java.io.Serializable;
  */
 @FunctionalInterface
 public interface Predictions<T, R> extends Serializable {
+    /** The output record of {@code record}, whose model output is {@code y[off .. off + len)}. */
     R build(T record, float[] y, int off, int len);
 }

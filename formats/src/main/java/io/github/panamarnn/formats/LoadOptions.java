@@ -37,6 +37,7 @@ public record LoadOptions(TorchNonlinearity torchNonlinearity, List<Tf1Variables
         this(torchNonlinearity, tf1, budgetBytes, null);
     }
 
+    /** Checks the budget (positive) and copies the TF1 options (one per layer, or one for all). */
     public LoadOptions {
         if (budgetBytes < 1) {
             throw new IllegalArgumentException("a load budget must be positive, got " + budgetBytes + " bytes");
@@ -51,7 +52,10 @@ public record LoadOptions(TorchNonlinearity torchNonlinearity, List<Tf1Variables
 
     /** PyTorch {@code nn.RNN}'s {@code nonlinearity}. */
     public enum TorchNonlinearity {
-        TANH, RELU;
+        /** {@code nonlinearity='tanh'}, PyTorch's default. */
+        TANH,
+        /** {@code nonlinearity='relu'}. */
+        RELU;
 
         /** {@code "tanh"} or {@code "relu"} (PyTorch's spelling), case-insensitive. */
         public static TorchNonlinearity parse(String s) {

@@ -24,6 +24,7 @@ public final class ModelFiles {
         return n.endsWith(".keras") || n.endsWith(".h5") || n.endsWith(".safetensors") || n.endsWith(".npz") || n.endsWith(".onnx");
     }
 
+    /** Whether {@code file} is named as an ONNX graph ({@code .onnx}). */
     public static boolean isOnnx(Path file) {
         return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx");
     }

@@ -25,8 +25,11 @@ import java.util.Map;
 public final class OnnxModel {
     /** ONNX {@code TensorProto.DataType} values used here. */
     public static final int FLOAT = 1;
+    /** {@code TensorProto.DataType} of a 32-bit int tensor. */
     public static final int INT32 = 6;
+    /** {@code TensorProto.DataType} of a 64-bit int tensor. */
     public static final int INT64 = 7;
+    /** {@code TensorProto.DataType} of a float64 tensor. */
     public static final int DOUBLE = 11;
     /** IEEE half precision: read and widened exactly to float32 once, at load. */
     public static final int FLOAT16 = 10;
@@ -35,35 +38,71 @@ public final class OnnxModel {
 
     /** An attribute; only the field its {@code type} names is meaningful. */
     public record Attribute(String name, Type type, float f, long i, String s, OnnxTensor t, float[] floats, long[] ints, List<String> strings) {
+        /** {@code AttributeProto.AttributeType}, in its numbering. */
         public enum Type {
-            UNDEFINED, FLOAT, INT, STRING, TENSOR, GRAPH, FLOATS, INTS, STRINGS, TENSORS, GRAPHS, SPARSE_TENSOR, SPARSE_TENSORS, TYPE_PROTO,
+            /** Not set. */
+            UNDEFINED,
+            /** One float. */
+            FLOAT,
+            /** One int64. */
+            INT,
+            /** One string. */
+            STRING,
+            /** A tensor. */
+            TENSOR,
+            /** A subgraph (not run by this reader). */
+            GRAPH,
+            /** A list of floats. */
+            FLOATS,
+            /** A list of int64. */
+            INTS,
+            /** A list of strings. */
+            STRINGS,
+            /** A list of tensors. */
+            TENSORS,
+            /** A list of subgraphs. */
+            GRAPHS,
+            /** A sparse tensor. */
+            SPARSE_TENSOR,
+            /** A list of sparse tensors. */
+            SPARSE_TENSORS,
+            /** A type. */
+            TYPE_PROTO,
+            /** A list of types. */
             TYPE_PROTOS
         }
 
+        /** An int attribute. */
         public static Attribute of(String name, long v) {
             return new Attribute(name, Type.INT, 0, v, null, null, null, null, null);
         }
 
+        /** A float attribute. */
         public static Attribute of(String name, float v) {
             return new Attribute(name, Type.FLOAT, v, 0, null, null, null, null, null);
         }
 
+        /** A string attribute. */
         public static Attribute of(String name, String v) {
             return new Attribute(name, Type.STRING, 0, 0, v, null, null, null, null);
         }
 
+        /** A tensor attribute. */
         public static Attribute of(String name, OnnxTensor v) {
             return new Attribute(name, Type.TENSOR, 0, 0, null, v, null, null, null);
         }
 
+        /** A float-list attribute. */
         public static Attribute ofFloats(String name, float[] v) {
             return new Attribute(name, Type.FLOATS, 0, 0, null, null, v.clone(), null, null);
         }
 
+        /** An int-list attribute. */
         public static Attribute ofInts(String name, long[] v) {
             return new Attribute(name, Type.INTS, 0, 0, null, null, null, v.clone(), null);
         }
 
+        /** A string-list attribute. */
         public static Attribute ofStrings(String name, List<String> v) {
             return new Attribute(name, Type.STRINGS, 0, 0, null, null, null, null, List.copyOf(v));
         }
@@ -85,6 +124,7 @@ public final class OnnxModel {
 
     /** A node: {@code inputs} may hold "" for an omitted optional input. */
     public record Node(String name, String opType, String domain, List<String> inputs, List<String> outputs, Map<String, Attribute> attributes) {
+        /** Copies the lists and the map. */
         public Node {
             inputs = List.copyOf(inputs);
             outputs = List.copyOf(outputs);
@@ -115,6 +155,7 @@ public final class OnnxModel {
     private final List<ValueInfo> inputs;
     private final List<ValueInfo> outputs;
 
+    /** A graph of {@code nodes} and {@code initializers}, checked as {@link #read} checks a file's. */
     public OnnxModel(String source, long irVersion, long opset, String producer, List<Node> nodes, Map<String, OnnxTensor> initializers,
                      List<ValueInfo> inputs, List<ValueInfo> outputs) {
         this.source = source;
@@ -127,10 +168,12 @@ public final class OnnxModel {
         this.outputs = List.copyOf(outputs);
     }
 
+    /** Where the graph came from (a file name, for messages). */
     public String source() {
         return source;
     }
 
+    /** The file's {@code ir_version}. */
     public long irVersion() {
         return irVersion;
     }
@@ -140,14 +183,17 @@ public final class OnnxModel {
         return opset;
     }
 
+    /** The file's {@code producer_name} and version. */
     public String producer() {
         return producer;
     }
 
+    /** The graph's nodes, in the file's (topological) order. */
     public List<Node> nodes() {
         return nodes;
     }
 
+    /** The graph's initializers by name. */
     public Map<String, OnnxTensor> initializers() {
         return initializers;
     }
@@ -157,6 +203,7 @@ public final class OnnxModel {
         return inputs;
     }
 
+    /** The graph's outputs. */
     public List<ValueInfo> outputs() {
         return outputs;
     }
@@ -175,6 +222,7 @@ public final class OnnxModel {
     // ---------------------------------------------------------------------------------------------
     // Reading
 
+    /** Reads and checks an ONNX file, its external data (if any) from beside it. */
     public static OnnxModel read(Path file) throws IOException {
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE - 16) {

@@ -40,6 +40,7 @@ public final class OnnxSession {
     private final Map<OnnxModel.Node, RnnCell[]> cells = new HashMap<>();
     private final Map<OnnxModel.Node, SequenceRunner[]> runners = new HashMap<>();
 
+    /** A session of {@code model}: every node's operator and attributes checked before any run. */
     public OnnxSession(OnnxModel model) throws ModelFormatException {
         this.model = model;
         // The graph's wiring, checked once: every node reads only values computed before it (ONNX requires topological
@@ -88,6 +89,7 @@ public final class OnnxSession {
         }
     }
 
+    /** The graph this session runs. */
     public OnnxModel model() {
         return model;
     }

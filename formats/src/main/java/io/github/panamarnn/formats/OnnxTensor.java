@@ -8,6 +8,7 @@ import java.util.Arrays;
  * not copied: treat an instance as immutable once made.
  */
 public record OnnxTensor(String name, int[] shape, float[] floats, long[] longs) {
+    /** Checks that exactly one of the value arrays is given and that it holds the shape's product. */
     public OnnxTensor {
         if ((floats == null) == (longs == null)) {
             throw new IllegalArgumentException("tensor " + name + ": exactly one of floats and longs");
@@ -19,10 +20,12 @@ public record OnnxTensor(String name, int[] shape, float[] floats, long[] longs)
         }
     }
 
+    /** A float tensor. */
     public static OnnxTensor of(String name, float[] values, int... shape) {
         return new OnnxTensor(name, shape.clone(), values, null);
     }
 
+    /** An int64 tensor. */
     public static OnnxTensor ofLongs(String name, long[] values, int... shape) {
         return new OnnxTensor(name, shape.clone(), null, values);
     }
@@ -38,14 +41,17 @@ public record OnnxTensor(String name, int[] shape, float[] floats, long[] longs)
         return n;
     }
 
+    /** Whether the values are floats (else int64). */
     public boolean isFloat() {
         return floats != null;
     }
 
+    /** Values in the tensor. */
     public int size() {
         return floats != null ? floats.length : longs.length;
     }
 
+    /** Dimensions of the tensor. */
     public int rank() {
         return shape.length;
     }

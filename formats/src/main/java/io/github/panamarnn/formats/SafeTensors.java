@@ -24,6 +24,7 @@ public final class SafeTensors {
     private SafeTensors() {
     }
 
+    /** Every float tensor of a {@code .safetensors} file by name, ranges checked (in the file, non-overlapping) within the default budget. */
     public static Map<String, Tensor> read(Path file) throws IOException {
         return read(file, Budget.of(file));
     }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 /** A named float32 tensor read from a model file: its shape and its row-major values. Immutable. */
 public record Tensor(String name, int[] shape, float[] data) {
+    /** Copies the shape; checks that the values hold its product. */
     public Tensor {
         shape = shape.clone();
         long n = 1;
@@ -20,6 +21,7 @@ public record Tensor(String name, int[] shape, float[] data) {
         return data.length;
     }
 
+    /** A copy of the shape. */
     @Override
     public int[] shape() {
         return shape.clone();

@@ -52,6 +52,7 @@ public final class Tf1Variables {
      * (None, linear, by default).
      */
     public record Options(float forgetBias, Activation activation, float cellClip, float projClip, Activation wrapperActivation) {
+        /** The options a TF1 cell was built with. */
         public Options(float forgetBias, Activation activation, float cellClip, float projClip) {
             this(forgetBias, activation, cellClip, projClip, Activation.LINEAR);
         }
@@ -61,6 +62,7 @@ public final class Tf1Variables {
             return new Options(1f, Activation.TANH, Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY);
         }
 
+        /** These options with the activation of a wrapper around the cell. */
         public Options withWrapperActivation(Activation a) {
             return new Options(forgetBias, activation, cellClip, projClip, a);
         }
@@ -201,6 +203,7 @@ public final class Tf1Variables {
         return cell(vars, scope, Options.defaults());
     }
 
+    /** The cell (or stack) stored under {@code scope}, built with the options {@code o} (the variables do not record them). */
     public static RnnCell cell(Map<String, Tensor> vars, String scope, Options o) throws ModelFormatException {
         return cell(vars, scope, List.of(o), true);
     }

@@ -27,7 +27,14 @@ public final class TorchModules {
 
     /** The kind of recurrent module; {@link #detect} reads it from the shapes. */
     public enum Kind {
-        LSTM, GRU, RNN_TANH, RNN_RELU
+        /** {@code nn.LSTM}. */
+        LSTM,
+        /** {@code nn.GRU}. */
+        GRU,
+        /** {@code nn.RNN(nonlinearity='tanh')}. */
+        RNN_TANH,
+        /** {@code nn.RNN(nonlinearity='relu')}. */
+        RNN_RELU
     }
 
     static Tensor need(Map<String, Tensor> sd, String name, String what) throws ModelFormatException {

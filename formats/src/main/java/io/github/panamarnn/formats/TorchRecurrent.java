@@ -74,10 +74,12 @@ public final class TorchRecurrent {
         return dirs * hw;
     }
 
+    /** Stacked layers ({@code num_layers}). */
     public int layers() {
         return layers;
     }
 
+    /** Directions per layer: 1, or 2 when bidirectional. */
     public int directions() {
         return dirs;
     }

@@ -105,27 +105,42 @@ public final class Activation {
         }
     }
 
-    /** SELU constants (Klambauer et al. 2017), as Keras and PyTorch use them. */
+    /** SELU's alpha (Klambauer et al. 2017), as Keras and PyTorch use it. */
     public static final double SELU_ALPHA = 1.6732632423543772848170429916717;
+    /** SELU's scale (Klambauer et al. 2017), as Keras and PyTorch use it. */
     public static final double SELU_SCALE = 1.0507009873554804934193349852946;
 
+    /** The identity. */
     public static final Activation LINEAR = new Activation(Kind.LINEAR, 0, 0);
+    /** {@code max(x, 0)}. */
     public static final Activation RELU = new Activation(Kind.RELU, 0, 0);
+    /** {@code tanh(x)}. */
     public static final Activation TANH = new Activation(Kind.TANH, 1, 1);
+    /** {@code 1 / (1 + exp(-x))}. */
     public static final Activation SIGMOID = new Activation(Kind.SIGMOID, 0, 0);
     /** Keras 2 / TensorFlow.js / ONNX default hard sigmoid: {@code clip(0.2x + 0.5, 0, 1)}. */
     public static final Activation HARD_SIGMOID = new Activation(Kind.HARD_SIGMOID, 0.2f, 0.5f);
     /** Keras 3 hard sigmoid: {@code relu6(x + 3) / 6}. */
     public static final Activation HARD_SIGMOID_KERAS3 = new Activation(Kind.HARD_SIGMOID, 1f / 6f, 0.5f);
+    /** {@code x} for {@code x > 0}, else {@code exp(x) - 1} (alpha 1). */
     public static final Activation ELU = new Activation(Kind.ELU, 1, 0);
+    /** {@code SELU_SCALE * (x > 0 ? x : SELU_ALPHA * (exp(x) - 1))}. */
     public static final Activation SELU = new Activation(Kind.SELU, 0, 0);
+    /** {@code x / (1 + |x|)}. */
     public static final Activation SOFTSIGN = new Activation(Kind.SOFTSIGN, 0, 0);
+    /** {@code log(1 + exp(x))}. */
     public static final Activation SOFTPLUS = new Activation(Kind.SOFTPLUS, 0, 0);
+    /** {@code x * sigmoid(x)} (SiLU). */
     public static final Activation SWISH = new Activation(Kind.SWISH, 0, 0);
+    /** {@code x * Phi(x)}, the exact (erf) form. */
     public static final Activation GELU = new Activation(Kind.GELU, 0, 0);
+    /** {@code exp(x)}. */
     public static final Activation EXPONENTIAL = new Activation(Kind.EXPONENTIAL, 0, 0);
+    /** {@code x * tanh(softplus(x))}. */
     public static final Activation MISH = new Activation(Kind.MISH, 0, 0);
+    /** GELU in its tanh approximation: {@code 0.5x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
     public static final Activation GELU_TANH = new Activation(Kind.GELU_TANH, 0, 0);
+    /** {@code log(sigmoid(x)) = -softplus(-x)}. */
     public static final Activation LOG_SIGMOID = new Activation(Kind.LOG_SIGMOID, 0, 0);
     /** Keras {@code relu6}: {@code min(max(x, 0), 6)}. */
     public static final Activation RELU6 = new Activation(Kind.CLIP, 0f, 6f);
@@ -284,14 +299,17 @@ public final class Activation {
         };
     }
 
+    /** The function. */
     public Kind kind() {
         return kind;
     }
 
+    /** The first parameter of the function (a slope, a scale or a threshold; see {@link Kind}). */
     public float alpha() {
         return alpha;
     }
 
+    /** The second parameter of the function (an offset; see {@link Kind}). */
     public float beta() {
         return beta;
     }

@@ -39,6 +39,8 @@ public final class GruGates {
     }
 
     /**
+     * GRU gates of {@code units} units with these activations.
+     *
      * @param gateClip ONNX {@code clip} ({@link Float#POSITIVE_INFINITY} for none)
      */
     public static GruGates of(int units, Activation recurrent, Activation candidate, float gateClip) {
@@ -52,18 +54,22 @@ public final class GruGates {
                 Objects.requireNonNull(candidate, "candidate activation"));
     }
 
+    /** Units of the GRU. */
     public int units() {
         return units;
     }
 
+    /** The clip applied to the gate pre-activations ({@code Float.POSITIVE_INFINITY}: none). */
     public float gateClip() {
         return gateClip;
     }
 
+    /** The activation of the update and reset gates. */
     public Activation recurrentActivation() {
         return recurrent;
     }
 
+    /** The activation of the candidate state. */
     public Activation candidateActivation() {
         return candidate;
     }

@@ -20,8 +20,11 @@ import java.util.List;
  * </ul>
  */
 public final class KernelProvider {
+    /** System property: {@code true} runs the scalar specification even where the vector kernels could run. */
     public static final String SCALAR_PROPERTY = "panamarnn.scalar";
+    /** System property: the vector width in bits (128, 256 or 512) instead of the JVM's preferred one (tests of every width). */
     public static final String VECTOR_BITS_PROPERTY = "panamarnn.vectorBits";
+    /** System property: {@code true} makes the scalar fallback an error instead of a warning. */
     public static final String REQUIRE_VECTOR_PROPERTY = "panamarnn.requireVector";
 
     private static final System.Logger LOG = System.getLogger(KernelProvider.class.getName());

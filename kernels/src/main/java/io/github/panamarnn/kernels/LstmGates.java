@@ -48,18 +48,22 @@ public final class LstmGates {
                 && gateClip == Float.POSITIVE_INFINITY && !inputForget;
     }
 
+    /** A builder of gates for {@code units} units with every default (Keras and ONNX semantics, sigmoid and tanh). */
     public static Builder builder(int units) {
         return new Builder(units);
     }
 
+    /** Units of the cell state. */
     public int units() {
         return units;
     }
 
+    /** Added to the forget gate's pre-activation (TF1 {@code forget_bias}). */
     public float forgetBias() {
         return forgetBias;
     }
 
+    /** Whether peephole connections are applied. */
     public boolean hasPeepholes() {
         return hasPeepholes;
     }
@@ -69,26 +73,32 @@ public final class LstmGates {
         return peepholes[gate * units + u];
     }
 
+    /** The cell state clip ({@code Float.POSITIVE_INFINITY}: none). */
     public float cellClip() {
         return cellClip;
     }
 
+    /** The gate pre-activation clip ({@code Float.POSITIVE_INFINITY}: none; ONNX {@code clip}). */
     public float gateClip() {
         return gateClip;
     }
 
+    /** Whether the input gate is coupled to the forget gate ({@code i = 1 - f}, ONNX {@code input_forget}). */
     public boolean inputForget() {
         return inputForget;
     }
 
+    /** The activation of the input, forget and output gates. */
     public Activation recurrentActivation() {
         return recurrent;
     }
 
+    /** The activation of the cell input. */
     public Activation cellInputActivation() {
         return cellInput;
     }
 
+    /** The activation of the cell state on its way to the output. */
     public Activation outputActivation() {
         return output;
     }
@@ -164,6 +174,7 @@ public final class LstmGates {
             return this;
         }
 
+        /** The gates' activation, the cell input's and the output's (default sigmoid, tanh, tanh). */
         public Builder activations(Activation recurrent, Activation cellInput, Activation output) {
             this.recurrent = Objects.requireNonNull(recurrent, "recurrent activation");
             this.cellInput = Objects.requireNonNull(cellInput, "cell input activation");
@@ -171,6 +182,7 @@ public final class LstmGates {
             return this;
         }
 
+        /** The gates as set. */
         public LstmGates build() {
             return new LstmGates(this);
         }

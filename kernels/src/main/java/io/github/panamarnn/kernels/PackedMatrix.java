@@ -28,6 +28,7 @@ public final class PackedMatrix {
     /** Supplies {@code W[row, col]} while a matrix is packed (build time only, never on a hot path). */
     @FunctionalInterface
     public interface Source {
+        /** The weight at {@code (row, col)} of the row-major {@code [rows, cols]} matrix. */
         float get(int row, int col);
     }
 

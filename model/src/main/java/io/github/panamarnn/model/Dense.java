@@ -35,10 +35,12 @@ public final class Dense {
         return new Dense(kernels, kernels.repack(w));
     }
 
+    /** Features of its input. */
     public int inputSize() {
         return w.rows();
     }
 
+    /** Values of its output. */
     public int outputSize() {
         return w.cols();
     }

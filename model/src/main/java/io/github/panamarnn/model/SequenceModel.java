@@ -30,6 +30,7 @@ public final class SequenceModel {
 
     /** One layer of the chain. */
     public sealed interface Layer permits Embedding, Masking, Recurrent, Pointwise, LastStep {
+        /** The layer's name, as the file names it. */
         String name();
 
         /** Trainable values this layer holds. */
@@ -46,6 +47,7 @@ public final class SequenceModel {
         /** Ids are carried as floats: beyond 2^24 not every integer is one. */
         public static final int MAX_INPUT_DIM = 1 << 24;
 
+        /** Checks the sizes and copies nothing (the table is the loader's). */
         public Embedding {
             if (inputDim < 1 || inputDim > MAX_INPUT_DIM || outputDim < 1) {
                 throw new IllegalArgumentException("layer " + name + ": embedding of " + inputDim + " x " + outputDim + ", expected 1 <= input_dim <= "
@@ -96,6 +98,7 @@ public final class SequenceModel {
      */
     public record Recurrent(String name, String description, RnnCell forward, RnnCell backward, Merge merge, boolean returnSequences,
                             boolean goBackwards, boolean zeroOutputForMask, boolean stateful, long parameters) implements Layer {
+        /** Checks that a bidirectional layer has a merge. */
         public Recurrent {
             if (backward != null && (merge == null || merge == Merge.NONE)) {
                 throw new IllegalArgumentException("layer " + name + ": a bidirectional layer in a chain needs a merge mode (concat, sum, mul, ave), got " + merge);
@@ -113,6 +116,7 @@ public final class SequenceModel {
             }
         }
 
+        /** Values per step of its output (twice the cell's for a concatenated bidirectional layer). */
         public int outputWidth() {
             return backward != null && merge == Merge.CONCAT ? forward.outputSize() + backward.outputSize() : forward.outputSize();
         }
@@ -162,6 +166,8 @@ public final class SequenceModel {
     }
 
     /**
+     * A model of {@code layers}, checked: each layer's input width is the previous one's output width.
+     *
      * @param source     where it came from, for humans (e.g. "Keras 3 .keras, Sequential 'lstm64'")
      * @param inputSize  features per input step
      * @param fixedSteps the sequence length the file declares, or 0 when any length is allowed
@@ -277,6 +283,7 @@ public final class SequenceModel {
         return outputs;
     }
 
+    /** Where the model came from, for humans. */
     public String source() {
         return source;
     }
@@ -286,10 +293,12 @@ public final class SequenceModel {
         return assumptions;
     }
 
+    /** The layers in order. */
     public List<Layer> layers() {
         return layers;
     }
 
+    /** Features per input step (1 for token ids). */
     public int inputSize() {
         return inputSize;
     }
@@ -319,6 +328,7 @@ public final class SequenceModel {
         return fixedSteps;
     }
 
+    /** Weights and biases of every layer. */
     public long parameterCount() {
         long n = 0;
         for (Layer l : layers) {
@@ -585,6 +595,7 @@ public final class SequenceModel {
             this.mask = new boolean[batch * capacity];
         }
 
+        /** The model this session runs. */
         public SequenceModel model() {
             return SequenceModel.this;
         }
@@ -622,10 +633,12 @@ public final class SequenceModel {
             }
         }
 
+        /** Rows of every run. */
         public int batch() {
             return batch;
         }
 
+        /** The most steps one run takes. */
         public int capacity() {
             return capacity;
         }
@@ -807,6 +820,7 @@ public final class SequenceModel {
             masked = new boolean[batch];
         }
 
+        /** The model this stream steps. */
         public SequenceModel model() {
             return SequenceModel.this;
         }

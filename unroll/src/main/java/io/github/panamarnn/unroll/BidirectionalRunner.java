@@ -20,7 +20,13 @@ public final class BidirectionalRunner {
     /** How the two outputs of a step are combined. */
     public enum Merge {
         /** Forward then backward, side by side ({@code 2*out} wide): Keras concat, PyTorch, ONNX stacking. */
-        CONCAT, SUM, MUL, AVE,
+        CONCAT,
+        /** Element-wise sum. */
+        SUM,
+        /** Element-wise product. */
+        MUL,
+        /** Element-wise mean. */
+        AVE,
         /** Kept apart: Keras {@code merge_mode=None}, TF1 {@code (outputs_fw, outputs_bw)}. */
         NONE
     }
@@ -33,6 +39,7 @@ public final class BidirectionalRunner {
     private float[] fw;
     private float[] bw;
 
+    /** A runner of the two cells over sequences of up to {@code capacity} steps for {@code batch} rows; their input sizes must be equal. */
     public BidirectionalRunner(RnnCell forwardCell, RnnCell backwardCell, int batch, int capacity) {
         if (forwardCell.inputSize() != backwardCell.inputSize()) {
             throw new IllegalArgumentException("forward and backward cells must read the same input width, got " + forwardCell.inputSize()
@@ -55,10 +62,12 @@ public final class BidirectionalRunner {
         bw = new float[Math.multiplyExact(Math.multiplyExact(batch, newCapacity), outB)];
     }
 
+    /** The forward direction's state: the one the next run starts from and the last one ended in (live; set or reset it between runs). */
     public CellState forwardState() {
         return forward.state();
     }
 
+    /** The backward direction's state: the one the next run starts from and the last one ended in (live; set or reset it between runs). */
     public CellState backwardState() {
         return backward.state();
     }

@@ -28,7 +28,12 @@ import io.github.panamarnn.cells.WarmUp;
 public final class SequenceRunner {
     /** Processing order of a run (see the class comment). */
     public enum Order {
-        FORWARD, REVERSE_WITHIN_LENGTH, BACKWARDS
+        /** Time 0 first, each row while {@code t < length}. */
+        FORWARD,
+        /** Each row from its own last valid step back to time 0, results at their input's position. */
+        REVERSE_WITHIN_LENGTH,
+        /** The last time step first, results in processing order (Keras {@code go_backwards}). */
+        BACKWARDS
     }
 
     /** What an inactive (masked or past-the-end) step outputs. */
@@ -50,6 +55,7 @@ public final class SequenceRunner {
     private final boolean[] active;
     private final int[] fullLengths;
 
+    /** A runner of {@code cell} for {@code batch} rows and sequences of up to {@code capacity} steps, its buffers allocated here. */
     public SequenceRunner(RnnCell cell, int batch, int capacity) {
         if (batch < 1 || capacity < 1) {
             throw new IllegalArgumentException("batch and capacity must be positive, got batch " + batch + ", capacity " + capacity);
@@ -66,14 +72,17 @@ public final class SequenceRunner {
         this.fullLengths = new int[batch];
     }
 
+    /** The cell this runner steps. */
     public RnnCell cell() {
         return cell;
     }
 
+    /** Rows of every run. */
     public int batch() {
         return batch;
     }
 
+    /** The most steps one run takes. */
     public int capacity() {
         return capacity;
     }

@@ -39,6 +39,7 @@ public final class StaticRunner {
     /** Steps projected per product. */
     private final int chunk;
 
+    /** A runner of {@code cell} (a stack runs layer by layer) for {@code batch} rows and sequences of exactly {@code steps} steps, every buffer allocated here. */
     public StaticRunner(RnnCell cell, int batch, int steps) {
         if (batch < 1 || steps < 1) {
             throw new IllegalArgumentException("batch and steps must be positive, got batch " + batch + ", steps " + steps);
@@ -85,14 +86,17 @@ public final class StaticRunner {
                 + "or a MultiRnnCell of them; got " + cell + " (use SequenceRunner for it)");
     }
 
+    /** Steps of every run. */
     public int steps() {
         return steps;
     }
 
+    /** Rows of every run. */
     public int batch() {
         return batch;
     }
 
+    /** Layers run one after the other (1 for a cell that is not a stack). */
     public int layerCount() {
         return layers.length;
     }

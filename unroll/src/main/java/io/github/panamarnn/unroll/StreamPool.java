@@ -26,6 +26,7 @@ public final class StreamPool {
     private final CellState[] batchStates;
     private final TickIds ids;
 
+    /** {@code streams} streams of {@code cell} from the zero state, any {@code maxPerTick} of which advance in one tick. */
     public StreamPool(RnnCell cell, int streams, int maxPerTick) {
         if (streams < 1 || maxPerTick < 1) {
             throw new IllegalArgumentException("streams and maxPerTick must be positive, got " + streams + " and " + maxPerTick);
@@ -46,10 +47,12 @@ public final class StreamPool {
         this.ids = new TickIds(streams, maxPerTick);
     }
 
+    /** Streams in this pool (ids {@code 0 .. streams-1}). */
     public int streams() {
         return streams;
     }
 
+    /** The most streams one tick advances. */
     public int maxPerTick() {
         return maxPerTick;
     }

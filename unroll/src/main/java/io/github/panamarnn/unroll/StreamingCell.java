@@ -14,11 +14,13 @@ public final class StreamingCell {
     private final RnnCell cell;
     private final CellState state;
 
+    /** One stream of {@code cell}, batch 1, from the zero state. */
     public StreamingCell(RnnCell cell) {
         this.cell = cell;
         this.state = cell.zeroState(1);
     }
 
+    /** The cell this stream steps. */
     public RnnCell cell() {
         return cell;
     }

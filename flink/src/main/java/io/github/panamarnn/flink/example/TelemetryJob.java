@@ -38,25 +38,38 @@ public final class TelemetryJob {
 
     /** One reading of one sensor: its 4 channels, the next reading's channel 0 (the target) and when it was made. */
     public static final class Reading {
+        /** The sensor: the key. */
         public int sensor;
+        /** The reading's time step. */
         public int t;
+        /** The four channels. */
         public float[] x;
+        /** Channel 0 of the sensor's next reading: the target. */
         public float next;
+        /** {@code System.nanoTime()} when the source made it. */
         public long createdNanos;
 
+        /** A reading for Flink's POJO serializer to fill. */
         public Reading() {
         }
     }
 
     /** The model's forecast for a reading, the truth, the naive forecast and the source-to-sink latency. */
     public static final class Forecast {
+        /** The sensor. */
         public int sensor;
+        /** The time step of the reading it forecasts from. */
         public int t;
+        /** The model's forecast of the next channel-0 value. */
         public float predicted;
+        /** The next channel-0 value. */
         public float actual;
+        /** The naive forecast: the current channel-0 value. */
         public float naive;
+        /** When the source made the reading. */
         public long createdNanos;
 
+        /** A forecast for Flink's POJO serializer to fill. */
         public Forecast() {
         }
     }
@@ -66,6 +79,7 @@ public final class TelemetryJob {
     private TelemetryJob() {
     }
 
+    /** Runs the job on a local MiniCluster; options as in the class comment. */
     public static void main(String[] args) throws Exception {
         String model = "cli/src/main/resources/demo/lstm64.keras";
         String csv = "cli/src/main/resources/demo/telemetry.csv";

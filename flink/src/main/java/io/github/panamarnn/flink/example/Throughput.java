@@ -40,6 +40,7 @@ public final class Throughput {
     record Config(String name, int maxBatch, boolean pad) {
     }
 
+    /** Runs every configuration {@code rounds} times, alternated, and writes the table. */
     public static void main(String[] args) throws Exception {
         String model = "cli/src/main/resources/demo/lstm64.keras";
         String csv = "cli/src/main/resources/demo/telemetry.csv";
