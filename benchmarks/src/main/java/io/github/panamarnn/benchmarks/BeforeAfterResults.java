@@ -29,6 +29,15 @@ final class BeforeAfterResults {
             "`before`: commit 4220bc4, where a batch of rows through a product narrower than one panel ran `matVecNarrow` row by row;\n"
                 + "`after`: six rows share each weight vector (`matMulNarrow6`, six fma chains), the leftover rows as before. A simple RNN\n"
                 + "at h = 32, batch 32 (32 columns: one narrow panel at 512 bits). `scalarStep` is the control."},
+        {"row-invariant", "Single-row products summed in the six-row blocks' order: every row of every batch computed alike",
+            "`before`: commit b96b7a5, whose batch-1 panel kernels split the rows into two interleaved sums (`s + t`, eight chains\n"
+                + "on one panel) and whose narrow kernel into four; `after`: every output is one chain over the rows in order, from the\n"
+                + "bias, as in the six-row blocks, two panels (narrow: up to four) side by side for eight chains, so\n"
+                + "`Kernels.rowBlock()` is 1 and a row's result no longer depends on its batch. An LSTM step, `vectorStep`."},
+        {"row-invariant-narrow", "Narrow single-row products summed in the six-row blocks' order",
+            "The same change as `../row-invariant` for products narrower than one panel (panels of one vector): `before` summed each\n"
+                + "panel in four interleaved chains, `after` runs up to four panels side by side, one chain each over the rows in order\n"
+                + "(the order of `matMulNarrow6`). Simple RNN and GRU at h = 16 and 32, batch 1 (their products have 16 to 96 columns)."},
     };
 
     static void write(Path dir) throws IOException {

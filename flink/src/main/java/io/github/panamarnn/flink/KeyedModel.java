@@ -28,11 +28,11 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * barrier and watermark, and at the end of the input. Two ticks of one key never share a step: the later one waits
  * for the next, so each key sees its ticks in arrival order. Outputs carry their input's timestamp.
  *
- * <p><b>Exact whatever the batching.</b> By default every batch is padded to a multiple of the kernels' row block
- * ({@link io.github.panamarnn.model.SequenceModel#rowBlock()}), so a key's numbers are bit for bit the same whichever
- * other keys shared its steps: a replay after a failure, a rescaled job and the per-record operator
- * ({@code maxBatch(1)}) all compute the same bits. {@link #padToRowBlock(boolean) padToRowBlock(false)} saves the
- * padding rows' work at the price of last-bit differences (about 1e-7 relative) between groupings.
+ * <p><b>Exact whatever the batching.</b> A key's numbers are bit for bit the same whichever other keys shared its
+ * steps: a replay after a failure, a rescaled job and the per-record operator ({@code maxBatch(1)}) all compute the
+ * same bits, those of a single-machine {@code Stream}. Every kernel of this library computes each row of a batch alike
+ * ({@link io.github.panamarnn.model.SequenceModel#rowBlock()} is 1); were it more, batches would be padded to a
+ * multiple of it ({@link #padToRowBlock(boolean)}).
  *
  * <p><b>Order.</b> Each key's ticks must reach the operator in order: partition the source by key (a keyed source, or
  * {@code keyBy} right after a source that keeps per-key order).

@@ -26,9 +26,11 @@ public sealed interface Kernels permits PanamaKernels, ParallelKernels, ScalarKe
     /**
      * The row granularity of {@link #matMul}: in a batch whose size is a multiple of this, every row goes through the
      * same operations in the same order whatever the batch size, the row's position and the other rows' values, so its
-     * result is bit for bit what it is in any other such batch. A row of another batch may take the single-row kernel,
+     * result is bit for bit what it is in any other such batch. A row of another batch may take a single-row kernel
      * whose additions are grouped differently (equal within rounding, not bit for bit). The element-wise operations
-     * compute each row identically at any batch. 1 for the scalar kernels (every row alike at any batch).
+     * compute each row identically at any batch. 1 for every kernel of this library: the scalar ones, and the vector
+     * ones, whose single-row kernels sum every output in the order of their six-row blocks, so a row of any batch,
+     * batch 1 included, is computed alike (a future kernel with rows that cannot be matched would say more here).
      *
      * <p>Who needs it: a batch of unrelated streams whose numbers must not depend on which others shared the step (a
      * replay after a failure, a key moved to another machine) pads the batch to a multiple of this.

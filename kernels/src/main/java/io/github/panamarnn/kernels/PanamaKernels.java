@@ -67,9 +67,15 @@ final class PanamaKernels implements Kernels {
     /** Rows are register-blocked six at a time ({@code matMulBlock6}, {@code matMulNarrow6}, the quantized blocks). */
     static final int ROW_BLOCK = 6;
 
+    /**
+     * 1: rows in whole blocks and rows outside them (batch 1 among them) sum every output over the rows of the weights
+     * in the same order, from the bias, each in its own chain ({@code matMulBlock6} and {@code matVecPanelPair},
+     * {@code matMulNarrow6} and {@code matVecNarrow}, their bf16 and int8 forms), so every row of every batch is
+     * computed alike.
+     */
     @Override
     public int rowBlock() {
-        return ROW_BLOCK;
+        return 1;
     }
 
     @Override
@@ -113,7 +119,7 @@ final class PanamaKernels implements Kernels {
         panels(w, x, xOff, 0, 1, y, yOff, 0, accumulate, 0, w.panels);
     }
 
-    /** Panel {@code p} of {@code w} at batch 1, in the kernel of {@code w}'s precision. */
+    /** Panel {@code p} of {@code w}, one batch row, in the kernel of {@code w}'s precision. */
     private static void panel(PackedMatrix w, int p, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
         final int base = p * w.depth * P;
         final int yo = yOff + panelStart(w, p);
@@ -121,6 +127,23 @@ final class PanamaKernels implements Kernels {
             case FP32 -> matVecPanel(w.data, base, w.rows, x, xOff, w.bias, p * P, y, yo, accumulate);
             case BF16 -> QuantizedProducts.bf16Panel(w.packed, base, w.rows, x, xOff, w.bias, p * P, y, yo, accumulate);
             case INT8 -> QuantizedProducts.int8Panel(w.bytes, base, w.rows, x, xOff, w.scale, w.bias, p * P, y, yo, accumulate);
+        }
+    }
+
+    /**
+     * Panels {@code p} and {@code p2} of {@code w}, one batch row, together (eight fma chains); {@code p} is written
+     * first, so a right-aligned last panel passed as {@code p} is completed by the panel before it as in {@link #panels}.
+     */
+    private static void panelPair(PackedMatrix w, int p, int p2, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
+        final int base = p * w.depth * P;
+        final int base2 = p2 * w.depth * P;
+        final int yo = yOff + panelStart(w, p);
+        final int yo2 = yOff + panelStart(w, p2);
+        switch (w.precision) {
+            case FP32 -> matVecPanelPair(w.data, base, base2, w.rows, x, xOff, w.bias, p * P, p2 * P, y, yo, yo2, accumulate);
+            case BF16 -> QuantizedProducts.bf16PanelPair(w.packed, base, base2, w.rows, x, xOff, w.bias, p * P, p2 * P, y, yo, yo2, accumulate);
+            case INT8 -> QuantizedProducts.int8PanelPair(w.bytes, base, base2, w.rows, x, xOff, w.scale, w.bias, p * P, p2 * P, y, yo, yo2,
+                    accumulate);
         }
     }
 
@@ -134,43 +157,70 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * A product narrower than one panel ({@code L <= cols < P}), packed in panels of one vector: per panel four
-     * accumulators over interleaved rows (independent fma chains), the right-aligned last panel first as in
-     * {@link #matVec}. Small by definition, so one row at a time serves every batch.
+     * A product narrower than one panel ({@code L <= cols < P}), packed in panels of one vector, one batch row: up to
+     * four panels at a time, one fma chain each over the rows in order (the order of {@link #matMulNarrow6}, so a row's
+     * result is the same in any batch), the right-aligned last panel first as in {@link #matVec}.
      */
     private static void matVecNarrow(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
         final float[] a = w.data;
         final int rows = w.rows;
-        for (int q = 0; q < w.panels; q++) {
-            final int p = q == 0 ? w.panels - 1 : q - 1;
-            final int base = p * rows * L;
-            final int yo = yOff + (p == w.panels - 1 ? w.lastStart : p * L);
-            FloatVector s0 = FloatVector.fromArray(S, w.bias, p * L);
-            FloatVector s1 = FloatVector.zero(S);
-            FloatVector s2 = FloatVector.zero(S);
-            FloatVector s3 = FloatVector.zero(S);
-            int k = 0;
-            for (; k + 4 <= rows; k += 4) {
-                final int o = base + k * L;
-                s0 = FloatVector.fromArray(S, a, o).fma(FloatVector.broadcast(S, x[xOff + k]), s0);
-                s1 = FloatVector.fromArray(S, a, o + L).fma(FloatVector.broadcast(S, x[xOff + k + 1]), s1);
-                s2 = FloatVector.fromArray(S, a, o + 2 * L).fma(FloatVector.broadcast(S, x[xOff + k + 2]), s2);
-                s3 = FloatVector.fromArray(S, a, o + 3 * L).fma(FloatVector.broadcast(S, x[xOff + k + 3]), s3);
+        final int n = w.panels;
+        for (int q = 0; q < n; q += 4) {
+            // Panels in writing order: the last one first, then 0, 1, ...; a group of four is written in that order.
+            final int p0 = q == 0 ? n - 1 : q - 1;
+            final int g = Math.min(4, n - q);
+            final int p1 = g > 1 ? q : p0;
+            final int p2 = g > 2 ? q + 1 : p0;
+            final int p3 = g > 3 ? q + 2 : p0;
+            final int b0 = p0 * rows * L;
+            final int b1 = p1 * rows * L;
+            final int b2 = p2 * rows * L;
+            final int b3 = p3 * rows * L;
+            FloatVector s0 = FloatVector.fromArray(S, w.bias, p0 * L);
+            FloatVector s1 = FloatVector.fromArray(S, w.bias, p1 * L);
+            FloatVector s2 = FloatVector.fromArray(S, w.bias, p2 * L);
+            FloatVector s3 = FloatVector.fromArray(S, w.bias, p3 * L);
+            for (int k = 0, o = 0; k < rows; k++, o += L) {
+                final FloatVector v = FloatVector.broadcast(S, x[xOff + k]);
+                s0 = FloatVector.fromArray(S, a, b0 + o).fma(v, s0);
+                s1 = FloatVector.fromArray(S, a, b1 + o).fma(v, s1);
+                s2 = FloatVector.fromArray(S, a, b2 + o).fma(v, s2);
+                s3 = FloatVector.fromArray(S, a, b3 + o).fma(v, s3);
             }
-            for (; k < rows; k++) {
-                s0 = FloatVector.fromArray(S, a, base + k * L).fma(FloatVector.broadcast(S, x[xOff + k]), s0);
-            }
-            FloatVector s = s0.add(s1).add(s2.add(s3));
+            // Written in order (p0 may be the right-aligned last panel that p1.. complete); vectors stay in this method.
+            final int y0 = yOff + (p0 == n - 1 ? w.lastStart : p0 * L);
             if (accumulate) {
-                s = s.add(FloatVector.fromArray(S, y, yo));
+                s0 = s0.add(FloatVector.fromArray(S, y, y0));
             }
-            s.intoArray(y, yo);
+            s0.intoArray(y, y0);
+            if (g > 1) {
+                final int y1 = yOff + (p1 == n - 1 ? w.lastStart : p1 * L);
+                if (accumulate) {
+                    s1 = s1.add(FloatVector.fromArray(S, y, y1));
+                }
+                s1.intoArray(y, y1);
+            }
+            if (g > 2) {
+                final int y2 = yOff + (p2 == n - 1 ? w.lastStart : p2 * L);
+                if (accumulate) {
+                    s2 = s2.add(FloatVector.fromArray(S, y, y2));
+                }
+                s2.intoArray(y, y2);
+            }
+            if (g > 3) {
+                final int y3 = yOff + (p3 == n - 1 ? w.lastStart : p3 * L);
+                if (accumulate) {
+                    s3 = s3.add(FloatVector.fromArray(S, y, y3));
+                }
+                s3.intoArray(y, y3);
+            }
         }
     }
 
     /**
-     * One panel, batch 1. Bandwidth-bound (0.5 flop per weight byte), so it streams the panel with
-     * two interleaved k-streams: eight independent fma chains keep enough loads in flight.
+     * One panel, one batch row: four fma chains (the panel's four column vectors), each over the rows in order, the
+     * order of {@link #matMulBlock6} (a row's result is the same in any batch). {@link #matVecPanelPair} does two
+     * panels at once for eight chains.
      */
     private static void matVecPanel(float[] a, int base, int rows, float[] x, int xOff, float[] bias, int biasAt,
                                     float[] y, int yo, boolean accumulate) {
@@ -178,36 +228,13 @@ final class PanamaKernels implements Kernels {
         FloatVector s1 = FloatVector.fromArray(S, bias, biasAt + L);
         FloatVector s2 = FloatVector.fromArray(S, bias, biasAt + 2 * L);
         FloatVector s3 = FloatVector.fromArray(S, bias, biasAt + 3 * L);
-        FloatVector t0 = FloatVector.zero(S);
-        FloatVector t1 = FloatVector.zero(S);
-        FloatVector t2 = FloatVector.zero(S);
-        FloatVector t3 = FloatVector.zero(S);
-        int k = 0;
-        for (; k + 2 <= rows; k += 2) {
-            final int o = base + k * P;
-            final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
-            final FloatVector x1 = FloatVector.broadcast(S, x[xOff + k + 1]);
-            s0 = FloatVector.fromArray(S, a, o).fma(x0, s0);
-            s1 = FloatVector.fromArray(S, a, o + L).fma(x0, s1);
-            s2 = FloatVector.fromArray(S, a, o + 2 * L).fma(x0, s2);
-            s3 = FloatVector.fromArray(S, a, o + 3 * L).fma(x0, s3);
-            t0 = FloatVector.fromArray(S, a, o + P).fma(x1, t0);
-            t1 = FloatVector.fromArray(S, a, o + P + L).fma(x1, t1);
-            t2 = FloatVector.fromArray(S, a, o + P + 2 * L).fma(x1, t2);
-            t3 = FloatVector.fromArray(S, a, o + P + 3 * L).fma(x1, t3);
-        }
-        if (k < rows) {
-            final int o = base + k * P;
+        for (int k = 0, o = base; k < rows; k++, o += P) {
             final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
             s0 = FloatVector.fromArray(S, a, o).fma(x0, s0);
             s1 = FloatVector.fromArray(S, a, o + L).fma(x0, s1);
             s2 = FloatVector.fromArray(S, a, o + 2 * L).fma(x0, s2);
             s3 = FloatVector.fromArray(S, a, o + 3 * L).fma(x0, s3);
         }
-        s0 = s0.add(t0);
-        s1 = s1.add(t1);
-        s2 = s2.add(t2);
-        s3 = s3.add(t3);
         if (accumulate) {
             s0 = s0.add(FloatVector.fromArray(S, y, yo));
             s1 = s1.add(FloatVector.fromArray(S, y, yo + L));
@@ -218,6 +245,54 @@ final class PanamaKernels implements Kernels {
         s1.intoArray(y, yo + L);
         s2.intoArray(y, yo + 2 * L);
         s3.intoArray(y, yo + 3 * L);
+    }
+
+    /**
+     * Two panels, one batch row: eight fma chains (four column vectors of each), every chain over the rows in order
+     * (the order of {@link #matMulBlock6}); bandwidth-bound at batch 1, it streams the two panels side by side. The
+     * first panel is written first.
+     */
+    private static void matVecPanelPair(float[] a, int base, int base2, int rows, float[] x, int xOff, float[] bias, int biasAt, int biasAt2,
+                                        float[] y, int yo, int yo2, boolean accumulate) {
+        FloatVector s0 = FloatVector.fromArray(S, bias, biasAt);
+        FloatVector s1 = FloatVector.fromArray(S, bias, biasAt + L);
+        FloatVector s2 = FloatVector.fromArray(S, bias, biasAt + 2 * L);
+        FloatVector s3 = FloatVector.fromArray(S, bias, biasAt + 3 * L);
+        FloatVector t0 = FloatVector.fromArray(S, bias, biasAt2);
+        FloatVector t1 = FloatVector.fromArray(S, bias, biasAt2 + L);
+        FloatVector t2 = FloatVector.fromArray(S, bias, biasAt2 + 2 * L);
+        FloatVector t3 = FloatVector.fromArray(S, bias, biasAt2 + 3 * L);
+        for (int k = 0, o = base, o2 = base2; k < rows; k++, o += P, o2 += P) {
+            final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
+            s0 = FloatVector.fromArray(S, a, o).fma(x0, s0);
+            s1 = FloatVector.fromArray(S, a, o + L).fma(x0, s1);
+            s2 = FloatVector.fromArray(S, a, o + 2 * L).fma(x0, s2);
+            s3 = FloatVector.fromArray(S, a, o + 3 * L).fma(x0, s3);
+            t0 = FloatVector.fromArray(S, a, o2).fma(x0, t0);
+            t1 = FloatVector.fromArray(S, a, o2 + L).fma(x0, t1);
+            t2 = FloatVector.fromArray(S, a, o2 + 2 * L).fma(x0, t2);
+            t3 = FloatVector.fromArray(S, a, o2 + 3 * L).fma(x0, t3);
+        }
+        if (accumulate) {
+            s0 = s0.add(FloatVector.fromArray(S, y, yo));
+            s1 = s1.add(FloatVector.fromArray(S, y, yo + L));
+            s2 = s2.add(FloatVector.fromArray(S, y, yo + 2 * L));
+            s3 = s3.add(FloatVector.fromArray(S, y, yo + 3 * L));
+        }
+        s0.intoArray(y, yo);
+        s1.intoArray(y, yo + L);
+        s2.intoArray(y, yo + 2 * L);
+        s3.intoArray(y, yo + 3 * L);
+        if (accumulate) {
+            t0 = t0.add(FloatVector.fromArray(S, y, yo2));
+            t1 = t1.add(FloatVector.fromArray(S, y, yo2 + L));
+            t2 = t2.add(FloatVector.fromArray(S, y, yo2 + 2 * L));
+            t3 = t3.add(FloatVector.fromArray(S, y, yo2 + 3 * L));
+        }
+        t0.intoArray(y, yo2);
+        t1.intoArray(y, yo2 + L);
+        t2.intoArray(y, yo2 + 2 * L);
+        t3.intoArray(y, yo2 + 3 * L);
     }
 
     /**
@@ -295,8 +370,20 @@ final class PanamaKernels implements Kernels {
                     }
                 }
             }
-            for (int b = blocked; b < batch; b++) {
-                panel(w, p, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
+        }
+        // Rows outside whole blocks (batch 1 among them): two panels at a time, every output over the rows in the
+        // blocks' order, so a row's result does not depend on the batch it is in.
+        for (int q = lo; blocked < batch && q < hi; q += 2) {
+            final int p = hi == w.panels ? (q == lo ? w.panels - 1 : q - 1) : q;
+            if (q + 1 < hi) {
+                final int p2 = hi == w.panels ? q : q + 1;
+                for (int b = blocked; b < batch; b++) {
+                    panelPair(w, p, p2, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
+                }
+            } else {
+                for (int b = blocked; b < batch; b++) {
+                    panel(w, p, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
+                }
             }
         }
     }

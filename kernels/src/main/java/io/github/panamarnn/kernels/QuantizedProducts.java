@@ -33,34 +33,33 @@ final class QuantizedProducts {
     // ---------------------------------------------------------------------------------------------
     // bfloat16: two rows per int, the even row in the low half
 
-    /** One panel of {@code P} columns, batch 1: eight fma chains (four column vectors x even/odd rows). */
+    /**
+     * One panel of {@code P} columns, one batch row: four fma chains (the column vectors), each over the rows in order,
+     * as {@link #bf16Block6} sums a row, so a row's result is the same in any batch.
+     */
     static void bf16Panel(int[] a, int base, int rows, float[] x, int xOff, float[] bias, int biasAt,
                           float[] y, int yo, boolean accumulate) {
         FloatVector s0 = FloatVector.fromArray(S, bias, biasAt);
         FloatVector s1 = FloatVector.fromArray(S, bias, biasAt + L);
         FloatVector s2 = FloatVector.fromArray(S, bias, biasAt + 2 * L);
         FloatVector s3 = FloatVector.fromArray(S, bias, biasAt + 3 * L);
-        FloatVector t0 = FloatVector.zero(S);
-        FloatVector t1 = FloatVector.zero(S);
-        FloatVector t2 = FloatVector.zero(S);
-        FloatVector t3 = FloatVector.zero(S);
         int k = 0;
         int o = base;
         for (; k + 2 <= rows; k += 2, o += P) {
             final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
             final FloatVector x1 = FloatVector.broadcast(S, x[xOff + k + 1]);
-            IntVector w = IntVector.fromArray(I, a, o);
-            s0 = w.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s0);
-            t0 = w.and(HI).reinterpretAsFloats().fma(x1, t0);
-            w = IntVector.fromArray(I, a, o + L);
-            s1 = w.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s1);
-            t1 = w.and(HI).reinterpretAsFloats().fma(x1, t1);
-            w = IntVector.fromArray(I, a, o + 2 * L);
-            s2 = w.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s2);
-            t2 = w.and(HI).reinterpretAsFloats().fma(x1, t2);
-            w = IntVector.fromArray(I, a, o + 3 * L);
-            s3 = w.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s3);
-            t3 = w.and(HI).reinterpretAsFloats().fma(x1, t3);
+            IntVector ws0 = IntVector.fromArray(I, a, o);
+            s0 = ws0.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s0);
+            s0 = ws0.and(HI).reinterpretAsFloats().fma(x1, s0);
+            IntVector ws1 = IntVector.fromArray(I, a, o + L);
+            s1 = ws1.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s1);
+            s1 = ws1.and(HI).reinterpretAsFloats().fma(x1, s1);
+            IntVector ws2 = IntVector.fromArray(I, a, o + 2 * L);
+            s2 = ws2.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s2);
+            s2 = ws2.and(HI).reinterpretAsFloats().fma(x1, s2);
+            IntVector ws3 = IntVector.fromArray(I, a, o + 3 * L);
+            s3 = ws3.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s3);
+            s3 = ws3.and(HI).reinterpretAsFloats().fma(x1, s3);
         }
         if (k < rows) { // odd rows: the last int holds one row (never multiply its zero half by x[rows], which may be Inf)
             final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
@@ -69,10 +68,6 @@ final class QuantizedProducts {
             s2 = IntVector.fromArray(I, a, o + 2 * L).lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s2);
             s3 = IntVector.fromArray(I, a, o + 3 * L).lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s3);
         }
-        s0 = s0.add(t0);
-        s1 = s1.add(t1);
-        s2 = s2.add(t2);
-        s3 = s3.add(t3);
         if (accumulate) {
             s0 = s0.add(FloatVector.fromArray(S, y, yo));
             s1 = s1.add(FloatVector.fromArray(S, y, yo + L));
@@ -83,6 +78,81 @@ final class QuantizedProducts {
         s1.intoArray(y, yo + L);
         s2.intoArray(y, yo + 2 * L);
         s3.intoArray(y, yo + 3 * L);
+    }
+
+    /** Two panels, one batch row: eight fma chains, each over the rows in order; the first panel is written first. */
+    static void bf16PanelPair(int[] a, int base, int base2, int rows, float[] x, int xOff, float[] bias, int biasAt, int biasAt2,
+                              float[] y, int yo, int yo2, boolean accumulate) {
+        FloatVector s0 = FloatVector.fromArray(S, bias, biasAt);
+        FloatVector s1 = FloatVector.fromArray(S, bias, biasAt + L);
+        FloatVector s2 = FloatVector.fromArray(S, bias, biasAt + 2 * L);
+        FloatVector s3 = FloatVector.fromArray(S, bias, biasAt + 3 * L);
+        FloatVector t0 = FloatVector.fromArray(S, bias, biasAt2);
+        FloatVector t1 = FloatVector.fromArray(S, bias, biasAt2 + L);
+        FloatVector t2 = FloatVector.fromArray(S, bias, biasAt2 + 2 * L);
+        FloatVector t3 = FloatVector.fromArray(S, bias, biasAt2 + 3 * L);
+        int k = 0;
+        int o = base;
+        int o2 = base2;
+        for (; k + 2 <= rows; k += 2, o += P, o2 += P) {
+            final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
+            final FloatVector x1 = FloatVector.broadcast(S, x[xOff + k + 1]);
+            IntVector ws0 = IntVector.fromArray(I, a, o);
+            s0 = ws0.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s0);
+            s0 = ws0.and(HI).reinterpretAsFloats().fma(x1, s0);
+            IntVector ws1 = IntVector.fromArray(I, a, o + L);
+            s1 = ws1.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s1);
+            s1 = ws1.and(HI).reinterpretAsFloats().fma(x1, s1);
+            IntVector ws2 = IntVector.fromArray(I, a, o + 2 * L);
+            s2 = ws2.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s2);
+            s2 = ws2.and(HI).reinterpretAsFloats().fma(x1, s2);
+            IntVector ws3 = IntVector.fromArray(I, a, o + 3 * L);
+            s3 = ws3.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s3);
+            s3 = ws3.and(HI).reinterpretAsFloats().fma(x1, s3);
+            IntVector wt0 = IntVector.fromArray(I, a, o2);
+            t0 = wt0.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, t0);
+            t0 = wt0.and(HI).reinterpretAsFloats().fma(x1, t0);
+            IntVector wt1 = IntVector.fromArray(I, a, o2 + L);
+            t1 = wt1.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, t1);
+            t1 = wt1.and(HI).reinterpretAsFloats().fma(x1, t1);
+            IntVector wt2 = IntVector.fromArray(I, a, o2 + 2 * L);
+            t2 = wt2.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, t2);
+            t2 = wt2.and(HI).reinterpretAsFloats().fma(x1, t2);
+            IntVector wt3 = IntVector.fromArray(I, a, o2 + 3 * L);
+            t3 = wt3.lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, t3);
+            t3 = wt3.and(HI).reinterpretAsFloats().fma(x1, t3);
+        }
+        if (k < rows) { // odd rows: the last int holds one row (never multiply its zero half by x[rows], which may be Inf)
+            final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
+            s0 = IntVector.fromArray(I, a, o).lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s0);
+            s1 = IntVector.fromArray(I, a, o + L).lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s1);
+            s2 = IntVector.fromArray(I, a, o + 2 * L).lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s2);
+            s3 = IntVector.fromArray(I, a, o + 3 * L).lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, s3);
+            t0 = IntVector.fromArray(I, a, o2).lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, t0);
+            t1 = IntVector.fromArray(I, a, o2 + L).lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, t1);
+            t2 = IntVector.fromArray(I, a, o2 + 2 * L).lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, t2);
+            t3 = IntVector.fromArray(I, a, o2 + 3 * L).lanewise(LSHL, 16).reinterpretAsFloats().fma(x0, t3);
+        }
+        if (accumulate) {
+            s0 = s0.add(FloatVector.fromArray(S, y, yo));
+            s1 = s1.add(FloatVector.fromArray(S, y, yo + L));
+            s2 = s2.add(FloatVector.fromArray(S, y, yo + 2 * L));
+            s3 = s3.add(FloatVector.fromArray(S, y, yo + 3 * L));
+        }
+        s0.intoArray(y, yo);
+        s1.intoArray(y, yo + L);
+        s2.intoArray(y, yo + 2 * L);
+        s3.intoArray(y, yo + 3 * L);
+        if (accumulate) {
+            t0 = t0.add(FloatVector.fromArray(S, y, yo2));
+            t1 = t1.add(FloatVector.fromArray(S, y, yo2 + L));
+            t2 = t2.add(FloatVector.fromArray(S, y, yo2 + 2 * L));
+            t3 = t3.add(FloatVector.fromArray(S, y, yo2 + 3 * L));
+        }
+        t0.intoArray(y, yo2);
+        t1.intoArray(y, yo2 + L);
+        t2.intoArray(y, yo2 + 2 * L);
+        t3.intoArray(y, yo2 + 3 * L);
     }
 
     /** A matrix narrower than one panel ({@code L <= cols < P}), packed in panels of one vector; one row of a batch. */
@@ -206,43 +276,27 @@ final class QuantizedProducts {
     // ---------------------------------------------------------------------------------------------
     // int8: one byte per weight, laid out as float32; y = fma(sum x*q, scale, bias)
 
-    /** One panel of {@code P} columns, batch 1: eight fma chains (four column vectors x two interleaved k-streams). */
+    /**
+     * One panel of {@code P} columns, one batch row: four fma chains (the column vectors), each over the rows in order,
+     * then the scale and the bias, as {@link #int8Block6} computes a row, so a row's result is the same in any batch.
+     */
     static void int8Panel(byte[] a, int base, int rows, float[] x, int xOff, float[] scale, float[] bias, int biasAt,
                           float[] y, int yo, boolean accumulate) {
         FloatVector s0 = FloatVector.zero(S);
         FloatVector s1 = FloatVector.zero(S);
         FloatVector s2 = FloatVector.zero(S);
         FloatVector s3 = FloatVector.zero(S);
-        FloatVector t0 = FloatVector.zero(S);
-        FloatVector t1 = FloatVector.zero(S);
-        FloatVector t2 = FloatVector.zero(S);
-        FloatVector t3 = FloatVector.zero(S);
-        int k = 0;
-        for (; k + 2 <= rows; k += 2) {
-            final int o = base + k * P;
-            final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
-            final FloatVector x1 = FloatVector.broadcast(S, x[xOff + k + 1]);
-            s0 = ((FloatVector) ByteVector.fromArray(B, a, o).convertShape(B2F, S, 0)).fma(x0, s0);
-            s1 = ((FloatVector) ByteVector.fromArray(B, a, o + L).convertShape(B2F, S, 0)).fma(x0, s1);
-            s2 = ((FloatVector) ByteVector.fromArray(B, a, o + 2 * L).convertShape(B2F, S, 0)).fma(x0, s2);
-            s3 = ((FloatVector) ByteVector.fromArray(B, a, o + 3 * L).convertShape(B2F, S, 0)).fma(x0, s3);
-            t0 = ((FloatVector) ByteVector.fromArray(B, a, o + P).convertShape(B2F, S, 0)).fma(x1, t0);
-            t1 = ((FloatVector) ByteVector.fromArray(B, a, o + P + L).convertShape(B2F, S, 0)).fma(x1, t1);
-            t2 = ((FloatVector) ByteVector.fromArray(B, a, o + P + 2 * L).convertShape(B2F, S, 0)).fma(x1, t2);
-            t3 = ((FloatVector) ByteVector.fromArray(B, a, o + P + 3 * L).convertShape(B2F, S, 0)).fma(x1, t3);
-        }
-        if (k < rows) {
-            final int o = base + k * P;
+        for (int k = 0, o = base; k < rows; k++, o += P) {
             final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
             s0 = ((FloatVector) ByteVector.fromArray(B, a, o).convertShape(B2F, S, 0)).fma(x0, s0);
             s1 = ((FloatVector) ByteVector.fromArray(B, a, o + L).convertShape(B2F, S, 0)).fma(x0, s1);
             s2 = ((FloatVector) ByteVector.fromArray(B, a, o + 2 * L).convertShape(B2F, S, 0)).fma(x0, s2);
             s3 = ((FloatVector) ByteVector.fromArray(B, a, o + 3 * L).convertShape(B2F, S, 0)).fma(x0, s3);
         }
-        s0 = s0.add(t0).fma(FloatVector.fromArray(S, scale, biasAt), FloatVector.fromArray(S, bias, biasAt));
-        s1 = s1.add(t1).fma(FloatVector.fromArray(S, scale, biasAt + L), FloatVector.fromArray(S, bias, biasAt + L));
-        s2 = s2.add(t2).fma(FloatVector.fromArray(S, scale, biasAt + 2 * L), FloatVector.fromArray(S, bias, biasAt + 2 * L));
-        s3 = s3.add(t3).fma(FloatVector.fromArray(S, scale, biasAt + 3 * L), FloatVector.fromArray(S, bias, biasAt + 3 * L));
+        s0 = s0.fma(FloatVector.fromArray(S, scale, biasAt), FloatVector.fromArray(S, bias, biasAt));
+        s1 = s1.fma(FloatVector.fromArray(S, scale, biasAt + L), FloatVector.fromArray(S, bias, biasAt + L));
+        s2 = s2.fma(FloatVector.fromArray(S, scale, biasAt + 2 * L), FloatVector.fromArray(S, bias, biasAt + 2 * L));
+        s3 = s3.fma(FloatVector.fromArray(S, scale, biasAt + 3 * L), FloatVector.fromArray(S, bias, biasAt + 3 * L));
         if (accumulate) {
             s0 = s0.add(FloatVector.fromArray(S, y, yo));
             s1 = s1.add(FloatVector.fromArray(S, y, yo + L));
@@ -253,6 +307,58 @@ final class QuantizedProducts {
         s1.intoArray(y, yo + L);
         s2.intoArray(y, yo + 2 * L);
         s3.intoArray(y, yo + 3 * L);
+    }
+
+    /** Two panels, one batch row: eight fma chains, each over the rows in order; the first panel is written first. */
+    static void int8PanelPair(byte[] a, int base, int base2, int rows, float[] x, int xOff, float[] scale, float[] bias, int biasAt,
+                              int biasAt2, float[] y, int yo, int yo2, boolean accumulate) {
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = FloatVector.zero(S);
+        FloatVector s2 = FloatVector.zero(S);
+        FloatVector s3 = FloatVector.zero(S);
+        FloatVector t0 = FloatVector.zero(S);
+        FloatVector t1 = FloatVector.zero(S);
+        FloatVector t2 = FloatVector.zero(S);
+        FloatVector t3 = FloatVector.zero(S);
+        for (int k = 0, o = base, o2 = base2; k < rows; k++, o += P, o2 += P) {
+            final FloatVector x0 = FloatVector.broadcast(S, x[xOff + k]);
+            s0 = ((FloatVector) ByteVector.fromArray(B, a, o).convertShape(B2F, S, 0)).fma(x0, s0);
+            s1 = ((FloatVector) ByteVector.fromArray(B, a, o + L).convertShape(B2F, S, 0)).fma(x0, s1);
+            s2 = ((FloatVector) ByteVector.fromArray(B, a, o + 2 * L).convertShape(B2F, S, 0)).fma(x0, s2);
+            s3 = ((FloatVector) ByteVector.fromArray(B, a, o + 3 * L).convertShape(B2F, S, 0)).fma(x0, s3);
+            t0 = ((FloatVector) ByteVector.fromArray(B, a, o2).convertShape(B2F, S, 0)).fma(x0, t0);
+            t1 = ((FloatVector) ByteVector.fromArray(B, a, o2 + L).convertShape(B2F, S, 0)).fma(x0, t1);
+            t2 = ((FloatVector) ByteVector.fromArray(B, a, o2 + 2 * L).convertShape(B2F, S, 0)).fma(x0, t2);
+            t3 = ((FloatVector) ByteVector.fromArray(B, a, o2 + 3 * L).convertShape(B2F, S, 0)).fma(x0, t3);
+        }
+        s0 = s0.fma(FloatVector.fromArray(S, scale, biasAt), FloatVector.fromArray(S, bias, biasAt));
+        s1 = s1.fma(FloatVector.fromArray(S, scale, biasAt + L), FloatVector.fromArray(S, bias, biasAt + L));
+        s2 = s2.fma(FloatVector.fromArray(S, scale, biasAt + 2 * L), FloatVector.fromArray(S, bias, biasAt + 2 * L));
+        s3 = s3.fma(FloatVector.fromArray(S, scale, biasAt + 3 * L), FloatVector.fromArray(S, bias, biasAt + 3 * L));
+        t0 = t0.fma(FloatVector.fromArray(S, scale, biasAt2), FloatVector.fromArray(S, bias, biasAt2));
+        t1 = t1.fma(FloatVector.fromArray(S, scale, biasAt2 + L), FloatVector.fromArray(S, bias, biasAt2 + L));
+        t2 = t2.fma(FloatVector.fromArray(S, scale, biasAt2 + 2 * L), FloatVector.fromArray(S, bias, biasAt2 + 2 * L));
+        t3 = t3.fma(FloatVector.fromArray(S, scale, biasAt2 + 3 * L), FloatVector.fromArray(S, bias, biasAt2 + 3 * L));
+        if (accumulate) {
+            s0 = s0.add(FloatVector.fromArray(S, y, yo));
+            s1 = s1.add(FloatVector.fromArray(S, y, yo + L));
+            s2 = s2.add(FloatVector.fromArray(S, y, yo + 2 * L));
+            s3 = s3.add(FloatVector.fromArray(S, y, yo + 3 * L));
+        }
+        s0.intoArray(y, yo);
+        s1.intoArray(y, yo + L);
+        s2.intoArray(y, yo + 2 * L);
+        s3.intoArray(y, yo + 3 * L);
+        if (accumulate) {
+            t0 = t0.add(FloatVector.fromArray(S, y, yo2));
+            t1 = t1.add(FloatVector.fromArray(S, y, yo2 + L));
+            t2 = t2.add(FloatVector.fromArray(S, y, yo2 + 2 * L));
+            t3 = t3.add(FloatVector.fromArray(S, y, yo2 + 3 * L));
+        }
+        t0.intoArray(y, yo2);
+        t1.intoArray(y, yo2 + L);
+        t2.intoArray(y, yo2 + 2 * L);
+        t3.intoArray(y, yo2 + 3 * L);
     }
 
     /** A matrix narrower than one panel ({@code L <= cols < P}), packed in panels of one vector; one row of a batch. */

@@ -10,8 +10,9 @@ import java.util.List;
  * Many independent streams of one whole model (e.g. 10,000 sensors), each with its own state in every recurrent layer,
  * of which any subset advances in a tick: the tick runs ONE batched step through every layer, heads included (a
  * matrix-matrix product per layer instead of a matrix-vector product per stream), gathering those streams' states and
- * scattering them back. Each row is exactly what {@link SequenceModel.Stream#step} computes for that stream, but for the
- * summation order of the batched products (within 1e-6 relative). Stream ids are {@code 0 .. streams-1}; a bad tick
+ * scattering them back. Each row is bit for bit what {@link SequenceModel.Stream#step} computes for that stream (every
+ * row of a batched product sums in the single-row order: {@link io.github.panamarnn.kernels.Kernels#rowBlock()} is 1).
+ * Stream ids are {@code 0 .. streams-1}; a bad tick
  * (an unknown or repeated id, a bad token id, a short array) is refused before any state changes.
  *
  * <p>State as data: {@link #snapshot} and {@link #restore} move one stream's whole state in the format a

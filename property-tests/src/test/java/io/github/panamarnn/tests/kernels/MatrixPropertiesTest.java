@@ -167,7 +167,7 @@ class MatrixPropertiesTest {
      */
     @Property(tries = 200)
     void aRowsProductIsTheSameInEveryBatchOfWholeRowBlocks(@ForAll("precisions") Precision precision, @ForAll("sizes") int rows,
-                                                           @ForAll("sizes") int cols, @ForAll @IntRange(min = 1, max = 6) int blocks,
+                                                           @ForAll("sizes") int cols, @ForAll @IntRange(min = 1, max = 20) int blocks,
                                                            @ForAll @IntRange(min = 0, max = 1000) int position,
                                                            @ForAll boolean accumulate, @ForAll long seed) {
         rows = Math.min(rows, 256);

@@ -61,7 +61,7 @@ class BatchInvarianceTest {
     void aRowStepsAlikeInEveryBatchOfWholeRowBlocks(@ForAll("kinds") String kind, @ForAll @IntRange(min = 1, max = 9) int in,
                                                     @ForAll @IntRange(min = 1, max = 70) int units,
                                                     @ForAll @IntRange(min = 1, max = 5) int out,
-                                                    @ForAll @IntRange(min = 1, max = 5) int blocks, @ForAll @IntRange(max = 1000) int position,
+                                                    @ForAll @IntRange(min = 1, max = 20) int blocks, @ForAll @IntRange(max = 1000) int position,
                                                     @ForAll Precision precision, @ForAll long seed) {
         Kernels k = KernelProvider.get().withPrecision(precision);
         SequenceModel m = model(kind, in, units, out, seed).using(k);
