@@ -38,6 +38,10 @@ final class BeforeAfterResults {
             "The same change as `../row-invariant` for products narrower than one panel (panels of one vector): `before` summed each\n"
                 + "panel in four interleaved chains, `after` runs up to four panels side by side, one chain each over the rows in order\n"
                 + "(the order of `matMulNarrow6`). Simple RNN and GRU at h = 16 and 32, batch 1 (their products have 16 to 96 columns)."},
+        {"head-columns", "Products narrower than one vector (dense heads) in lanes instead of the scalar loop",
+            "`before`: commit c65344a, where a float32 product with fewer columns than one vector (a `Dense(1)` head) ran the scalar\n"
+                + "loop; `after`: it is packed one column per panel and each output is a dot product along the rows in lanes. The three\n"
+                + "trained models of `ModelPoolBench` end in such heads: 64 single-stream steps and a pool tick of 64 streams."},
     };
 
     static void write(Path dir) throws IOException {

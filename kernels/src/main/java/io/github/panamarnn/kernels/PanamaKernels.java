@@ -1,6 +1,7 @@
 package io.github.panamarnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -56,12 +57,20 @@ final class PanamaKernels implements Kernels {
 
     @Override
     public PackedMatrix repack(PackedMatrix m) {
-        return m.repack(panelWidth(m.cols), precision);
+        return m.repack(panelWidth(m.cols, precision), precision);
     }
 
-    /** Narrower than one panel but at least one vector wide: panels of one vector (see {@link #pack}). */
-    private static int panelWidth(int cols) {
-        return cols < P && cols >= L ? L : P;
+    /**
+     * The panels a product of {@code cols} columns is packed in: four vectors; one vector when narrower than that (see
+     * {@link #pack}); one column when narrower than a vector and float32 (column-major: {@link #columns} sums each
+     * output along the rows in lanes). bfloat16 and int8 products narrower than a vector keep one zero-padded panel and
+     * the scalar loop.
+     */
+    private static int panelWidth(int cols, Precision precision) {
+        if (cols < L) {
+            return precision == Precision.FP32 ? 1 : P;
+        }
+        return cols < P ? L : P;
     }
 
     /** Rows are register-blocked six at a time ({@code matMulBlock6}, {@code matMulNarrow6}, the quantized blocks). */
@@ -87,11 +96,11 @@ final class PanamaKernels implements Kernels {
     public PackedMatrix pack(int rows, int cols, PackedMatrix.Source w, float[] bias) {
         // Narrower than one panel but at least one vector wide: panels of one vector, so the product still runs in
         // vector lanes (narrower still, it is the scalar loop's: a vector would be mostly padding).
-        return PackedMatrix.pack(rows, cols, panelWidth(cols), precision, w, bias);
+        return PackedMatrix.pack(rows, cols, panelWidth(cols, precision), precision, w, bias);
     }
 
     private static void checkPanel(PackedMatrix w) {
-        if (w.panelWidth != P && !(w.panelWidth == L && w.cols < P)) {
+        if (w.panelWidth != P && !(w.panelWidth == L && w.cols < P) && !(w.panelWidth == 1 && w.cols < L && w.precision == Precision.FP32)) {
             throw new IllegalArgumentException("matrix packed with panels of " + w.panelWidth + " but these kernels read panels of "
                     + P + ": pack it with this Kernels instance (or PackedMatrix.repack)");
         }
@@ -108,6 +117,10 @@ final class PanamaKernels implements Kernels {
     @Override
     public void matVec(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
         checkPanel(w);
+        if (w.panelWidth == 1) {
+            columns(w, x, xOff, y, yOff, accumulate);
+            return;
+        }
         if (w.panelWidth == L) {
             narrow(w, x, xOff, y, yOff, accumulate);
             return;
@@ -153,6 +166,43 @@ final class PanamaKernels implements Kernels {
             case FP32 -> matVecNarrow(w, x, xOff, y, yOff, accumulate);
             case BF16 -> QuantizedProducts.bf16Narrow(w, x, xOff, y, yOff, accumulate);
             case INT8 -> QuantizedProducts.int8Narrow(w, x, xOff, y, yOff, accumulate);
+        }
+    }
+
+    /**
+     * A float32 product narrower than one vector ({@code cols < L}: a dense head of a few outputs), packed one column
+     * per panel (column-major), one batch row: each output is a dot product along the rows in lanes (four accumulators,
+     * one reduction, the leftover rows in order), then the bias, then the output added when accumulating. Every row of a
+     * batch runs it alike.
+     */
+    private static void columns(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
+        final float[] a = w.data;
+        final int rows = w.rows;
+        for (int j = 0; j < w.cols; j++) {
+            final int base = j * rows;
+            FloatVector s0 = FloatVector.zero(S);
+            FloatVector s1 = s0;
+            FloatVector s2 = s0;
+            FloatVector s3 = s0;
+            int k = 0;
+            for (; k + 4 * L <= rows; k += 4 * L) {
+                s0 = FloatVector.fromArray(S, a, base + k).fma(FloatVector.fromArray(S, x, xOff + k), s0);
+                s1 = FloatVector.fromArray(S, a, base + k + L).fma(FloatVector.fromArray(S, x, xOff + k + L), s1);
+                s2 = FloatVector.fromArray(S, a, base + k + 2 * L).fma(FloatVector.fromArray(S, x, xOff + k + 2 * L), s2);
+                s3 = FloatVector.fromArray(S, a, base + k + 3 * L).fma(FloatVector.fromArray(S, x, xOff + k + 3 * L), s3);
+            }
+            for (; k + L <= rows; k += L) {
+                s0 = FloatVector.fromArray(S, a, base + k).fma(FloatVector.fromArray(S, x, xOff + k), s0);
+            }
+            float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            for (; k < rows; k++) {
+                s = Math.fma(x[xOff + k], a[base + k], s);
+            }
+            s += w.bias[j];
+            if (accumulate) {
+                s += y[yOff + j];
+            }
+            y[yOff + j] = s;
         }
     }
 
@@ -310,6 +360,12 @@ final class PanamaKernels implements Kernels {
             return;
         }
         checkPanel(w);
+        if (w.panelWidth == 1) {
+            for (int b = 0; b < batch; b++) {
+                columns(w, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
+            }
+            return;
+        }
         if (w.panelWidth == L) {
             int b = 0;
             if (w.precision == Precision.FP32) {

@@ -236,7 +236,7 @@ class CellPropertiesTest {
 
     @Property(tries = 300)
     void everyCellMatchesItsReference(@ForAll("families") String family, @ForAll("sizes") int in, @ForAll("sizes") int units,
-                                      @ForAll @IntRange(min = 1, max = 5) int batch, @ForAll @IntRange(min = 1, max = 4) int steps,
+                                      @ForAll @IntRange(min = 1, max = 13) int batch, @ForAll @IntRange(min = 1, max = 4) int steps,
                                       @ForAll long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         Pair p = build(family, in, units, batch, r);

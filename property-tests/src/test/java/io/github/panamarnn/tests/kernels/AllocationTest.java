@@ -44,6 +44,10 @@ class AllocationTest {
         PackedMatrix narrow = K.pack(2 * u + 3, u, (i, j) -> (float) Math.cos(i * 7 + j), TestData.uniform(r, u, -1, 1));
         tests.add(test("matVec narrow", () -> K.matVec(narrow, x, 1, y, 2, true)));
         tests.add(test("matMul narrow batch 7", () -> K.matMul(narrow, x, 0, 2 * u + 3, 7, y, 0, u, false)));
+        // Narrower than one vector (a dense head of 3 outputs): float32 column panels, dot products in lanes.
+        PackedMatrix head = K.pack(2 * u + 3, 3, (i, j) -> (float) Math.cos(i * 5 + j), TestData.uniform(r, 3, -1, 1));
+        tests.add(test("matVec head of 3", () -> K.matVec(head, x, 1, y, 2, true)));
+        tests.add(test("matMul head of 3, batch 7", () -> K.matMul(head, x, 0, 2 * u + 3, 7, y, 0, 3, false)));
         for (Precision p : new Precision[] {Precision.BF16, Precision.INT8}) {
             Kernels kp = K.withPrecision(p);
             PackedMatrix wp = kp.repack(w);
