@@ -38,7 +38,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class KeyedModelJobsTest {
     static final int KEYS = 1000;
     static final int TICKS = 50;
+    /** Ticks of the source of the jobs stopped with a savepoint: far more than they run before the stop (10 s at 12,000 a second). */
+    static final int LONG_TICKS = 120;
     static Reference ref;
+    static Reference longRef;
 
     static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
@@ -49,6 +52,7 @@ class KeyedModelJobsTest {
     @BeforeAll
     static void reference() {
         ref = new Reference(KEYS, TICKS);
+        longRef = new Reference(KEYS, LONG_TICKS);
     }
 
     private static StreamExecutionEnvironment env(int parallelism) {
@@ -128,37 +132,38 @@ class KeyedModelJobsTest {
         env.configure(conf);
         env.enableCheckpointing(100);
         String id = "fail-" + backend;
-        // About 4 s of ticks at 12,000 a second: checkpoints complete before the failure at tick 20 (record 20,000).
-        Jobs.pipeline(env, Jobs.ticks(env, KEYS, TICKS, 12_000), Telemetry.operator(), id, true);
+        // 10 s of ticks at 12,000 a second: checkpoints complete before the failure at tick 20 (record 20,000), and the
+        // source still runs when the job is stopped after tick 40 (a finished source would decline the savepoint).
+        Jobs.pipeline(env, Jobs.ticks(env, KEYS, LONG_TICKS, 12_000), Telemetry.operator(), id, true);
         JobClient job = env.executeAsync("failure at " + backend);
         waitUntil(job, id, 40);
         String savepoint = job.stopWithSavepoint(false, dir.toUri().toString(), SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
         assertTrue(Jobs.FAILED.get(id).get(), "the failure was injected");
-        Map<Integer, Integer> last = Jobs.check(id, ref, false);
+        Map<Integer, Integer> last = Jobs.check(id, longRef, false);
         Jobs.checkComplete(id, KEYS, 40, false);
-        Jobs.checkStates(savepoint, ref, last);
+        Jobs.checkStates(savepoint, longRef, last);
     }
 
     @Test
     void stopWithSavepointAtParallelismTwoRestoreAtThree(@TempDir Path dir) throws Exception {
         StreamExecutionEnvironment env = env(2);
         env.enableCheckpointing(1000);
-        Jobs.pipeline(env, Jobs.ticks(env, KEYS, TICKS, 12_000), Telemetry.operator(), "rescale", false);
+        Jobs.pipeline(env, Jobs.ticks(env, KEYS, LONG_TICKS, 12_000), Telemetry.operator(), "rescale", false);
         JobClient job = env.executeAsync("rescale: parallelism 2");
         waitUntil(job, "rescale", 15);
         String savepoint = job.stopWithSavepoint(false, dir.toUri().toString(), SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
-        Map<Integer, Integer> last = Jobs.check("rescale", ref, true);
-        Jobs.checkStates(savepoint, ref, last);
+        Map<Integer, Integer> last = Jobs.check("rescale", longRef, true);
+        Jobs.checkStates(savepoint, longRef, last);
         int before = Jobs.RESULTS.get("rescale").size();
-        assertTrue(before < KEYS * TICKS, "the first run stopped before the end (" + before + " outputs)");
+        assertTrue(before < KEYS * LONG_TICKS, "the first run stopped before the end (" + before + " outputs)");
 
         StreamExecutionEnvironment again = env(3);
-        Jobs.pipeline(again, Jobs.ticks(again, KEYS, TICKS, 0), Telemetry.operator(), "rescale", false);
+        Jobs.pipeline(again, Jobs.ticks(again, KEYS, LONG_TICKS, 0), Telemetry.operator(), "rescale", false);
         StreamGraph graph = again.getStreamGraph();
         graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
         again.execute(graph);
-        Jobs.check("rescale", ref, true);
-        Jobs.checkComplete("rescale", KEYS, TICKS, true);
+        Jobs.check("rescale", longRef, true);
+        Jobs.checkComplete("rescale", KEYS, LONG_TICKS, true);
     }
 
     /** Waits until every key has output every tick below {@code ticks} (at most two minutes). */

@@ -1,7 +1,7 @@
 package io.github.panamarnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,6 +29,12 @@ final class PanamaKernels implements Kernels {
     private static final int P = PanamaSpecies.PANEL;
 
     private final Precision precision;
+
+    /** Lane {@code i} to lane {@code i + n/2} (mod L): the steps of {@link #columns}' fixed reduction tree. */
+    private static final VectorShuffle<Float> HALF_16 = VectorShuffle.iota(S, 8 % L, 1, true);
+    private static final VectorShuffle<Float> HALF_8 = VectorShuffle.iota(S, 4 % L, 1, true);
+    private static final VectorShuffle<Float> HALF_4 = VectorShuffle.iota(S, 2 % L, 1, true);
+    private static final VectorShuffle<Float> HALF_2 = VectorShuffle.iota(S, 1, 1, true);
 
     /** Float32 weights: the instance {@link KernelProvider} creates (reflectively, after checking the Vector API). */
     PanamaKernels() {
@@ -194,7 +200,18 @@ final class PanamaKernels implements Kernels {
             for (; k + L <= rows; k += L) {
                 s0 = FloatVector.fromArray(S, a, base + k).fma(FloatVector.fromArray(S, x, xOff + k), s0);
             }
-            float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            // A fixed tree of lanewise additions (lane i plus lane i + L/2, then + L/4, ...): the same additions in every
+            // JIT tier, which reduceLanes(ADD) does not promise (its order differs between the interpreter and C2).
+            FloatVector v = s0.add(s1).add(s2.add(s3));
+            if (L >= 16) {
+                v = v.add(v.rearrange(HALF_16));
+            }
+            if (L >= 8) {
+                v = v.add(v.rearrange(HALF_8));
+            }
+            v = v.add(v.rearrange(HALF_4));
+            v = v.add(v.rearrange(HALF_2));
+            float s = v.lane(0);
             for (; k < rows; k++) {
                 s = Math.fma(x[xOff + k], a[base + k], s);
             }
