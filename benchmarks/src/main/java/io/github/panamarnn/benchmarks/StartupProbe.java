@@ -4,9 +4,16 @@ import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.model.SequenceModel;
 import java.lang.management.ManagementFactory;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A service's first calls, from a cold JVM: JVM start to the model loaded, the first step, and the median step of
@@ -75,21 +82,21 @@ public final class StartupProbe {
         "time to steady (ms)"};
     private static final double[] SCALE = {1, 1e6, 1e3, 1e3, 1e3, 1e3, 1e3, 1e3, 1, 1e6};
 
-    private static void table(Path runs, Path out) throws java.io.IOException {
-        java.util.Map<String, java.util.List<java.util.Map<String, Long>>> byConfig = new java.util.LinkedHashMap<>();
-        for (String line : java.nio.file.Files.readAllLines(runs)) {
+    private static void table(Path runs, Path out) throws IOException {
+        Map<String, List<Map<String, Long>>> byConfig = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(runs)) {
             int tab = line.indexOf('\t');
             if (tab < 0 || !line.contains("steady=")) {
                 continue;
             }
-            java.util.Map<String, Long> v = new java.util.HashMap<>();
+            Map<String, Long> v = new HashMap<>();
             for (String kv : line.substring(tab + 1).trim().split(" ")) {
                 int eq = kv.indexOf('=');
                 if (eq > 0 && kv.substring(eq + 1).matches("-?[0-9]+")) {
                     v.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
                 }
             }
-            byConfig.computeIfAbsent(line.substring(0, tab), k -> new java.util.ArrayList<>()).add(v);
+            byConfig.computeIfAbsent(line.substring(0, tab), k -> new ArrayList<>()).add(v);
         }
         StringBuilder md = new StringBuilder("| JVM options | runs");
         for (String h : HEADERS) {
@@ -109,7 +116,7 @@ public final class StartupProbe {
             }
             md.append(" |\n");
         }
-        java.nio.file.Files.writeString(out, md.toString());
+        Files.writeString(out, md.toString());
         System.out.print(md);
     }
 

@@ -2,6 +2,7 @@ package io.github.panamarnn.flink;
 
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.model.SequenceModel;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.flink.api.common.state.ValueState;
@@ -187,7 +188,7 @@ final class KeyedModelOperator<T, R> extends AbstractStreamOperator<R> implement
         }
         Object restoreKey = getCurrentKey();
         int left = count;
-        java.util.Arrays.fill(done, 0, count, false);
+        Arrays.fill(done, 0, count, false);
         while (left > 0) {
             // A tick joins the wave unless its key is already there or an earlier tick of its key waits (order per key).
             inWave.clear();
@@ -200,8 +201,8 @@ final class KeyedModelOperator<T, R> extends AbstractStreamOperator<R> implement
             stepWave(n);
             left -= n;
         }
-        java.util.Arrays.fill(keys, 0, count, null);
-        java.util.Arrays.fill(records, 0, count, null);
+        Arrays.fill(keys, 0, count, null);
+        Arrays.fill(records, 0, count, null);
         count = 0;
         if (restoreKey != null) {
             setCurrentKey(restoreKey);
@@ -231,7 +232,7 @@ final class KeyedModelOperator<T, R> extends AbstractStreamOperator<R> implement
         }
         for (int r = n; r < padded; r++) {
             s.reset(r);
-            java.util.Arrays.fill(x, r * in, (r + 1) * in, 0f);
+            Arrays.fill(x, r * in, (r + 1) * in, 0f);
         }
         long t0 = System.nanoTime();
         s.step(x, 0, y, 0);

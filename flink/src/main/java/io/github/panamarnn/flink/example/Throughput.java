@@ -37,7 +37,7 @@ public final class Throughput {
     private Throughput() {
     }
 
-    record Config(String name, int maxBatch, boolean pad) {
+    record Config(String name, int maxBatch) {
     }
 
     /** Runs every configuration {@code rounds} times, alternated, and writes the table. */
@@ -57,9 +57,9 @@ public final class Throughput {
             }
         }
         float[] series = TelemetryJob.readSeries(Path.of(csv));
-        List<Config> configs = List.of(new Config("per record (maxBatch 1)", 1, true),
-                new Config("batched, maxBatch 64 (the default)", 64, true),
-                new Config("batched, maxBatch 256", 256, true));
+        List<Config> configs = List.of(new Config("per record (maxBatch 1)", 1),
+                new Config("batched, maxBatch 64 (the default)", 64),
+                new Config("batched, maxBatch 256", 256));
         double[][] rates = new double[configs.size()][rounds];
         for (int r = 0; r < rounds; r++) {
             for (int c = 0; c < configs.size(); c++) {
@@ -103,7 +103,7 @@ public final class Throughput {
         KeyedModel<float[], Float> op = KeyedModel.of(ModelSource.file(model),
                 (float[] r, float[] x, int off) -> System.arraycopy(r, 1, x, off, 4),
                 (float[] r, float[] y, int off, int len) -> y[off], TypeInformation.of(Float.class))
-                .maxBatch(c.maxBatch()).padToRowBlock(c.pad()).warmUp(20_000);
+                .maxBatch(c.maxBatch()).warmUp(20_000);
         op.applyTo(env.fromSource(source, WatermarkStrategy.noWatermarks(), "ticks").keyBy(r -> (int) r[0], TypeInformation.of(Integer.class)))
                 .sinkTo(new Count());
         env.execute("throughput " + c.name());
