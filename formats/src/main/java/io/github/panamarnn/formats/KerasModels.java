@@ -11,7 +11,7 @@ import io.github.panamarnn.cells.MultiRnnCell;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.kernels.Activation;
-import io.github.panamarnn.unroll.BidirectionalRunner.Merge;
+import io.github.panamarnn.unroll.LayeredRunner.Merge;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;

@@ -6,7 +6,7 @@ import io.github.panamarnn.cells.LstmCell;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.kernels.Activation;
-import io.github.panamarnn.unroll.SequenceRunner;
+import io.github.panamarnn.unroll.LayeredRunner;
 import io.github.panamarnn.unroll.SequenceRunner.Order;
 import io.github.panamarnn.unroll.SequenceRunner.Padding;
 import java.util.ArrayList;
@@ -38,7 +38,7 @@ public final class OnnxSession {
 
     private final OnnxModel model;
     private final Map<OnnxModel.Node, RnnCell[]> cells = new HashMap<>();
-    private final Map<OnnxModel.Node, SequenceRunner[]> runners = new HashMap<>();
+    private final Map<OnnxModel.Node, LayeredRunner> runners = new HashMap<>();
 
     /** A session of {@code model}: every node's operator and attributes checked before any run. */
     public OnnxSession(OnnxModel model) throws ModelFormatException {
@@ -1044,27 +1044,20 @@ public final class OnnxSession {
         if (c0 != null) {
             check("initial_c", c0, stateShape);
         }
-        SequenceRunner[] rs = runners.get(n);
-        if (rs == null || rs[0].batch() != batch) {
-            rs = new SequenceRunner[dirs];
-            for (int d = 0; d < dirs; d++) {
-                rs[d] = new SequenceRunner(cs[d], batch, Math.max(1, steps));
-            }
-            runners.put(n, rs);
-        }
         boolean reverseOnly = "reverse".equals(n.attributes().containsKey("direction") ? n.attributes().get("direction").s() : "forward");
-        float[] y = new float[steps * dirs * batch * hidden];
-        float[] yh = new float[dirs * batch * hidden];
-        float[] yc = new float[dirs * batch * hidden];
-        float[] seq = new float[steps * batch * hidden];
+        LayeredRunner r = runners.get(n);
+        if (r == null || r.batch() != batch) {
+            r = new LayeredRunner(List.of(dirs == 1 ? LayeredRunner.Layer.of(cs[0], reverseOnly ? Order.REVERSE_WITHIN_LENGTH : Order.FORWARD)
+                    : LayeredRunner.Layer.bidirectional(cs[0], cs[1], LayeredRunner.Merge.NONE)), batch, Math.max(1, steps));
+            runners.put(n, r);
+        }
+        if (r.capacity() < steps) {
+            r.growCapacity(steps);
+        }
+        int hPart = lstm ? 1 : 0;
         for (int d = 0; d < dirs; d++) {
-            SequenceRunner r = rs[d];
-            if (r.capacity() < steps) {
-                r.growCapacity(steps);
-            }
-            CellState s = r.state();
+            CellState s = r.state(0, d);
             s.reset();
-            int hPart = lstm ? 1 : 0;
             for (int b = 0; b < batch; b++) {
                 int at = layout == 0 ? (d * batch + b) * hidden : (b * dirs + d) * hidden;
                 if (h0 != null) {
@@ -1074,15 +1067,21 @@ public final class OnnxSession {
                     System.arraycopy(c0.floats(), at, s.part(0), b * hidden, hidden);
                 }
             }
-            if (steps > 0) {
-                r.run(x.floats(), steps, layout == 0, lengths, null, reverseOnly || d == 1 ? Order.REVERSE_WITHIN_LENGTH : Order.FORWARD,
-                        Padding.ZERO, seq);
-            }
+        }
+        float[][] seq = new float[dirs][steps * batch * hidden];
+        if (steps > 0) {
+            r.run(x.floats(), steps, layout == 0, lengths, null, Padding.ZERO, seq[0], dirs == 2 ? seq[1] : null);
+        }
+        float[] y = new float[steps * dirs * batch * hidden];
+        float[] yh = new float[dirs * batch * hidden];
+        float[] yc = new float[dirs * batch * hidden];
+        for (int d = 0; d < dirs; d++) {
+            CellState s = r.state(0, d);
             for (int b = 0; b < batch; b++) {
                 for (int t = 0; t < steps; t++) {
                     int src = layout == 0 ? (t * batch + b) * hidden : (b * steps + t) * hidden;
                     int dst = layout == 0 ? ((t * dirs + d) * batch + b) * hidden : ((b * steps + t) * dirs + d) * hidden;
-                    System.arraycopy(seq, src, y, dst, hidden);
+                    System.arraycopy(seq[d], src, y, dst, hidden);
                 }
                 int at = layout == 0 ? (d * batch + b) * hidden : (b * dirs + d) * hidden;
                 System.arraycopy(s.part(hPart), b * hidden, yh, at, hidden);

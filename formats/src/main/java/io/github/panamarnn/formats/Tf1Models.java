@@ -3,7 +3,7 @@ package io.github.panamarnn.formats;
 import io.github.panamarnn.model.SequenceModel;
 
 import io.github.panamarnn.cells.RnnCell;
-import io.github.panamarnn.unroll.BidirectionalRunner.Merge;
+import io.github.panamarnn.unroll.LayeredRunner.Merge;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

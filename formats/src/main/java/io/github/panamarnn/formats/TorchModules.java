@@ -214,7 +214,7 @@ public final class TorchModules {
             String desc = "torch " + kind + " layer " + l + ", hidden " + (fw instanceof io.github.panamarnn.cells.LstmCell lc ? lc.units() : fw.outputSize())
                     + (fw.outputSize() != sd.get(prefix + "weight_ih_l" + l).shape()[0] / (kind == Kind.LSTM ? 4 : kind == Kind.GRU ? 3 : 1)
                     ? ", proj_size " + fw.outputSize() : "") + (bidirectional ? ", bidirectional" : "");
-            layers.add(new SequenceModel.Recurrent(prefix + "l" + l, desc, fw, bw, bidirectional ? io.github.panamarnn.unroll.BidirectionalRunner.Merge.CONCAT : null,
+            layers.add(new SequenceModel.Recurrent(prefix + "l" + l, desc, fw, bw, bidirectional ? io.github.panamarnn.unroll.LayeredRunner.Merge.CONCAT : null,
                     true, false, false, false, params));
         }
         layers.add(new SequenceModel.LastStep("last step"));

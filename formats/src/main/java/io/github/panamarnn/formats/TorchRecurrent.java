@@ -2,9 +2,10 @@ package io.github.panamarnn.formats;
 
 import io.github.panamarnn.cells.CellState;
 import io.github.panamarnn.cells.RnnCell;
-import io.github.panamarnn.unroll.SequenceRunner;
-import io.github.panamarnn.unroll.SequenceRunner.Order;
+import io.github.panamarnn.unroll.LayeredRunner;
 import io.github.panamarnn.unroll.SequenceRunner.Padding;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,10 +25,7 @@ public final class TorchRecurrent {
     private final int hidden;
     private final int hw;
     private final int batch;
-    private final int capacity;
-    private final SequenceRunner[][] runners;
-    private final float[][] layerOut;
-    private final float[][] dirOut;
+    private final LayeredRunner runner;
 
     private TorchRecurrent(RnnCell[][] cells, boolean lstm, int hidden, int batch, int capacity) {
         this.layers = cells.length;
@@ -36,15 +34,11 @@ public final class TorchRecurrent {
         this.hidden = hidden;
         this.hw = cells[0][0].outputSize();
         this.batch = batch;
-        this.capacity = capacity;
-        this.runners = new SequenceRunner[layers][dirs];
-        for (int l = 0; l < layers; l++) {
-            for (int d = 0; d < dirs; d++) {
-                runners[l][d] = new SequenceRunner(cells[l][d], batch, capacity);
-            }
+        List<LayeredRunner.Layer> stack = new ArrayList<>();
+        for (RnnCell[] layer : cells) {
+            stack.add(dirs == 1 ? LayeredRunner.Layer.of(layer[0]) : LayeredRunner.Layer.bidirectional(layer[0], layer[1], LayeredRunner.Merge.CONCAT));
         }
-        this.layerOut = new float[layers][batch * capacity * dirs * hw];
-        this.dirOut = new float[dirs][batch * capacity * hw];
+        this.runner = new LayeredRunner(stack, batch, capacity);
     }
 
     /** The module under {@code prefix} of a state_dict, for {@code batch} rows and sequences up to {@code capacity}. */
@@ -94,15 +88,12 @@ public final class TorchRecurrent {
      * @param hn, cn     {@code [layers*dirs, B, ...]} final states, or null
      */
     public void run(float[] x, int steps, boolean batchFirst, int[] lengths, float[] h0, float[] c0, float[] output, float[] hn, float[] cn) {
-        if (steps > capacity) {
-            throw new IllegalArgumentException("steps " + steps + " exceed the capacity " + capacity);
+        if (steps > runner.capacity()) {
+            throw new IllegalArgumentException("steps " + steps + " exceed the capacity " + runner.capacity());
         }
-        float[] in = x;
-        boolean timeMajor = !batchFirst;
         for (int l = 0; l < layers; l++) {
             for (int d = 0; d < dirs; d++) {
-                SequenceRunner r = runners[l][d];
-                CellState s = r.state();
+                CellState s = runner.state(l, d);
                 int index = l * dirs + d;
                 s.reset();
                 if (h0 != null) {
@@ -111,7 +102,14 @@ public final class TorchRecurrent {
                 if (c0 != null && lstm) {
                     System.arraycopy(c0, index * batch * hidden, s.part(0), 0, batch * hidden);
                 }
-                r.run(in, steps, timeMajor, lengths, null, d == 0 ? Order.FORWARD : Order.REVERSE_WITHIN_LENGTH, Padding.ZERO, dirOut[d]);
+            }
+        }
+        // Each layer reads [forward | backward] of the one before at every step, in the input's layout.
+        runner.run(x, steps, !batchFirst, lengths, null, Padding.ZERO, output, null);
+        for (int l = 0; l < layers; l++) {
+            for (int d = 0; d < dirs; d++) {
+                CellState s = runner.state(l, d);
+                int index = l * dirs + d;
                 if (hn != null) {
                     System.arraycopy(s.part(lstm ? 1 : 0), 0, hn, index * batch * hw, batch * hw);
                 }
@@ -119,14 +117,6 @@ public final class TorchRecurrent {
                     System.arraycopy(s.part(0), 0, cn, index * batch * hidden, batch * hidden);
                 }
             }
-            // [forward | backward] at every step, in the input's layout (row i is one (b, t) or (t, b)).
-            float[] merged = l == layers - 1 ? output : layerOut[l];
-            for (int i = 0; i < batch * steps; i++) {
-                for (int d = 0; d < dirs; d++) {
-                    System.arraycopy(dirOut[d], i * hw, merged, (i * dirs + d) * hw, hw);
-                }
-            }
-            in = merged;
         }
     }
 }

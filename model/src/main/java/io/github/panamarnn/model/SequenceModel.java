@@ -6,9 +6,8 @@ import io.github.panamarnn.cells.WarmUp;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Kernels;
-import io.github.panamarnn.unroll.BidirectionalRunner;
-import io.github.panamarnn.unroll.BidirectionalRunner.Merge;
-import io.github.panamarnn.unroll.SequenceRunner;
+import io.github.panamarnn.unroll.LayeredRunner;
+import io.github.panamarnn.unroll.LayeredRunner.Merge;
 import io.github.panamarnn.unroll.SequenceRunner.Order;
 import io.github.panamarnn.unroll.SequenceRunner.Padding;
 import io.github.panamarnn.unroll.StaticRunner;
@@ -487,28 +486,6 @@ public final class SequenceModel {
         return s.part(s.partCount() - 1);
     }
 
-    /** Merges the two directions' last outputs ({@code wf} and {@code wb} wide, equal unless CONCAT) into {@code y}. */
-    private static void merge(Merge merge, float[] f, float[] b, int rows, int wf, int wb, float[] y) {
-        for (int r = 0; r < rows; r++) {
-            if (merge == Merge.CONCAT) {
-                System.arraycopy(f, r * wf, y, r * (wf + wb), wf);
-                System.arraycopy(b, r * wb, y, r * (wf + wb) + wf, wb);
-                continue;
-            }
-            int o = r * wf;
-            for (int j = 0; j < wf; j++) {
-                float a = f[o + j];
-                float c = b[o + j];
-                switch (merge) {
-                    case SUM -> y[o + j] = a + c;
-                    case MUL -> y[o + j] = a * c;
-                    case AVE -> y[o + j] = (a + c) / 2;
-                    default -> throw new AssertionError(merge);
-                }
-            }
-        }
-    }
-
     /** True when some recurrent layer is {@code stateful}: sessions then carry state from one run to the next. */
     public boolean stateful() {
         for (Layer l : layers) {
@@ -530,7 +507,7 @@ public final class SequenceModel {
         private final Kernels k = kernels;
         private final int batch;
         private final int capacity;
-        private final Object[] runners;
+        private final LayeredRunner[] runners;
         /**
          * Per recurrent layer that can use it (forward, not stateful, cells that project their inputs): the static runner,
          * for runs of exactly {@link #capacity} steps without a mask (every input projection of a chunk of steps in one
@@ -541,7 +518,6 @@ public final class SequenceModel {
         private final int[] staticEnd;
         private final float[] a;
         private final float[] b;
-        private final float[] scratch;
         private final boolean[] mask;
 
         private Session(int batch, int capacity) {
@@ -550,13 +526,13 @@ public final class SequenceModel {
             }
             this.batch = batch;
             this.capacity = capacity;
-            this.runners = new Object[layers.size()];
+            this.runners = new LayeredRunner[layers.size()];
             this.statics = new StaticRunner[layers.size()];
             this.staticEnd = new int[layers.size()];
             for (int i = 0; i < runners.length; i++) {
                 if (layers.get(i) instanceof Recurrent r) {
-                    runners[i] = r.backward() == null ? new SequenceRunner(r.forward(), batch, capacity)
-                            : new BidirectionalRunner(r.forward(), r.backward(), batch, capacity);
+                    runners[i] = new LayeredRunner(List.of(new LayeredRunner.Layer(r.forward(), r.goBackwards() ? Order.BACKWARDS : Order.FORWARD,
+                            r.backward(), r.backward() == null ? null : r.merge())), batch, capacity);
                 }
             }
             // Consecutive recurrent layers the static runner can run (forward, not stateful, cells that project their inputs,
@@ -591,7 +567,6 @@ public final class SequenceModel {
             int n = (int) wide;
             this.a = new float[n];
             this.b = new float[n];
-            this.scratch = new float[2 * n]; // both directions side by side (a bidirectional layer without return_sequences)
             this.mask = new boolean[batch * capacity];
         }
 
@@ -602,15 +577,9 @@ public final class SequenceModel {
 
         /** Sets every stateful layer's state back to zero, as Keras {@code reset_states()} does. */
         public void reset() {
-            for (Object r : runners) {
-                switch (r) {
-                    case SequenceRunner sr -> sr.state().reset();
-                    case BidirectionalRunner br -> {
-                        br.forwardState().reset();
-                        br.backwardState().reset();
-                    }
-                    case null, default -> {
-                    }
+            for (LayeredRunner r : runners) {
+                if (r != null) {
+                    r.reset();
                 }
             }
         }
@@ -620,15 +589,9 @@ public final class SequenceModel {
             if (row < 0 || row >= batch) {
                 throw new IllegalArgumentException("row must be in [0, " + batch + "), got " + row);
             }
-            for (Object r : runners) {
-                switch (r) {
-                    case SequenceRunner sr -> sr.state().resetRow(row);
-                    case BidirectionalRunner br -> {
-                        br.forwardState().resetRow(row);
-                        br.backwardState().resetRow(row);
-                    }
-                    case null, default -> {
-                    }
+            for (LayeredRunner r : runners) {
+                if (r != null) {
+                    r.resetRow(row);
                 }
             }
         }
@@ -713,27 +676,15 @@ public final class SequenceModel {
                             if (!r.returnSequences()) {
                                 System.arraycopy(hidden(st.state(st.layerCount() - 1)), 0, next, 0, batch * r.forward().outputSize());
                             }
-                        } else if (runners[i] instanceof SequenceRunner sr) {
-                            if (!r.stateful()) {
-                                sr.state().reset();
-                            }
-                            sr.run(cur, steps, false, null, mk, r.goBackwards() ? Order.BACKWARDS : Order.FORWARD,
-                                    r.zeroOutputForMask() ? Padding.ZERO : Padding.REPEAT_PREVIOUS, r.returnSequences() ? next : null);
-                            if (!r.returnSequences()) {
-                                System.arraycopy(hidden(sr.state()), 0, next, 0, batch * r.forward().outputSize());
-                            }
                         } else {
-                            BidirectionalRunner br = (BidirectionalRunner) runners[i];
+                            LayeredRunner lr = runners[i];
                             if (!r.stateful()) {
-                                br.forwardState().reset();
-                                br.backwardState().reset();
+                                lr.reset();
                             }
-                            if (r.returnSequences()) {
-                                br.run(cur, steps, false, null, mk, r.merge(), next, null, null);
-                            } else {
-                                br.run(cur, steps, false, null, mk, Merge.CONCAT, scratch, null, null);
-                                merge(r.merge(), hidden(br.forwardState()), hidden(br.backwardState()), batch, r.forward().outputSize(),
-                                        r.backward().outputSize(), next);
+                            lr.run(cur, steps, false, null, mk, r.zeroOutputForMask() ? Padding.ZERO : Padding.REPEAT_PREVIOUS,
+                                    r.returnSequences() ? next : null, null);
+                            if (!r.returnSequences()) {
+                                lr.finalOutputs(next);
                             }
                         }
                         width = r.outputWidth();

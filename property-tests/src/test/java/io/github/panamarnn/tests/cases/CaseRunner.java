@@ -19,8 +19,8 @@ import io.github.panamarnn.formats.Tf1Variables;
 import io.github.panamarnn.formats.TorchModules;
 import io.github.panamarnn.formats.TorchRecurrent;
 import io.github.panamarnn.kernels.Activation;
-import io.github.panamarnn.unroll.BidirectionalRunner;
-import io.github.panamarnn.unroll.BidirectionalRunner.Merge;
+import io.github.panamarnn.unroll.LayeredRunner;
+import io.github.panamarnn.unroll.LayeredRunner.Merge;
 import io.github.panamarnn.unroll.SequenceRunner;
 import io.github.panamarnn.unroll.StaticRunner;
 import io.github.panamarnn.unroll.SequenceRunner.Order;
@@ -310,7 +310,7 @@ final class CaseRunner {
         return got;
     }
 
-    /** TF1 bidirectional_dynamic_rnn through {@link BidirectionalRunner} (outputs kept apart, aligned with the input). */
+    /** TF1 bidirectional_dynamic_rnn through {@link LayeredRunner} (outputs kept apart, aligned with the input). */
     static Got tf1Bidirectional(ReferenceCase c) {
         int batch = c.config.path("batch").asInt();
         int steps = c.config.path("timesteps").asInt();
@@ -318,9 +318,9 @@ final class CaseRunner {
         int[] lengths = c.hasInput("sequence_length") ? ints(c, "sequence_length") : null;
         RnnCell fwCell = tf1Cell(c, c.config.get("cell_fw"), "fw/", in);
         RnnCell bwCell = tf1Cell(c, c.config.get("cell_bw"), "bw/", in);
-        BidirectionalRunner runner = new BidirectionalRunner(fwCell, bwCell, batch, steps);
+        LayeredRunner runner = new LayeredRunner(List.of(LayeredRunner.Layer.bidirectional(fwCell, bwCell, Merge.NONE)), batch, steps);
         String[] dirs = {"fw", "bw"};
-        CellState[] states = {runner.forwardState(), runner.backwardState()};
+        CellState[] states = {runner.state(0, 0), runner.state(0, 1)};
         List<String> names = tf1StateNames(fwCell);
         for (int d = 0; d < 2; d++) {
             for (int i = 0; i < names.size(); i++) {
@@ -333,7 +333,7 @@ final class CaseRunner {
         int o = fwCell.outputSize();
         float[] fw = new float[batch * steps * o];
         float[] bw = new float[batch * steps * o];
-        runner.run(c.input("x"), steps, false, lengths, null, Merge.NONE, null, fw, bw);
+        runner.run(c.input("x"), steps, false, lengths, null, Padding.ZERO, fw, bw);
         Got got = new Got();
         got.put("outputs_fw", fw, batch, steps, o);
         got.put("outputs_bw", bw, batch, steps, o);
@@ -477,19 +477,19 @@ final class CaseRunner {
         if (returnSequences) {
             RnnCell fwCell = kerasCell(c, "forward/", in, units);
             RnnCell bwCell = kerasCell(c, "backward/", in, units);
-            BidirectionalRunner runner = new BidirectionalRunner(fwCell, bwCell, batch, steps);
             Merge merge = mm0 == null ? Merge.NONE : Merge.valueOf(mm0.asText().toUpperCase(java.util.Locale.ROOT));
-            float[] merged = new float[batch * steps * runner.mergedWidth(merge)];
+            LayeredRunner runner = new LayeredRunner(List.of(LayeredRunner.Layer.bidirectional(fwCell, bwCell, merge)), batch, steps);
+            float[] merged = new float[batch * steps * runner.outputWidth()];
             float[] fo = new float[batch * steps * units];
             float[] bo = new float[batch * steps * units];
-            runner.run(x, steps, false, null, mask, merge, merged, fo, bo);
+            runner.run(x, steps, false, null, mask, Padding.ZERO, merge == Merge.NONE ? fo : merged, bo);
             if (merge == Merge.NONE) {
                 got.put("output_forward", fo, batch, steps, units);
                 got.put("output_backward", bo, batch, steps, units);
             } else {
-                got.put("output", merged, batch, steps, runner.mergedWidth(merge));
+                got.put("output", merged, batch, steps, runner.outputWidth());
             }
-            CellState[] st = {runner.forwardState(), runner.backwardState()};
+            CellState[] st = {runner.state(0, 0), runner.state(0, 1)};
             for (int d = 0; d < 2; d++) {
                 got.state(names[d] + "_h", st[d], lstm ? 1 : 0);
                 if (lstm) {

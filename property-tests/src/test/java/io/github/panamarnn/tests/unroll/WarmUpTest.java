@@ -11,7 +11,7 @@ import io.github.panamarnn.cells.LstmCell;
 import io.github.panamarnn.cells.MultiRnnCell;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.WarmUp;
-import io.github.panamarnn.unroll.BidirectionalRunner;
+import io.github.panamarnn.unroll.LayeredRunner;
 import io.github.panamarnn.unroll.SequenceRunner;
 import io.github.panamarnn.unroll.StaticRunner;
 import io.github.panamarnn.unroll.StreamPool;
@@ -60,12 +60,15 @@ class WarmUpTest {
         seq.warmUp(10, 100);
         assertArrayEquals(before, flat(seq.state()), "SequenceRunner.warmUp changed the state");
 
-        BidirectionalRunner bi = new BidirectionalRunner(lstm, Initializers.kerasLstm(8, 16, 9), 2, 4);
-        float[] f = flat(randomised(bi.forwardState(), 5));
-        float[] b = flat(randomised(bi.backwardState(), 6));
-        bi.warmUp(10, 4, BidirectionalRunner.Merge.CONCAT);
-        assertArrayEquals(f, flat(bi.forwardState()), "BidirectionalRunner.warmUp changed the forward state");
-        assertArrayEquals(b, flat(bi.backwardState()), "BidirectionalRunner.warmUp changed the backward state");
+        LayeredRunner bi = new LayeredRunner(java.util.List.of(LayeredRunner.Layer.bidirectional(lstm, Initializers.kerasLstm(8, 16, 9),
+                LayeredRunner.Merge.CONCAT), LayeredRunner.Layer.of(Initializers.kerasGru(32, 5, 10))), 2, 4);
+        float[] f = flat(randomised(bi.state(0, 0), 5));
+        float[] b = flat(randomised(bi.state(0, 1), 6));
+        float[] g = flat(randomised(bi.state(1, 0), 7));
+        bi.warmUp(10, 4);
+        assertArrayEquals(f, flat(bi.state(0, 0)), "LayeredRunner.warmUp changed the forward state");
+        assertArrayEquals(b, flat(bi.state(0, 1)), "LayeredRunner.warmUp changed the backward state");
+        assertArrayEquals(g, flat(bi.state(1, 0)), "LayeredRunner.warmUp changed the second layer's state");
 
         StreamPool pool = new StreamPool(lstm, 10, 4);
         float[][] states = new float[10][16];
