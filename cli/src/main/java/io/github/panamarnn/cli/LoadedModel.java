@@ -216,7 +216,7 @@ final class LoadedModel {
                 out.println("      " + what);
             }
             out.printf(java.util.Locale.ROOT, "parameters:   %,d%n", seq.parameterCount());
-            out.println("streamable:   " + (seq.streamable() ? "yes (one step at a time, state kept)" : "no (bidirectional or go_backwards)"));
+            out.println("streamable:   " + (seq.streamable() ? "yes (one step at a time, state kept)" : "no (a bidirectional, go_backwards or reverse layer)"));
             out.println("stateful:     " + (seq.stateful() ? "yes (state carried from one run to the next, as the file says)" : "no"));
             if (seq.assumptions().isEmpty()) {
                 out.println("assumed:      nothing (every option that changes the numbers is read from the file)");

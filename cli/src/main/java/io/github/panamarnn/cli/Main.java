@@ -316,7 +316,7 @@ public final class Main {
     private static int stream(Options o, LoadedModel m, int features, InputStream stdin, PrintStream out) throws UserError, IOException {
         int window = o.integer("window", 0, 1, 1_000_000);
         if (window == 0 && (m.seq == null || !m.seq.streamable())) {
-            throw new UserError("run --stream: " + m.file + " cannot run one step at a time (ONNX graph, bidirectional or go_backwards layer); "
+            throw new UserError("run --stream: " + m.file + " cannot run one step at a time (an ONNX graph that runs in the interpreter, a bidirectional, go_backwards or reverse layer); "
                     + "add --window N to run the last N rows as one sequence");
         }
         InputStream in = o.has("input") && !o.get("input", null).equals("-") ? Files.newInputStream(o.path("input")) : stdin;

@@ -58,7 +58,7 @@ final class Telemetry {
             w[i] = (float) r.nextDouble(-1, 1);
         }
         return new SequenceModel("telemetry test model", IN, 0, List.of(
-                new SequenceModel.Recurrent("rnn", "LSTM(20) + GRU(12)", cell, null, null, false, false, false, false, 0),
+                new SequenceModel.Recurrent("rnn", "LSTM(20) + GRU(12)", cell, null, null, false, io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, 0),
                 new SequenceModel.Pointwise("head", Dense.of(12, 2, w, new float[] {0.05f, -0.1f}), Activation.TANH)));
     }
 

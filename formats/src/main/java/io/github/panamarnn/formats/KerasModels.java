@@ -12,6 +12,7 @@ import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.unroll.LayeredRunner.Merge;
+import io.github.panamarnn.unroll.SequenceRunner.Order;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
@@ -824,7 +825,7 @@ public final class KerasModels {
         boolean stateful = c.path("stateful").asBoolean(false);
         String desc = cls + " " + fw.outputSize() + " units" + (c.has("reset_after") ? ", reset_after=" + c.path("reset_after").asBoolean(true) : "")
                 + (rs ? ", return_sequences" : "") + (goBackwards ? ", go_backwards" : "") + (stateful ? ", stateful" : "");
-        return new SequenceModel.Recurrent(name, desc, fw, bw, merge, rs, goBackwards, c.path("zero_output_for_mask").asBoolean(false), stateful,
+        return new SequenceModel.Recurrent(name, desc, fw, bw, merge, rs, goBackwards ? Order.BACKWARDS : Order.FORWARD, c.path("zero_output_for_mask").asBoolean(false), stateful,
                 params);
     }
 

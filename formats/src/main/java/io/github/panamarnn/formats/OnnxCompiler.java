@@ -8,6 +8,8 @@ import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.model.Dense;
 import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.unroll.LayeredRunner.Merge;
+import io.github.panamarnn.unroll.SequenceRunner.Order;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -26,14 +28,18 @@ import java.util.SplittableRandom;
  *       {@code Unsqueeze}, {@code Concat}, {@code Slice}, {@code Squeeze}, {@code Cast}: data movement only);</li>
  *   <li>zeros: {@code ConstantOfShape} of value 0 (and slices, transposes and reshapes of it): an initial state that
  *       equals the layers' zero state;</li>
- *   <li>the data: a chain of layers so far and the meaning of each axis (batch, time, features, or a size-1 axis such
- *       as an ONNX direction), moved by {@code Transpose}, {@code Squeeze}, {@code Unsqueeze}, taken at the last step by
- *       {@code Gather} or {@code Slice}, extended by {@code LSTM}/{@code GRU}/{@code RNN} (forward, no
- *       {@code sequence_lens}, zero or absent initial state), {@code Gemm}/{@code MatMul} with constant weights,
- *       {@code Add} of a constant bias and {@code Relu}/{@code Tanh}/{@code Sigmoid} after them.</li>
+ *   <li>the data: a chain of layers so far and the meaning of each axis (batch, time, features, the direction axis of a
+ *       bidirectional node, or a size-1 axis), moved by {@code Transpose}, {@code Squeeze}, {@code Unsqueeze} and
+ *       {@code Reshape} (size-1 axes dropped or inserted, the direction axis merged into the features right after it:
+ *       the {@code [.., 2, h]} to {@code [.., 2h]} that torch.onnx writes after a bidirectional node), taken at the last
+ *       step by {@code Gather} or {@code Slice}, extended by {@code LSTM}/{@code GRU}/{@code RNN} (forward, reverse or
+ *       bidirectional, no {@code sequence_lens}, zero or absent initial state; {@code Y} every step's outputs,
+ *       {@code Y_h} each direction's final output), {@code Gemm}/{@code MatMul} with constant weights, {@code Add} of a
+ *       constant bias and {@code Relu}/{@code Tanh}/{@code Sigmoid} after them.</li>
  * </ul>
- * Anything else (another op on the data, a non-zero initial state, two graph outputs, a reverse or bidirectional node)
- * is refused, naming the node: such a graph runs in {@link OnnxSession}. A compiled model is checked once against the
+ * Anything else (another op on the data, a non-zero initial state, two graph outputs, {@code Y_c}, a reshape that mixes
+ * the batch or time into another axis) is refused, naming the node: such a graph runs in {@link OnnxSession}. A
+ * compiled model is checked once against the
  * interpreter on a random probe input before it is returned (batch 2 and 3 steps, or the sizes the input declares), so
  * a pattern the compiler misreads is refused, never run.
  */
@@ -43,6 +49,8 @@ final class OnnxCompiler {
     private static final int TIME = 1;
     private static final int FEAT = 2;
     private static final int ONE = 3;
+    /** The direction axis of a bidirectional node's outputs (size 2); merged into the features by a Reshape. */
+    private static final int DIR = 4;
     /** Shape entries standing for the batch and the time size in a shape vector (never a real size). */
     private static final long SYM_BATCH = -7_000_001L;
     private static final long SYM_TIME = -7_000_002L;
@@ -233,15 +241,7 @@ final class OnnxCompiler {
                 if (x instanceof Known k) {
                     fold(n, k.symbolic());
                 } else if (x instanceof Data d) {
-                    long[] s = new long[d.axes().length];
-                    for (int i = 0; i < s.length; i++) {
-                        s[i] = switch (d.axes()[i]) {
-                            case BATCH -> SYM_BATCH;
-                            case TIME -> SYM_TIME;
-                            case FEAT -> d.width();
-                            default -> 1;
-                        };
-                    }
+                    long[] s = sizes(d);
                     int start = (int) clampAxis(intAttr(n, "start", 0), s.length);
                     int end = (int) clampAxis(intAttr(n, "end", s.length), s.length);
                     long[] o = Arrays.copyOfRange(s, start, Math.max(start, end));
@@ -444,8 +444,138 @@ final class OnnxCompiler {
                 }
                 return cur;
             }
-            default -> throw refuse(n, "reshapes the data (only the size-1 axes of Squeeze and Unsqueeze compile)");
+            case "Reshape" -> {
+                return reshape(n, d);
+            }
+            default -> throw refuse(n, "moves the data in a way layers do not");
         }
+    }
+
+    /** Each axis's size: the batch and time as their symbols, the direction axis 2, the features per direction. */
+    private static long[] sizes(Data d) {
+        int[] axes = d.axes();
+        boolean dirs = false;
+        for (int a : axes) {
+            dirs |= a == DIR;
+        }
+        long[] s = new long[axes.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = switch (axes[i]) {
+                case BATCH -> SYM_BATCH;
+                case TIME -> SYM_TIME;
+                case FEAT -> dirs ? d.width() / 2 : d.width();
+                case DIR -> 2;
+                default -> 1;
+            };
+        }
+        return s;
+    }
+
+    /**
+     * A Reshape of the data that only drops or inserts size-1 axes and merges the direction axis into the features right
+     * after it ({@code [.., directions, features]} to {@code [.., directions * features]}: both directions side by side,
+     * as a bidirectional layer's concatenated output). Anything that mixes the batch or time into another axis, or puts
+     * the features before the direction, is refused.
+     */
+    private Data reshape(OnnxModel.Node n, Data d) throws NotCompilable {
+        if (!(in(n, 1) instanceof Known k)) {
+            throw refuse(n, "its target shape is computed from the data");
+        }
+        long[] target = longs(k.t()).clone();
+        long[] size = sizes(d);
+        int[] axes = d.axes();
+        boolean allowZero = intAttr(n, "allowzero", 0) != 0;
+        int inferred = -1;
+        for (int i = 0; i < target.length; i++) {
+            if (target[i] == 0 && !allowZero) {
+                if (i >= size.length) {
+                    throw refuse(n, "copies axis " + i + " of a " + size.length + "-axis input");
+                }
+                target[i] = size[i];
+            } else if (target[i] == -1) {
+                if (inferred >= 0) {
+                    throw refuse(n, "infers two axes");
+                }
+                inferred = i;
+            } else if (target[i] < 1 && target[i] != SYM_BATCH && target[i] != SYM_TIME) {
+                throw refuse(n, "target entry " + target[i]);
+            }
+        }
+        int[] out = match(target, 0, axes, size, 0, new int[target.length]);
+        if (out == null) {
+            throw refuse(n, "the target " + Arrays.toString(longs(k.t())) + " does not hold the data's axes " + names(axes)
+                    + " (layers allow size-1 axes dropped or inserted and the direction axis merged into the features after it)");
+        }
+        return d.axes(out);
+    }
+
+    /**
+     * The meaning of each target entry from {@code ti} on, matched to consecutive groups of input axes from {@code ai}
+     * on (shortest groups first, backtracking), or null when no matching exists.
+     */
+    private static int[] match(long[] target, int ti, int[] axes, long[] size, int ai, int[] out) {
+        if (ti == target.length) {
+            for (int i = ai; i < axes.length; i++) {
+                if (axes[i] != ONE) {
+                    return null;
+                }
+            }
+            return out;
+        }
+        for (int e = ai; e <= axes.length; e++) {
+            int kind = groupKind(axes, size, ai, e, target[ti]);
+            if (kind >= 0) {
+                out[ti] = kind;
+                if (match(target, ti + 1, axes, size, e, out) != null) {
+                    return out;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The meaning of input axes {@code [from, to)} as one target entry of size {@code want} (-1: inferred), or -1 when
+     * they cannot be one: size-1 axes alone, the batch or the time alone, or the direction, the features, or the
+     * direction followed by the features (merged: both directions side by side); size-1 axes may join any group.
+     */
+    private static int groupKind(int[] axes, long[] size, int from, int to, long want) {
+        int[] kinds = new int[2];
+        int count = 0;
+        long product = 1;
+        for (int i = from; i < to; i++) {
+            if (axes[i] == ONE) {
+                continue;
+            }
+            if (count == 2) {
+                return -1;
+            }
+            kinds[count++] = axes[i];
+            product *= size[i];
+        }
+        if (count == 0) {
+            return want == 1 || want == -1 ? ONE : -1;
+        }
+        if (count == 1 && (kinds[0] == BATCH || kinds[0] == TIME)) {
+            return want == size[indexOf(axes, kinds[0])] || want == -1 ? kinds[0] : -1;
+        }
+        boolean numeric = count == 1 || kinds[0] == DIR && kinds[1] == FEAT;
+        if (!numeric || kinds[0] == BATCH || kinds[0] == TIME) {
+            return -1;
+        }
+        if (want != product && want != -1) {
+            return -1;
+        }
+        return count == 2 || kinds[0] == FEAT ? FEAT : DIR;
+    }
+
+    private static int indexOf(int[] a, int v) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == v) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private long[] axesArg(OnnxModel.Node n) throws NotCompilable {
@@ -462,8 +592,8 @@ final class OnnxCompiler {
             throw refuse(n, "its weights are computed, not initializers");
         }
         String direction = n.attributes().containsKey("direction") ? n.attributes().get("direction").s() : "forward";
-        if (!direction.equals("forward")) {
-            throw refuse(n, "direction " + direction + " (only forward nodes stream)");
+        if (!List.of("forward", "reverse", "bidirectional").contains(direction)) {
+            throw refuse(n, "direction " + direction);
         }
         if (in(n, 4) != null) {
             throw refuse(n, "sequence_lens (layers run every step of every row)");
@@ -490,12 +620,21 @@ final class OnnxCompiler {
             params += w instanceof Known k ? k.t().size() : 0;
         }
         int h = cell.outputSize();
-        SequenceModel.Recurrent rec = new SequenceModel.Recurrent(n.name(), "ONNX " + n.opType() + "(" + h + ")", cell, null, null, true, false,
-                false, false, params);
-        Data seq = x.with(rec, layout == 0 ? new int[] {TIME, ONE, BATCH, FEAT} : new int[] {BATCH, TIME, ONE, FEAT}, h, null);
-        out(n, 0, seq);
-        out(n, 1, seq.with(new SequenceModel.LastStep(n.name() + "/Y_h"), layout == 0 ? new int[] {ONE, BATCH, FEAT} : new int[] {BATCH, ONE, FEAT},
-                h, null));
+        boolean bi = direction.equals("bidirectional");
+        Order order = direction.equals("reverse") ? Order.REVERSE_WITHIN_LENGTH : Order.FORWARD;
+        String desc = "ONNX " + n.opType() + "(" + h + ")" + (bi ? ", bidirectional" : order == Order.FORWARD ? "" : ", reverse");
+        int dir = bi ? DIR : ONE;
+        int width = bi ? 2 * h : h;
+        RnnCell backward = bi ? cells[1] : null;
+        Merge merge = bi ? Merge.CONCAT : null;
+        // Y: every step's outputs, [time, directions, batch, features] (layout 1: [batch, time, directions, features]).
+        SequenceModel.Recurrent rec = new SequenceModel.Recurrent(n.name(), desc, cell, backward, merge, true, order, false, false, params);
+        out(n, 0, x.with(rec, layout == 0 ? new int[] {TIME, dir, BATCH, FEAT} : new int[] {BATCH, TIME, dir, FEAT}, width, null));
+        // Y_h: each direction's final output, [directions, batch, features] (layout 1: [batch, directions, features]): the
+        // same layer without its sequence (a reverse direction ends at time 0, not at the last step).
+        SequenceModel.Recurrent last = new SequenceModel.Recurrent(n.name() + "/Y_h", desc, cell, backward, merge, false, order, false, false,
+                params);
+        out(n, 1, x.with(last, layout == 0 ? new int[] {dir, BATCH, FEAT} : new int[] {BATCH, dir, FEAT}, width, null));
         out(n, 2, new Unusable("the cell state Y_c, which layers do not output"));
     }
 
@@ -580,6 +719,7 @@ final class OnnxCompiler {
                 case BATCH -> "batch";
                 case TIME -> "time";
                 case FEAT -> "features";
+                case DIR -> "directions";
                 default -> "1";
             });
         }

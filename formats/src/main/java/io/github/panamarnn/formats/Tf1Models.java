@@ -4,6 +4,7 @@ import io.github.panamarnn.model.SequenceModel;
 
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.unroll.LayeredRunner.Merge;
+import io.github.panamarnn.unroll.SequenceRunner.Order;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,8 +70,8 @@ final class Tf1Models {
                 String r = roots.first();
                 RnnCell cell = cell(vars, r, opts);
                 String name = r.isEmpty() ? "rnn" : r.substring(0, r.length() - 1);
-                SequenceModel.Recurrent rec = new SequenceModel.Recurrent(name, "TF1 dynamic_rnn(" + cell + ")", cell, null, null, true, false, false,
-                        false, params(vars));
+                SequenceModel.Recurrent rec = new SequenceModel.Recurrent(name, "TF1 dynamic_rnn(" + cell + ")", cell, null, null, true, Order.FORWARD,
+                        false, false, params(vars));
                 return new SequenceModel(source, cell.inputSize(), 0, List.of(rec), assumed);
             }
             if (roots.size() == 2 && roots.first().endsWith("bw/") && roots.last().endsWith("fw/")
@@ -80,7 +81,7 @@ final class Tf1Models {
                 RnnCell bw = cell(vars, parent + "bw/", opts);
                 String name = parent.isEmpty() ? "bidirectional_rnn" : parent.substring(0, parent.length() - 1);
                 SequenceModel.Recurrent rec = new SequenceModel.Recurrent(name, "TF1 bidirectional_dynamic_rnn(" + fw + ", " + bw + ")", fw, bw,
-                        Merge.CONCAT, true, false, false, false, params(vars));
+                        Merge.CONCAT, true, Order.FORWARD, false, false, params(vars));
                 return new SequenceModel(source, fw.inputSize(), 0, List.of(rec), assumed).withOutputs(List.of(
                         new SequenceModel.Output("fw", fw.outputSize()), new SequenceModel.Output("bw", bw.outputSize())));
             }

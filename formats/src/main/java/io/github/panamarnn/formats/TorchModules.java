@@ -215,7 +215,7 @@ public final class TorchModules {
                     + (fw.outputSize() != sd.get(prefix + "weight_ih_l" + l).shape()[0] / (kind == Kind.LSTM ? 4 : kind == Kind.GRU ? 3 : 1)
                     ? ", proj_size " + fw.outputSize() : "") + (bidirectional ? ", bidirectional" : "");
             layers.add(new SequenceModel.Recurrent(prefix + "l" + l, desc, fw, bw, bidirectional ? io.github.panamarnn.unroll.LayeredRunner.Merge.CONCAT : null,
-                    true, false, false, false, params));
+                    true, io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, params));
         }
         layers.add(new SequenceModel.LastStep("last step"));
         int width = ((SequenceModel.Recurrent) layers.get(layers.size() - 2)).outputWidth();

@@ -87,8 +87,9 @@ public final class SequenceModel {
     }
 
     /**
-     * A recurrent layer: one direction ({@code backward == null}, {@code goBackwards} for Keras
-     * {@code go_backwards}) or both, merged with {@code merge} (never {@link Merge#NONE} here: a chain
+     * A recurrent layer: one direction ({@code backward == null}) read in {@code order} ({@link Order#FORWARD};
+     * {@link Order#BACKWARDS}, Keras {@code go_backwards}: outputs in processing order; {@link Order#REVERSE_WITHIN_LENGTH},
+     * ONNX {@code reverse}: outputs at their input's position) or both, the first forward, merged with {@code merge} (never {@link Merge#NONE} here: a chain
      * has one output). The two directions may differ in kind and size with {@link Merge#CONCAT}
      * (Keras {@code backward_layer}). {@code zeroOutputForMask}: masked steps output zeros instead of
      * the previous output. {@code stateful} (Keras {@code stateful=True}): the final state of one
@@ -96,14 +97,17 @@ public final class SequenceModel {
      * {@link Session#reset}. {@code description} is for humans ({@code info}).
      */
     public record Recurrent(String name, String description, RnnCell forward, RnnCell backward, Merge merge, boolean returnSequences,
-                            boolean goBackwards, boolean zeroOutputForMask, boolean stateful, long parameters) implements Layer {
+                            Order order, boolean zeroOutputForMask, boolean stateful, long parameters) implements Layer {
         /** Checks that a bidirectional layer has a merge. */
         public Recurrent {
+            if (order == null) {
+                throw new IllegalArgumentException("layer " + name + ": no order given (FORWARD, BACKWARDS or REVERSE_WITHIN_LENGTH)");
+            }
             if (backward != null && (merge == null || merge == Merge.NONE)) {
                 throw new IllegalArgumentException("layer " + name + ": a bidirectional layer in a chain needs a merge mode (concat, sum, mul, ave), got " + merge);
             }
-            if (backward != null && goBackwards) {
-                throw new IllegalArgumentException("layer " + name + ": go_backwards on a Bidirectional wrapper is not meaningful");
+            if (backward != null && order != Order.FORWARD) {
+                throw new IllegalArgumentException("layer " + name + ": a bidirectional layer's first direction runs forward, got " + order);
             }
             if (backward != null && backward.inputSize() != forward.inputSize()) {
                 throw new IllegalArgumentException("layer " + name + ": the backward direction reads " + backward.inputSize()
@@ -113,6 +117,11 @@ public final class SequenceModel {
                 throw new IllegalArgumentException("layer " + name + ": merge " + merge + " needs equal widths, got forward "
                         + forward.outputSize() + " and backward " + backward.outputSize() + " (only concat joins different widths)");
             }
+        }
+
+        /** True for Keras {@code go_backwards}: the last time step first, outputs in processing order. */
+        public boolean goBackwards() {
+            return order == Order.BACKWARDS;
         }
 
         /** Values per step of its output (twice the cell's for a concatenated bidirectional layer). */
@@ -336,10 +345,10 @@ public final class SequenceModel {
         return n;
     }
 
-    /** True when every layer can run one step at a time causally (no bidirectional or go_backwards layer). */
+    /** True when every layer can run one step at a time causally (no bidirectional, go_backwards or reverse layer). */
     public boolean streamable() {
         for (Layer l : layers) {
-            if (l instanceof Recurrent r && (r.backward() != null || r.goBackwards())) {
+            if (l instanceof Recurrent r && (r.backward() != null || r.order() != Order.FORWARD)) {
                 return false;
             }
         }
@@ -357,7 +366,7 @@ public final class SequenceModel {
         for (Layer l : layers) {
             out.add(switch (l) {
                 case Recurrent r -> new Recurrent(r.name(), r.description(), RnnCell.using(r.forward(), kernels),
-                        r.backward() == null ? null : RnnCell.using(r.backward(), kernels), r.merge(), r.returnSequences(), r.goBackwards(),
+                        r.backward() == null ? null : RnnCell.using(r.backward(), kernels), r.merge(), r.returnSequences(), r.order(),
                         r.zeroOutputForMask(), r.stateful(), r.parameters());
                 case Pointwise p -> new Pointwise(p.name(), p.dense().using(kernels), p.activation());
                 default -> l;
@@ -434,7 +443,7 @@ public final class SequenceModel {
 
     private void newStreamCheck() {
         if (!streamable()) {
-            throw new IllegalStateException("this model cannot run one step at a time: it has a bidirectional or go_backwards layer "
+            throw new IllegalStateException("this model cannot run one step at a time: it has a bidirectional, go_backwards or reverse layer "
                     + "(its output at step t depends on later steps); run whole windows with a Session");
         }
     }
@@ -447,7 +456,7 @@ public final class SequenceModel {
     /**
      * A stateful one-step-at-a-time run of {@code batch} rows advanced together (one batched step through every layer).
      *
-     * @throws IllegalStateException    when the model cannot run one step at a time (a bidirectional or go_backwards layer)
+     * @throws IllegalStateException    when the model cannot run one step at a time (a bidirectional, go_backwards or reverse layer)
      * @throws IllegalArgumentException for a batch below 1 or too large for one buffer
      */
     public Stream newStream(int batch) {
@@ -463,7 +472,7 @@ public final class SequenceModel {
 
     /** Whether a layer can run on the static runner: a forward, not stateful recurrent layer of cells that project their inputs. */
     private static boolean staticEligible(Layer l) {
-        return l instanceof Recurrent r && r.backward() == null && !r.goBackwards() && !r.stateful() && projectsInputs(r.forward());
+        return l instanceof Recurrent r && r.backward() == null && r.order() == Order.FORWARD && !r.stateful() && projectsInputs(r.forward());
     }
 
     /** Whether the static runner can run {@code cell}: cells that project their inputs, alone or stacked. */
@@ -531,7 +540,7 @@ public final class SequenceModel {
             this.staticEnd = new int[layers.size()];
             for (int i = 0; i < runners.length; i++) {
                 if (layers.get(i) instanceof Recurrent r) {
-                    runners[i] = new LayeredRunner(List.of(new LayeredRunner.Layer(r.forward(), r.goBackwards() ? Order.BACKWARDS : Order.FORWARD,
+                    runners[i] = new LayeredRunner(List.of(new LayeredRunner.Layer(r.forward(), r.order(),
                             r.backward(), r.backward() == null ? null : r.merge())), batch, capacity);
                 }
             }

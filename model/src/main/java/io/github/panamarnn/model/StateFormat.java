@@ -59,7 +59,8 @@ final class StateFormat {
                     long x = PackedMatrix.combine(PackedMatrix.combine(h, 3), r.forward().fingerprint());
                     x = PackedMatrix.combine(x, r.backward() == null ? 0 : r.backward().fingerprint());
                     x = PackedMatrix.combine(x, (r.returnSequences() ? 1 : 0) | (r.goBackwards() ? 2 : 0) | (r.zeroOutputForMask() ? 4 : 0)
-                            | (r.stateful() ? 8 : 0) | (r.merge() == null ? 0 : 16L * (r.merge().ordinal() + 1)));
+                            | (r.stateful() ? 8 : 0) | (r.merge() == null ? 0 : 16L * (r.merge().ordinal() + 1))
+                            | (r.order() == io.github.panamarnn.unroll.SequenceRunner.Order.REVERSE_WITHIN_LENGTH ? 128 : 0));
                     yield x;
                 }
                 case SequenceModel.Pointwise p -> {

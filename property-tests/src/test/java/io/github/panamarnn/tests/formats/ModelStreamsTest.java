@@ -59,7 +59,8 @@ public class ModelStreamsTest {
             }
             return new SequenceModel("tokens", 1, 0, List.of(
                     new SequenceModel.Embedding("emb", 5, 6, table, true),
-                    new SequenceModel.Recurrent("gru", "GRU(8)", Initializers.kerasGru(6, 8, 9), null, null, false, false, false, false, 0),
+                    new SequenceModel.Recurrent("gru", "GRU(8)", Initializers.kerasGru(6, 8, 9), null, null, false,
+                            io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, 0),
                     new SequenceModel.Pointwise("out", Dense.of(8, 2, dense, new float[] {0.1f, -0.2f}), Activation.TANH)));
         }
         try {

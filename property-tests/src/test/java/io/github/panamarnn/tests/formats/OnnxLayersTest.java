@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * ONNX graphs compiled to layers ({@code ModelFiles.load(x.onnx)}, {@code OnnxSession.toLayers()}): the exported
  * models of ../shared/models against onnxruntime's outputs, as whole windows and tick by tick, with 0 bytes per call;
  * random graphs in the shapes exporters write (batch-first transposes, a zero initial state built from the input's
- * shape, one or two stacked LSTM/GRU/RNN nodes of random attributes, the last step by Gather or Slice or Y_h, a Gemm or
+ * shape, one or two stacked LSTM/GRU/RNN nodes of random attributes and directions (a bidirectional node's output moved
+ * and reshaped to [.., 2h] as torch.onnx writes it), the last step by Gather or Slice or Y_h, a Gemm or
  * MatMul + Add head with an activation, or the whole sequence) against the interpreter at several batch and time
  * sizes and streamed; and the graphs that must stay in the interpreter refused by name.
  */
@@ -80,8 +81,16 @@ class OnnxLayersTest {
         };
         int g = op.equals("LSTM") ? 4 : op.equals("GRU") ? 3 : 1;
         String lastYh = null;
+        int lastDirs = 1;
+        int lastHidden = 0;
         for (int l = 0; l < layers; l++) {
             int h = 1 + r.nextInt(20);
+            String direction = switch (r.nextInt(4)) {
+                case 0 -> "reverse";
+                case 1 -> "bidirectional";
+                default -> "forward";
+            };
+            int dirs = direction.equals("bidirectional") ? 2 : 1;
             int layout = r.nextInt(2);
             if (layout == 0 && !timeMajor) {
                 x = node(nodes, id, "Transpose", List.of(x), Map.of("perm", OnnxModel.Attribute.ofInts("perm", new long[] {1, 0, 2})));
@@ -93,11 +102,11 @@ class OnnxLayersTest {
             String wName = "W" + l;
             String rName = "R" + l;
             String bName = "B" + l;
-            init.put(wName, OnnxTensor.of(wName, FormatsTestData.random(r, g * h * width, 0.6), 1, g * h, width));
-            init.put(rName, OnnxTensor.of(rName, FormatsTestData.random(r, g * h * h, 0.6), 1, g * h, h));
+            init.put(wName, OnnxTensor.of(wName, FormatsTestData.random(r, dirs * g * h * width, 0.6), dirs, g * h, width));
+            init.put(rName, OnnxTensor.of(rName, FormatsTestData.random(r, dirs * g * h * h, 0.6), dirs, g * h, h));
             List<String> ins = new ArrayList<>(List.of(x, wName, rName));
             if (r.nextBoolean()) {
-                init.put(bName, OnnxTensor.of(bName, FormatsTestData.random(r, 2 * g * h, 0.5), 1, 2 * g * h));
+                init.put(bName, OnnxTensor.of(bName, FormatsTestData.random(r, dirs * 2 * g * h, 0.5), dirs, 2 * g * h));
                 ins.add(bName);
             } else {
                 ins.add("");
@@ -110,7 +119,7 @@ class OnnxLayersTest {
                 String b = node(nodes, id, "Gather", List.of(shape, idx), Map.of("axis", OnnxModel.Attribute.of("axis", 0L)));
                 String axes = constLong(nodes, id, new long[] {0}, true);
                 String b1 = node(nodes, id, "Unsqueeze", List.of(b, axes), Map.of());
-                String one = constLong(nodes, id, new long[] {1}, true);
+                String one = constLong(nodes, id, new long[] {dirs}, true);
                 String hh = constLong(nodes, id, new long[] {h}, true);
                 String dims = node(nodes, id, "Concat", layout == 0 ? List.of(one, b1, hh) : List.of(b1, one, hh),
                         Map.of("axis", OnnxModel.Attribute.of("axis", 0L)));
@@ -123,6 +132,9 @@ class OnnxLayersTest {
             Map<String, OnnxModel.Attribute> attrs = new HashMap<>();
             attrs.put("hidden_size", OnnxModel.Attribute.of("hidden_size", (long) h));
             attrs.put("layout", OnnxModel.Attribute.of("layout", (long) layout));
+            if (!direction.equals("forward") || r.nextBoolean()) {
+                attrs.put("direction", OnnxModel.Attribute.of("direction", direction));
+            }
             if (g == 3 && r.nextBoolean()) {
                 attrs.put("linear_before_reset", OnnxModel.Attribute.of("linear_before_reset", 1L));
             }
@@ -130,15 +142,25 @@ class OnnxLayersTest {
                 attrs.put("clip", OnnxModel.Attribute.of("clip", 0.5f + (float) r.nextDouble(3)));
             }
             if (g == 1 && r.nextBoolean()) {
-                attrs.put("activations", OnnxModel.Attribute.ofStrings("activations", List.of("Relu")));
+                attrs.put("activations", OnnxModel.Attribute.ofStrings("activations", dirs == 1 ? List.of("Relu") : List.of("Relu", "Relu")));
             }
             String y = "y" + id[0]++;
             String yh = "yh" + id[0]++;
             nodes.add(new OnnxModel.Node("rnn" + l, op, "", ins, List.of(y, yh), attrs));
-            // Y [T,1,B,H] (layout 0) or [B,T,1,H] (layout 1): squeeze the direction axis to continue.
-            String axes = constLong(nodes, id, new long[] {layout == 0 ? 1 : 2}, true);
-            x = node(nodes, id, "Squeeze", List.of(y, axes), Map.of());
-            width = h;
+            if (dirs == 1) {
+                // Y [T,1,B,H] (layout 0) or [B,T,1,H] (layout 1): squeeze the direction axis to continue.
+                String axes = constLong(nodes, id, new long[] {layout == 0 ? 1 : 2}, true);
+                x = node(nodes, id, "Squeeze", List.of(y, axes), Map.of());
+            } else {
+                // Y [T,2,B,H] (layout 0): the directions next to the features, as torch.onnx writes it; then [.., 2H].
+                String yt = layout == 0 ? node(nodes, id, "Transpose", List.of(y), Map.of("perm", OnnxModel.Attribute.ofInts("perm",
+                        new long[] {0, 2, 1, 3}))) : y;
+                String shape = constLong(nodes, id, r.nextBoolean() ? new long[] {0, 0, -1} : new long[] {0, 0, 2L * h}, true);
+                x = node(nodes, id, "Reshape", List.of(yt, shape), Map.of());
+            }
+            width = dirs * h;
+            lastDirs = dirs;
+            lastHidden = h;
             lastYh = yh;
             timeMajor = layout == 0;
         }
@@ -171,9 +193,15 @@ class OnnxLayersTest {
                 String mm = node(nodes, id, "MatMul", List.of(sq, "mw"), Map.of());
                 out = node(nodes, id, "Relu", List.of(node(nodes, id, "Add", List.of(mm, "mb"), Map.of())), Map.of());
             }
-            default -> { // Y_h of the last node, [1, B, H] or [B, 1, H]
-                String axes = constLong(nodes, id, new long[] {timeMajor ? 0 : 1}, true);
-                out = node(nodes, id, "Squeeze", List.of(lastYh, axes), Map.of());
+            default -> { // Y_h of the last node, [dirs, B, H] or [B, dirs, H]
+                if (lastDirs == 1) {
+                    String axes = constLong(nodes, id, new long[] {timeMajor ? 0 : 1}, true);
+                    out = node(nodes, id, "Squeeze", List.of(lastYh, axes), Map.of());
+                } else {
+                    String bh = timeMajor ? node(nodes, id, "Transpose", List.of(lastYh), Map.of("perm", OnnxModel.Attribute.ofInts("perm",
+                            new long[] {1, 0, 2}))) : lastYh;
+                    out = node(nodes, id, "Reshape", List.of(bh, constLong(nodes, id, new long[] {-1, 2L * lastHidden}, true)), Map.of());
+                }
             }
         }
         OnnxModel m = new OnnxModel("random graph", 8, 17, "test", nodes, init,
@@ -213,6 +241,12 @@ class OnnxLayersTest {
             for (int i = 0; i < ours.length; i++) {
                 assertTrue(Math.abs(ours[i] - theirs[i]) <= 1e-5 + 1e-5 * Math.abs(theirs[i]), "value " + i + ": " + ours[i] + " vs " + theirs[i]);
             }
+            if (!layers.streamable()) {
+                assertTrue(m.nodes().stream().anyMatch(n -> n.attributes().containsKey("direction")
+                        && !n.attributes().get("direction").s().equals("forward")), "only reverse or bidirectional nodes stop a stream");
+                assertThrows(IllegalStateException.class, layers::newStream);
+                continue;
+            }
             // Streamed, row by row: the output after each row's last step.
             int w = layers.outputSize();
             float[] y = new float[w];
@@ -244,6 +278,17 @@ class OnnxLayersTest {
                 List.of(new OnnxModel.ValueInfo("yh", OnnxModel.FLOAT, new int[] {2, -1, h}, List.of("2", "b", "4"))));
         OnnxSession s = new OnnxSession(OnnxModel.read(m.toBytes(), "bidirectional"));
         ModelFormatException e = assertThrows(ModelFormatException.class, s::toLayers);
-        assertTrue(e.getMessage().contains("node 'bigru' (GRU): direction bidirectional"), e.getMessage());
+        assertTrue(e.getMessage().contains("the graph output 'yh' has axes [directions, batch, features]"), e.getMessage());
+
+        // Y [T, 2, B, H] reshaped straight to [T, 2, B*H]: mixes the batch into the features.
+        OnnxModel.Node shape = new OnnxModel.Node("s", "Constant", "", List.of(), List.of("shape"),
+                Map.of("value", OnnxModel.Attribute.of("value", OnnxTensor.ofLongs(null, new long[] {0, 0, -1}, 3))));
+        OnnxModel.Node reshape = new OnnxModel.Node("mix", "Reshape", "", List.of("y", "shape"), List.of("z"), Map.of());
+        OnnxModel mixed = new OnnxModel("mixed", 8, 17, "test", List.of(t, bi, shape, reshape), init,
+                List.of(new OnnxModel.ValueInfo("x", OnnxModel.FLOAT, new int[] {-1, -1, f}, List.of("b", "t", "3"))),
+                List.of(new OnnxModel.ValueInfo("z", OnnxModel.FLOAT, new int[] {-1, 2, -1}, List.of("t", "2", "bh"))));
+        e = assertThrows(ModelFormatException.class, new OnnxSession(OnnxModel.read(mixed.toBytes(), "mixed"))::toLayers);
+        assertTrue(e.getMessage().contains("node 'mix' (Reshape): the target [0, 0, -1] does not hold the data's axes "
+                + "[time, directions, batch, features]"), e.getMessage());
     }
 }

@@ -53,7 +53,7 @@ class BatchInvarianceTest {
         }
         float[] b = new float[out];
         return new SequenceModel("random " + kind, in, 0, List.of(
-                new SequenceModel.Recurrent("rnn", kind, c, null, null, false, false, false, false, 0),
+                new SequenceModel.Recurrent("rnn", kind, c, null, null, false, io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, 0),
                 new SequenceModel.Pointwise("head", Dense.of(c.outputSize(), out, w, b), Activation.TANH)));
     }
 
