@@ -1,4 +1,9 @@
-/** Model files users have (Keras .keras/.h5, ONNX, .safetensors, NumPy .npy/.npz), read into cells, runners and whole models. */
+/**
+ * Model files users have, one package per source, each reading a file into the layers of a
+ * {@link io.github.panamarnn.model.SequenceModel}: {@code keras} (.keras, .h5), {@code onnx} (graphs, compiled to layers
+ * or interpreted), {@code torch} (state_dicts), {@code tf1} (TF1 variables) and {@code tensors} (the containers: .npy,
+ * .npz, .safetensors). {@link io.github.panamarnn.formats.ModelFiles} opens any of them by its extension.
+ */
 module io.github.panamarnn.formats {
     requires transitive io.github.panamarnn.model;
     requires com.fasterxml.jackson.databind;
@@ -10,4 +15,9 @@ module io.github.panamarnn.formats {
     requires com.ning.compress.lzf;
     requires org.lz4.java;
     exports io.github.panamarnn.formats;
+    exports io.github.panamarnn.formats.keras;
+    exports io.github.panamarnn.formats.onnx;
+    exports io.github.panamarnn.formats.tensors;
+    exports io.github.panamarnn.formats.tf1;
+    exports io.github.panamarnn.formats.torch;
 }

@@ -7,8 +7,8 @@ import io.github.panamarnn.cells.GruCell;
 import io.github.panamarnn.cells.LstmCell;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
-import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxTensor;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxValue;
 import io.github.panamarnn.kernels.Activation;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -107,10 +107,10 @@ final class OrtPeer {
      */
     byte[] model(int steps, int batch) {
         int g = kind.gates * hidden;
-        Map<String, OnnxTensor> init = new LinkedHashMap<>();
-        init.put("W", OnnxTensor.of("W", w, 1, g, in));
-        init.put("R", OnnxTensor.of("R", r, 1, g, hidden));
-        init.put("B", OnnxTensor.of("B", b, 1, 2 * g));
+        Map<String, OnnxValue> init = new LinkedHashMap<>();
+        init.put("W", OnnxValue.of("W", w, 1, g, in));
+        init.put("R", OnnxValue.of("R", r, 1, g, hidden));
+        init.put("B", OnnxValue.of("B", b, 1, 2 * g));
         List<String> nodeIn = new ArrayList<>(List.of("X", "W", "R", "B"));
         List<OnnxModel.ValueInfo> graphIn = new ArrayList<>();
         List<OnnxModel.ValueInfo> graphOut = new ArrayList<>();

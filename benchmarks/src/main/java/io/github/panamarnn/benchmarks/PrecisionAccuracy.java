@@ -2,9 +2,9 @@ package io.github.panamarnn.benchmarks;
 
 import io.github.panamarnn.cells.Initializers;
 import io.github.panamarnn.formats.ModelFiles;
-import io.github.panamarnn.formats.NumPy;
+import io.github.panamarnn.formats.tensors.NumPy;
 import io.github.panamarnn.model.SequenceModel;
-import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.PackedMatrix;

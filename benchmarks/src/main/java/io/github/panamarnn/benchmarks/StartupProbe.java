@@ -32,6 +32,10 @@ public final class StartupProbe {
      * markdown table of medians.
      */
     public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("--kernels")) {
+            System.out.println(io.github.panamarnn.kernels.KernelProvider.describe());
+            return;
+        }
         if (args.length == 3 && args[0].equals("--table")) {
             table(Path.of(args[1]), Path.of(args[2]));
             return;

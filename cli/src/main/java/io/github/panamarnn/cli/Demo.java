@@ -1,6 +1,6 @@
 package io.github.panamarnn.cli;
 
-import io.github.panamarnn.formats.KerasModels;
+import io.github.panamarnn.formats.keras.KerasModels;
 import io.github.panamarnn.model.SequenceModel;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -3,9 +3,9 @@ package io.github.panamarnn.cli;
 import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxSession;
-import io.github.panamarnn.formats.OnnxTensor;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxSession;
+import io.github.panamarnn.formats.onnx.OnnxValue;
 import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.io.IOException;
@@ -108,7 +108,7 @@ final class LoadedModel {
         }
         String in = onnx.inputs().get(0).name();
         try {
-            OnnxTensor y = onnxSession.run(Map.of(in, OnnxTensor.of(in, x, batch, steps, inputSize()))).values().iterator().next();
+            OnnxValue y = onnxSession.run(Map.of(in, OnnxValue.of(in, x, batch, steps, inputSize()))).values().iterator().next();
             int[] s = y.shape();
             widthOut[0] = s.length == 0 ? 1 : s[s.length - 1];
             return y.floats();

@@ -1,8 +1,8 @@
 package io.github.panamarnn.cli;
 
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.NumPy;
-import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.tensors.NumPy;
+import io.github.panamarnn.formats.tensors.Tensor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

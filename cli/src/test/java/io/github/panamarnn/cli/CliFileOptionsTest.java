@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.ModelFiles;
-import io.github.panamarnn.formats.NumPy;
+import io.github.panamarnn.formats.tensors.NumPy;
 import io.github.panamarnn.model.SequenceModel;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
@@ -186,7 +186,7 @@ class CliFileOptionsTest {
         CliTest.Outcome relu = CliTest.cli("", "run", "--model", npz.toString(), "--input", in.toString(), "--tf1", "activation=relu");
         assertEquals(0, relu.code(), relu.err());
         SequenceModel m = ModelFiles.load(npz, io.github.panamarnn.formats.LoadOptions.DEFAULTS.withTf1(
-                java.util.List.of(io.github.panamarnn.formats.Tf1Variables.Options.parse("activation=relu"))));
+                java.util.List.of(io.github.panamarnn.formats.tf1.Tf1Variables.Options.parse("activation=relu"))));
         float[] want = new float[m.outputLength(1, 5)];
         m.newSession(1, 5).run(x, 5, want);
         assertArrayEquals(want, parse(relu.out()));

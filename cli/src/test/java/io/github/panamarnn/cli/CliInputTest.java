@@ -113,13 +113,13 @@ class CliInputTest {
         }
         Path in = dir.resolve("big.npy");
         Path out = dir.resolve("big-out.npy");
-        io.github.panamarnn.formats.NumPy.writeNpy(in, x, batch, 50, 4);
+        io.github.panamarnn.formats.tensors.NumPy.writeNpy(in, x, batch, 50, 4);
         CliTest.Outcome o = CliTest.cli("", "run", "--model", model.toString(), "--input", in.toString(), "--output", out.toString());
         assertEquals(0, o.code(), o.err());
         io.github.panamarnn.model.SequenceModel m = io.github.panamarnn.formats.ModelFiles.load(model);
         float[] want = new float[m.outputLength(batch, 50)];
         m.newSession(batch, 50).run(x, 50, want);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(want, io.github.panamarnn.formats.NumPy.readNpy(out).data(), 1e-6f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want, io.github.panamarnn.formats.tensors.NumPy.readNpy(out).data(), 1e-6f);
     }
 
     @Test
@@ -149,7 +149,7 @@ class CliInputTest {
     @Test
     void columnsWithAnNpyInputIsAnError() throws IOException {
         Path npy = dir.resolve("x.npy");
-        io.github.panamarnn.formats.NumPy.writeNpy(npy, new float[2 * 3 * 4], new int[] {2, 3, 4});
+        io.github.panamarnn.formats.tensors.NumPy.writeNpy(npy, new float[2 * 3 * 4], new int[] {2, 3, 4});
         userError(CliTest.cli("", "run", "--model", model.toString(), "--input", npy.toString(), "--columns", "1,2,3,4"), "x.npy",
                 "--columns picks CSV columns");
     }

@@ -3,7 +3,7 @@ package io.github.panamarnn.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.panamarnn.formats.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

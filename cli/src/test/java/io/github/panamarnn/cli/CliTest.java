@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.panamarnn.formats.NumPy;
-import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxTensor;
-import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.tensors.NumPy;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxValue;
+import io.github.panamarnn.formats.tensors.Tensor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -153,10 +153,10 @@ class CliTest {
                 Map.of("hidden_size", OnnxModel.Attribute.of("hidden_size", h), "layout", OnnxModel.Attribute.of("layout", 1)))));
         if (squeezed) {
             nodes.add(new OnnxModel.Node("axes", "Constant", "", List.of(), List.of("axes"),
-                    Map.of("value", OnnxModel.Attribute.of("value", OnnxTensor.ofLongs(null, new long[] {1}, 1)))));
+                    Map.of("value", OnnxModel.Attribute.of("value", OnnxValue.ofLongs(null, new long[] {1}, 1)))));
             nodes.add(new OnnxModel.Node("squeeze", "Squeeze", "", List.of("y_h", "axes"), List.of("y"), Map.of()));
         }
-        return new OnnxModel("test", 8, 14, "", nodes, Map.of("W", OnnxTensor.of("W", w, 1, 3 * h, 4), "R", OnnxTensor.of("R", rr, 1, 3 * h, h)),
+        return new OnnxModel("test", 8, 14, "", nodes, Map.of("W", OnnxValue.of("W", w, 1, 3 * h, 4), "R", OnnxValue.of("R", rr, 1, 3 * h, h)),
                 List.of(new OnnxModel.ValueInfo("x", OnnxModel.FLOAT, new int[] {-1, -1, 4}, List.of("batch", "time", "4"))),
                 List.of(squeezed ? new OnnxModel.ValueInfo("y", OnnxModel.FLOAT, new int[] {-1, h}, List.of("batch", String.valueOf(h)))
                         : new OnnxModel.ValueInfo("y_h", OnnxModel.FLOAT, new int[] {-1, 1, h}, List.of("batch", "1", String.valueOf(h)))));

@@ -24,12 +24,12 @@ public final class Budget {
     }
 
     /** The default budget for reading {@code file}. */
-    static Budget of(Object file) {
+    public static Budget of(Object file) {
         return new Budget(DEFAULT_BYTES, file);
     }
 
     /** Takes {@code bytes} for {@code what} (e.g. "zip entry 'config.json'"), or refuses the file. */
-    void take(long bytes, String what) throws ModelFormatException {
+    public void take(long bytes, String what) throws ModelFormatException {
         if (bytes < 0 || bytes > limit - used) {
             throw new ModelFormatException(file + ": " + what + " declares " + bytes + " bytes; with the " + used + " bytes already read that is over "
                     + "the load budget of " + limit + " bytes (LoadOptions.withBudget sets another)");
@@ -37,7 +37,8 @@ public final class Budget {
         used += bytes;
     }
 
-    long limit() {
+    /** The most bytes this load may take. */
+    public long limit() {
         return limit;
     }
 }

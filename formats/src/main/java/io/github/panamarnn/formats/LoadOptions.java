@@ -1,5 +1,7 @@
 package io.github.panamarnn.formats;
 
+import io.github.panamarnn.formats.tf1.Tf1Variables;
+
 import io.github.panamarnn.model.SequenceModel;
 
 import io.github.panamarnn.kernels.KernelProvider;

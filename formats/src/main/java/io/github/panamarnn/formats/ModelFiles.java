@@ -1,5 +1,15 @@
 package io.github.panamarnn.formats;
 
+import io.github.panamarnn.formats.keras.KerasModels;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxSession;
+import io.github.panamarnn.formats.tensors.NumPy;
+import io.github.panamarnn.formats.tensors.SafeTensors;
+import io.github.panamarnn.formats.tensors.Tensor;
+import io.github.panamarnn.formats.tf1.Tf1Models;
+import io.github.panamarnn.formats.tf1.Tf1Variables;
+import io.github.panamarnn.formats.torch.TorchModules;
+
 import io.github.panamarnn.model.SequenceModel;
 
 import java.io.IOException;
@@ -12,7 +22,7 @@ import java.util.Map;
  * Opens any model file this library reads, by its extension: {@code .keras} / {@code .h5} (Keras,
  * {@link KerasModels}), {@code .safetensors} / {@code .npz} (a PyTorch state_dict,
  * {@link TorchModules#model}, or TF1 variables when every name lies under a TF1 cell scope,
- * {@link Tf1Variables}) and {@code .onnx} graphs of recurrent nodes and their glue ({@link OnnxCompiler}) into a {@link SequenceModel}.
+ * {@link Tf1Variables}) and {@code .onnx} graphs of recurrent nodes and their glue ({@code OnnxCompiler}) into a {@link SequenceModel}.
  */
 public final class ModelFiles {
     private ModelFiles() {

@@ -165,14 +165,4 @@ public final class KernelProvider {
         }
         return null;
     }
-
-    /** Prints which kernels this JVM would run (used by tests that start a JVM without the module). */
-    public static void main(String[] args) {
-        Kernels k = get();
-        System.out.println("kernels: " + k.name());
-        String why = fallbackReason();
-        if (why != null) {
-            System.out.println("fallback: " + why);
-        }
-    }
 }

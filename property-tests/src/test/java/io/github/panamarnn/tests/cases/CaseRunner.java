@@ -11,13 +11,13 @@ import io.github.panamarnn.cells.ResidualWrapper;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxSession;
-import io.github.panamarnn.formats.OnnxTensor;
-import io.github.panamarnn.formats.Tensor;
-import io.github.panamarnn.formats.Tf1Variables;
-import io.github.panamarnn.formats.TorchModules;
-import io.github.panamarnn.formats.TorchRecurrent;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxSession;
+import io.github.panamarnn.formats.onnx.OnnxValue;
+import io.github.panamarnn.formats.tensors.Tensor;
+import io.github.panamarnn.formats.tf1.Tf1Variables;
+import io.github.panamarnn.formats.torch.TorchModules;
+import io.github.panamarnn.formats.torch.TorchRecurrent;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.unroll.LayeredRunner;
 import io.github.panamarnn.unroll.LayeredRunner.Merge;
@@ -605,9 +605,9 @@ final class CaseRunner {
         }
         String[] inputNames = {"X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"};
         List<String> nodeInputs = new ArrayList<>();
-        Map<String, OnnxTensor> init = new LinkedHashMap<>();
+        Map<String, OnnxValue> init = new LinkedHashMap<>();
         List<OnnxModel.ValueInfo> graphInputs = new ArrayList<>();
-        Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+        Map<String, OnnxValue> feed = new LinkedHashMap<>();
         for (String n : inputNames) {
             JsonNode t = c.hasInput(n) ? c.inputs.get(n) : c.weights.get(n);
             if (t == null || (c.cell.equals("GRU") || c.cell.equals("RNN")) && (n.equals("initial_c") || n.equals("P"))) {
@@ -616,16 +616,16 @@ final class CaseRunner {
             }
             nodeInputs.add(n);
             int[] shape = ReferenceCase.shape(t);
-            OnnxTensor value;
+            OnnxValue value;
             if (n.equals("sequence_lens")) {
                 int[] l = ints(c, n);
                 long[] ll = new long[l.length];
                 for (int i = 0; i < l.length; i++) {
                     ll[i] = l[i];
                 }
-                value = OnnxTensor.ofLongs(n, ll, shape);
+                value = OnnxValue.ofLongs(n, ll, shape);
             } else {
-                value = OnnxTensor.of(n, ReferenceCase.floats(t), shape);
+                value = OnnxValue.of(n, ReferenceCase.floats(t), shape);
             }
             if (c.hasInput(n)) {
                 feed.put(n, value);
@@ -643,7 +643,7 @@ final class CaseRunner {
         List<OnnxModel.ValueInfo> graphOutputs = outs.stream().map(o -> new OnnxModel.ValueInfo(o, OnnxModel.FLOAT, new int[0], List.of())).toList();
         int opset = c.config.path("opset").asInt(14);
         OnnxModel built = new OnnxModel(c.id, 8, opset, "", List.of(node), init, graphInputs, graphOutputs);
-        Map<String, OnnxTensor> out;
+        Map<String, OnnxValue> out;
         try {
             out = new OnnxSession(OnnxModel.read(built.toBytes(), c.id)).run(feed);
         } catch (ModelFormatException e) {

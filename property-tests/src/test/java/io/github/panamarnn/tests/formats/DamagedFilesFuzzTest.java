@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.NumPy;
-import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxSession;
-import io.github.panamarnn.formats.OnnxTensor;
+import io.github.panamarnn.formats.tensors.NumPy;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxSession;
+import io.github.panamarnn.formats.onnx.OnnxValue;
 import io.github.panamarnn.model.SequenceModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -57,7 +57,7 @@ class DamagedFilesFuzzTest {
             OnnxSession s = new OnnxSession(m);
             String in = m.inputs().get(0).name();
             int features = m.inputs().get(0).dims()[2];
-            return s.run(Map.of(in, OnnxTensor.of(in, input(features), 1, 6, features))).values().iterator().next().floats();
+            return s.run(Map.of(in, OnnxValue.of(in, input(features), 1, 6, features))).values().iterator().next().floats();
         }
         SequenceModel m = ModelFiles.load(file);
         float[] y = new float[m.outputLength(1, 6)];

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.panamarnn.formats.KerasModels;
+import io.github.panamarnn.formats.keras.KerasModels;
 import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.model.SequenceModel;
-import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.tensors.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

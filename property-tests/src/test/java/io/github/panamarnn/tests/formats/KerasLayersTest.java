@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.panamarnn.formats.KerasModels;
+import io.github.panamarnn.formats.keras.KerasModels;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.model.SequenceModel;
-import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.tensors.Tensor;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import io.jhdf.api.WritableGroup;

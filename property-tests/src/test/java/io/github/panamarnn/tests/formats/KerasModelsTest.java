@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.panamarnn.formats.KerasModels;
+import io.github.panamarnn.formats.keras.KerasModels;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.NumPy;
+import io.github.panamarnn.formats.tensors.NumPy;
 import io.github.panamarnn.model.SequenceModel;
-import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.io.IOException;
 import java.nio.file.Files;

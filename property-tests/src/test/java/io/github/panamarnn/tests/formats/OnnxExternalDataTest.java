@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -62,8 +62,8 @@ class OnnxExternalDataTest {
         Files.write(dir.resolve("w.bin"), data);
         Path m = model(dir, new String[][] {{"location", "w.bin"}, {"offset", "12"}, {"length", "16"}});
         float[] x = {1f, 2f, -3f, 0.25f};
-        float[] ours = new io.github.panamarnn.formats.OnnxSession(OnnxModel.read(m))
-                .run(java.util.Map.of("X", io.github.panamarnn.formats.OnnxTensor.of("X", x, x.length))).get("Y").floats();
+        float[] ours = new io.github.panamarnn.formats.onnx.OnnxSession(OnnxModel.read(m))
+                .run(java.util.Map.of("X", io.github.panamarnn.formats.onnx.OnnxValue.of("X", x, x.length))).get("Y").floats();
         ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
         try (ai.onnxruntime.OrtSession s = env.createSession(m.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
              ai.onnxruntime.OnnxTensor in = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(x), new long[] {x.length});

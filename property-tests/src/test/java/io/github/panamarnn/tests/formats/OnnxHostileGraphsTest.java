@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxSession;
-import io.github.panamarnn.formats.OnnxTensor;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxSession;
+import io.github.panamarnn.formats.onnx.OnnxValue;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +24,7 @@ class OnnxHostileGraphsTest {
         return new OnnxModel.ValueInfo(name, OnnxModel.FLOAT, dims, List.of());
     }
 
-    private static OnnxModel model(List<OnnxModel.Node> nodes, Map<String, OnnxTensor> init, List<OnnxModel.ValueInfo> in,
+    private static OnnxModel model(List<OnnxModel.Node> nodes, Map<String, OnnxValue> init, List<OnnxModel.ValueInfo> in,
                                    List<OnnxModel.ValueInfo> out) throws ModelFormatException {
         // Through the wire format, as a file would come.
         return OnnxModel.read(new OnnxModel("hostile", 8, 17, "", nodes, init, in, out).toBytes(), "hostile.onnx");
@@ -32,8 +32,8 @@ class OnnxHostileGraphsTest {
 
     @Test
     void aConstantShapeBeyondTheBudgetIsRefusedAtLoad() throws ModelFormatException {
-        Map<String, OnnxTensor> init = new LinkedHashMap<>();
-        init.put("shape", OnnxTensor.ofLongs("shape", new long[] {40000, 40000}, 2));
+        Map<String, OnnxValue> init = new LinkedHashMap<>();
+        init.put("shape", OnnxValue.ofLongs("shape", new long[] {40000, 40000}, 2));
         OnnxModel m = model(List.of(new OnnxModel.Node("bomb", "ConstantOfShape", "", List.of("shape"), List.of("y"), Map.of())), init,
                 List.of(), List.of(floats("y")));
         ModelFormatException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
@@ -48,14 +48,14 @@ class OnnxHostileGraphsTest {
                 new OnnxModel.Node("t", "Transpose", "", List.of("x"), List.of("y"), badPerm)), Map.of(), List.of(floats("x", 2, 3, 4)),
                 List.of(floats("y")))));
         assertTrue(e.getMessage().contains("'t'") && e.getMessage().contains("not a permutation"), e.getMessage());
-        Map<String, OnnxTensor> init = new LinkedHashMap<>();
-        init.put("axes", OnnxTensor.ofLongs("axes", new long[] {1, 1}, 2));
+        Map<String, OnnxValue> init = new LinkedHashMap<>();
+        init.put("axes", OnnxValue.ofLongs("axes", new long[] {1, 1}, 2));
         e = assertThrows(ModelFormatException.class, () -> new OnnxSession(model(List.of(
                 new OnnxModel.Node("u", "Unsqueeze", "", List.of("x", "axes"), List.of("y"), Map.of())), init, List.of(floats("x", 2, 3)),
                 List.of(floats("y")))));
         assertTrue(e.getMessage().contains("'u'") && e.getMessage().contains("repeat"), e.getMessage());
-        Map<String, OnnxTensor> shape = new LinkedHashMap<>();
-        shape.put("s", OnnxTensor.ofLongs("s", new long[] {-1, -1}, 2));
+        Map<String, OnnxValue> shape = new LinkedHashMap<>();
+        shape.put("s", OnnxValue.ofLongs("s", new long[] {-1, -1}, 2));
         e = assertThrows(ModelFormatException.class, () -> new OnnxSession(model(List.of(
                 new OnnxModel.Node("r", "Reshape", "", List.of("x", "s"), List.of("y"), Map.of())), shape, List.of(floats("x", 2, 3)),
                 List.of(floats("y")))));
@@ -65,31 +65,31 @@ class OnnxHostileGraphsTest {
     @Test
     void productsBeyondTheBudgetAreRefusedAtTheNode() throws ModelFormatException {
         // An outer product of [2^14, 1] by [1, 2^13]: tiny inputs, 2^27 output values.
-        Map<String, OnnxTensor> init = new LinkedHashMap<>();
-        init.put("b", OnnxTensor.of("b", new float[1 << 13], 1, 1 << 13));
+        Map<String, OnnxValue> init = new LinkedHashMap<>();
+        init.put("b", OnnxValue.of("b", new float[1 << 13], 1, 1 << 13));
         OnnxModel outer = model(List.of(new OnnxModel.Node("outer", "MatMul", "", List.of("a", "b"), List.of("y"), Map.of())), init,
                 List.of(floats("a", -1, 1)), List.of(floats("y")));
         OnnxSession s = new OnnxSession(outer);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> s.run(Map.of("a", OnnxTensor.of("a", new float[1 << 14], 1 << 14, 1))));
+                () -> s.run(Map.of("a", OnnxValue.of("a", new float[1 << 14], 1 << 14, 1))));
         assertTrue(e.getMessage().contains("'outer'") && e.getMessage().contains("budget"), e.getMessage());
         // [4096, 4096] by [4096, 2048]: 2^35 multiply-adds, refused before any of them.
         init.clear();
-        init.put("b", OnnxTensor.of("b", new float[4096 * 2048], 4096, 2048));
+        init.put("b", OnnxValue.of("b", new float[4096 * 2048], 4096, 2048));
         OnnxModel deep = model(List.of(new OnnxModel.Node("deep", "MatMul", "", List.of("a", "b"), List.of("y"), Map.of())), init,
                 List.of(floats("a", -1, 4096)), List.of(floats("y")));
         OnnxSession d = new OnnxSession(deep);
         float[] a = new float[4096 * 4096];
         IllegalArgumentException w = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(IllegalArgumentException.class,
-                () -> d.run(Map.of("a", OnnxTensor.of("a", a, 4096, 4096)))));
+                () -> d.run(Map.of("a", OnnxValue.of("a", a, 4096, 4096)))));
         assertTrue(w.getMessage().contains("'deep'") && w.getMessage().contains("multiply-adds"), w.getMessage());
     }
 
     @Test
     void attributesOfTheWrongTypeAreRefusedAtLoad() throws ModelFormatException {
-        Map<String, OnnxTensor> init = new LinkedHashMap<>();
-        init.put("W", OnnxTensor.of("W", new float[12], 1, 4, 3));
-        init.put("R", OnnxTensor.of("R", new float[16], 1, 4, 4));
+        Map<String, OnnxValue> init = new LinkedHashMap<>();
+        init.put("W", OnnxValue.of("W", new float[12], 1, 4, 3));
+        init.put("R", OnnxValue.of("R", new float[16], 1, 4, 4));
         Map<String, OnnxModel.Attribute> attrs = Map.of("hidden_size", OnnxModel.Attribute.of("hidden_size", 4L),
                 "direction", OnnxModel.Attribute.of("direction", 1L));
         OnnxModel m = model(List.of(new OnnxModel.Node("rnn", "RNN", "", List.of("X", "W", "R"), List.of("Y"), attrs)), init,

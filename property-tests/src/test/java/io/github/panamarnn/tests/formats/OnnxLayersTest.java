@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.NumPy;
-import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxSession;
-import io.github.panamarnn.formats.OnnxTensor;
-import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.tensors.NumPy;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxSession;
+import io.github.panamarnn.formats.onnx.OnnxValue;
+import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.tests.AllocationMeter;
 import java.util.ArrayList;
@@ -68,7 +68,7 @@ class OnnxLayersTest {
     static Graph randomGraph(SplittableRandom r) {
         int f = 1 + r.nextInt(6);
         List<OnnxModel.Node> nodes = new ArrayList<>();
-        Map<String, OnnxTensor> init = new HashMap<>();
+        Map<String, OnnxValue> init = new HashMap<>();
         int[] id = {0};
         String x = "x";
         int width = f;
@@ -102,11 +102,11 @@ class OnnxLayersTest {
             String wName = "W" + l;
             String rName = "R" + l;
             String bName = "B" + l;
-            init.put(wName, OnnxTensor.of(wName, FormatsTestData.random(r, dirs * g * h * width, 0.6), dirs, g * h, width));
-            init.put(rName, OnnxTensor.of(rName, FormatsTestData.random(r, dirs * g * h * h, 0.6), dirs, g * h, h));
+            init.put(wName, OnnxValue.of(wName, FormatsTestData.random(r, dirs * g * h * width, 0.6), dirs, g * h, width));
+            init.put(rName, OnnxValue.of(rName, FormatsTestData.random(r, dirs * g * h * h, 0.6), dirs, g * h, h));
             List<String> ins = new ArrayList<>(List.of(x, wName, rName));
             if (r.nextBoolean()) {
-                init.put(bName, OnnxTensor.of(bName, FormatsTestData.random(r, dirs * 2 * g * h, 0.5), dirs, 2 * g * h));
+                init.put(bName, OnnxValue.of(bName, FormatsTestData.random(r, dirs * 2 * g * h, 0.5), dirs, 2 * g * h));
                 ins.add(bName);
             } else {
                 ins.add("");
@@ -173,8 +173,8 @@ class OnnxLayersTest {
                 String idx = constLong(nodes, id, new long[] {-1}, false);
                 String last = node(nodes, id, "Gather", List.of(x, idx), Map.of("axis", OnnxModel.Attribute.of("axis", timeMajor ? 0L : 1L)));
                 int o = 1 + r.nextInt(3);
-                init.put("hw", OnnxTensor.of("hw", FormatsTestData.random(r, o * width, 1), o, width));
-                init.put("hb", OnnxTensor.of("hb", FormatsTestData.random(r, o, 1), o));
+                init.put("hw", OnnxValue.of("hw", FormatsTestData.random(r, o * width, 1), o, width));
+                init.put("hb", OnnxValue.of("hb", FormatsTestData.random(r, o, 1), o));
                 out = node(nodes, id, "Gemm", List.of(last, "hw", "hb"), Map.of("transB", OnnxModel.Attribute.of("transB", 1L),
                         "alpha", OnnxModel.Attribute.of("alpha", 0.5f + (float) r.nextDouble()), "beta", OnnxModel.Attribute.of("beta", 1.5f)));
                 if (r.nextBoolean()) {
@@ -188,8 +188,8 @@ class OnnxLayersTest {
                 String sl = node(nodes, id, "Slice", List.of(x, st, en, ax), Map.of());
                 String sq = node(nodes, id, "Squeeze", List.of(sl, ax), Map.of());
                 int o = 1 + r.nextInt(3);
-                init.put("mw", OnnxTensor.of("mw", FormatsTestData.random(r, width * o, 1), width, o));
-                init.put("mb", OnnxTensor.of("mb", FormatsTestData.random(r, o, 1), o));
+                init.put("mw", OnnxValue.of("mw", FormatsTestData.random(r, width * o, 1), width, o));
+                init.put("mb", OnnxValue.of("mb", FormatsTestData.random(r, o, 1), o));
                 String mm = node(nodes, id, "MatMul", List.of(sq, "mw"), Map.of());
                 out = node(nodes, id, "Relu", List.of(node(nodes, id, "Add", List.of(mm, "mb"), Map.of())), Map.of());
             }
@@ -217,7 +217,7 @@ class OnnxLayersTest {
     }
 
     private static String constLong(List<OnnxModel.Node> nodes, int[] id, long[] v, boolean vector) {
-        OnnxTensor t = vector ? OnnxTensor.ofLongs(null, v, v.length) : OnnxTensor.ofLongs(null, v);
+        OnnxValue t = vector ? OnnxValue.ofLongs(null, v, v.length) : OnnxValue.ofLongs(null, v);
         return node(nodes, id, "Constant", List.of(), Map.of("value", OnnxModel.Attribute.of("value", t)));
     }
 
@@ -234,7 +234,7 @@ class OnnxLayersTest {
             int batch = 1 + r.nextInt(4);
             int steps = 1 + r.nextInt(7);
             float[] x = FormatsTestData.random(r, batch * steps * g.features(), 1.5);
-            float[] theirs = session.run(Map.of(in, OnnxTensor.of(in, x, batch, steps, g.features()))).get(outName).floats();
+            float[] theirs = session.run(Map.of(in, OnnxValue.of(in, x, batch, steps, g.features()))).get(outName).floats();
             float[] ours = new float[layers.outputLength(batch, steps)];
             layers.newSession(batch, steps).run(x, steps, ours);
             assertEquals(theirs.length, ours.length);
@@ -268,8 +268,8 @@ class OnnxLayersTest {
         SplittableRandom r = new SplittableRandom(1);
         int f = 3;
         int h = 4;
-        Map<String, OnnxTensor> init = Map.of("W", OnnxTensor.of("W", FormatsTestData.random(r, 2 * 3 * h * f, 1), 2, 3 * h, f),
-                "R", OnnxTensor.of("R", FormatsTestData.random(r, 2 * 3 * h * h, 1), 2, 3 * h, h));
+        Map<String, OnnxValue> init = Map.of("W", OnnxValue.of("W", FormatsTestData.random(r, 2 * 3 * h * f, 1), 2, 3 * h, f),
+                "R", OnnxValue.of("R", FormatsTestData.random(r, 2 * 3 * h * h, 1), 2, 3 * h, h));
         OnnxModel.Node bi = new OnnxModel.Node("bigru", "GRU", "", List.of("xt", "W", "R"), List.of("y", "yh"),
                 Map.of("hidden_size", OnnxModel.Attribute.of("hidden_size", (long) h), "direction", OnnxModel.Attribute.of("direction", "bidirectional")));
         OnnxModel.Node t = new OnnxModel.Node("t", "Transpose", "", List.of("x"), List.of("xt"), Map.of("perm", OnnxModel.Attribute.ofInts("perm", new long[] {1, 0, 2})));
@@ -282,7 +282,7 @@ class OnnxLayersTest {
 
         // Y [T, 2, B, H] reshaped straight to [T, 2, B*H]: mixes the batch into the features.
         OnnxModel.Node shape = new OnnxModel.Node("s", "Constant", "", List.of(), List.of("shape"),
-                Map.of("value", OnnxModel.Attribute.of("value", OnnxTensor.ofLongs(null, new long[] {0, 0, -1}, 3))));
+                Map.of("value", OnnxModel.Attribute.of("value", OnnxValue.ofLongs(null, new long[] {0, 0, -1}, 3))));
         OnnxModel.Node reshape = new OnnxModel.Node("mix", "Reshape", "", List.of("y", "shape"), List.of("z"), Map.of());
         OnnxModel mixed = new OnnxModel("mixed", 8, 17, "test", List.of(t, bi, shape, reshape), init,
                 List.of(new OnnxModel.ValueInfo("x", OnnxModel.FLOAT, new int[] {-1, -1, f}, List.of("b", "t", "3"))),

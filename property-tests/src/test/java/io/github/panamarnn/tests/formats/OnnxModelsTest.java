@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.NumPy;
-import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxSession;
-import io.github.panamarnn.formats.OnnxTensor;
-import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.tensors.NumPy;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxSession;
+import io.github.panamarnn.formats.onnx.OnnxValue;
+import io.github.panamarnn.formats.tensors.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,8 +40,8 @@ class OnnxModelsTest {
         Tensor w = NumPy.readNpy(MODELS.resolve("data/test_windows.npy"));
         float[] expected = NumPy.readNpy(MODELS.resolve("onnx").resolve(name + ".expected.npy")).data();
         for (OnnxModel m : List.of(model, OnnxModel.read(model.toBytes(), "round trip of " + name))) {
-            Map<String, OnnxTensor> out = new OnnxSession(m).run(Map.of("telemetry", OnnxTensor.of("telemetry", w.data(), w.shape())));
-            OnnxTensor y = out.get("prediction");
+            Map<String, OnnxValue> out = new OnnxSession(m).run(Map.of("telemetry", OnnxValue.of("telemetry", w.data(), w.shape())));
+            OnnxValue y = out.get("prediction");
             assertArrayEquals(new int[] {8, 1}, y.shape());
             for (int i = 0; i < expected.length; i++) {
                 KerasModelsTest.close(expected[i], y.floats()[i], name + ".onnx window " + i);
@@ -53,9 +53,9 @@ class OnnxModelsTest {
             System.arraycopy(w.data(), b * 50 * 4, x, b * 20 * 4, 20 * 4);
         }
         OnnxSession s = new OnnxSession(model);
-        float[] all = s.run(Map.of("telemetry", OnnxTensor.of("telemetry", x, 3, 20, 4))).get("prediction").floats();
+        float[] all = s.run(Map.of("telemetry", OnnxValue.of("telemetry", x, 3, 20, 4))).get("prediction").floats();
         for (int b = 0; b < 3; b++) {
-            float[] one = s.run(Map.of("telemetry", OnnxTensor.of("telemetry", java.util.Arrays.copyOfRange(x, b * 80, b * 80 + 80), 1, 20, 4)))
+            float[] one = s.run(Map.of("telemetry", OnnxValue.of("telemetry", java.util.Arrays.copyOfRange(x, b * 80, b * 80 + 80), 1, 20, 4)))
                     .get("prediction").floats();
             assertEquals(one[0], all[b], 1e-6, name + " row " + b + " alone vs in a batch");
         }
@@ -73,7 +73,7 @@ class OnnxModelsTest {
         assertTrue(e.getMessage().contains("head_conv") && e.getMessage().contains("'Conv'"), e.getMessage());
         OnnxSession s = new OnnxSession(model);
         IllegalArgumentException ie = assertThrows(IllegalArgumentException.class,
-                () -> s.run(Map.of("telemetry", OnnxTensor.of("telemetry", new float[2 * 5 * 3], 2, 5, 3))));
+                () -> s.run(Map.of("telemetry", OnnxValue.of("telemetry", new float[2 * 5 * 3], 2, 5, 3))));
         assertTrue(ie.getMessage().contains("telemetry") && ie.getMessage().contains("= 4"), ie.getMessage());
     }
 }

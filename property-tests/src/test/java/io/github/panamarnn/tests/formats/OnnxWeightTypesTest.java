@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxSession;
-import io.github.panamarnn.formats.OnnxTensor;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxSession;
+import io.github.panamarnn.formats.onnx.OnnxValue;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -114,7 +114,7 @@ class OnnxWeightTypesTest {
 
     private static float[] run(byte[] bytes, float[] x) throws ModelFormatException {
         OnnxSession s = new OnnxSession(OnnxModel.read(bytes, "typed.onnx"));
-        return s.run(Map.of("X", OnnxTensor.of("X", x, x.length))).get("Y").floats();
+        return s.run(Map.of("X", OnnxValue.of("X", x, x.length))).get("Y").floats();
     }
 
     @Test

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.ModelFiles;
-import io.github.panamarnn.formats.NumPy;
+import io.github.panamarnn.formats.tensors.NumPy;
 import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.ParallelKernels;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.panamarnn.formats.KerasModels;
+import io.github.panamarnn.formats.keras.KerasModels;
 import io.github.panamarnn.model.SequenceModel;
-import io.github.panamarnn.formats.Tensor;
+import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.model.Dense;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.NumPy;
-import io.github.panamarnn.formats.SafeTensors;
-import io.github.panamarnn.formats.Tensor;
-import io.github.panamarnn.formats.TorchModules;
+import io.github.panamarnn.formats.tensors.NumPy;
+import io.github.panamarnn.formats.tensors.SafeTensors;
+import io.github.panamarnn.formats.tensors.Tensor;
+import io.github.panamarnn.formats.torch.TorchModules;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.unroll.StaticRunner;
 import java.io.IOException;

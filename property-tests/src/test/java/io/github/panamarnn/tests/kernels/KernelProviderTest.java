@@ -62,13 +62,28 @@ class KernelProviderTest {
     record Result(int exit, String out, String err) {
     }
 
+    /** The child JVM's program: prints which kernels it would run and, for the scalar fallback, why. */
+    public static final class PrintKernels {
+        private PrintKernels() {
+        }
+
+        /** Prints "kernels: name" and, when the scalar kernels were chosen, "fallback: reason". */
+        public static void main(String[] args) {
+            System.out.println("kernels: " + KernelProvider.get().name());
+            String why = KernelProvider.fallbackReason();
+            if (why != null) {
+                System.out.println("fallback: " + why);
+            }
+        }
+    }
+
     private static Result runJvm(List<String> jvmArgs) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(KernelProvider.class.getName());
+        cmd.add(PrintKernels.class.getName());
         Process p = new ProcessBuilder(cmd).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -8,9 +8,9 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.OnnxModel;
-import io.github.panamarnn.formats.OnnxSession;
-import io.github.panamarnn.formats.OnnxTensor;
+import io.github.panamarnn.formats.onnx.OnnxModel;
+import io.github.panamarnn.formats.onnx.OnnxSession;
+import io.github.panamarnn.formats.onnx.OnnxValue;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.ArrayList;
@@ -62,7 +62,7 @@ class OnnxRuntimeOracleTest {
 
     /** One random node: everything it has, and what both sides are fed. */
     record Spec(String op, int gates, String direction, int dirs, int in, int hidden, int batch, int steps, int layout, Map<String, OnnxModel.Attribute> attrs,
-                Map<String, OnnxTensor> initializers, float[] x, int[] lens, float[] h0, float[] c0, String describe) {
+                Map<String, OnnxValue> initializers, float[] x, int[] lens, float[] h0, float[] c0, String describe) {
     }
 
     static float[] random(SplittableRandom r, int n, double a) {
@@ -143,16 +143,16 @@ class OnnxRuntimeOracleTest {
             attrs.put("linear_before_reset", OnnxModel.Attribute.of("linear_before_reset", lbr));
             d.append(" linear_before_reset=").append(lbr);
         }
-        Map<String, OnnxTensor> init = new LinkedHashMap<>();
+        Map<String, OnnxValue> init = new LinkedHashMap<>();
         double a = 1.2 / Math.sqrt(hidden);
-        init.put("W", OnnxTensor.of("W", random(r, dirs * gates * hidden * in, a), dirs, gates * hidden, in));
-        init.put("R", OnnxTensor.of("R", random(r, dirs * gates * hidden * hidden, a), dirs, gates * hidden, hidden));
+        init.put("W", OnnxValue.of("W", random(r, dirs * gates * hidden * in, a), dirs, gates * hidden, in));
+        init.put("R", OnnxValue.of("R", random(r, dirs * gates * hidden * hidden, a), dirs, gates * hidden, hidden));
         if (r.nextInt(4) > 0) {
-            init.put("B", OnnxTensor.of("B", random(r, dirs * 2 * gates * hidden, a), dirs, 2 * gates * hidden));
+            init.put("B", OnnxValue.of("B", random(r, dirs * 2 * gates * hidden, a), dirs, 2 * gates * hidden));
             d.append(" B");
         }
         if (op.equals("LSTM") && r.nextBoolean()) {
-            init.put("P", OnnxTensor.of("P", random(r, dirs * 3 * hidden, a), dirs, 3 * hidden));
+            init.put("P", OnnxValue.of("P", random(r, dirs * 3 * hidden, a), dirs, 3 * hidden));
             d.append(" P");
         }
         float[] x = random(r, steps * batch * in, 1.5);
@@ -253,23 +253,23 @@ class OnnxRuntimeOracleTest {
             OnnxSession session = new OnnxSession(OnnxModel.read(bytes, "oracle model"));
             int[] xs = s.layout == 0 ? new int[] {s.steps, s.batch, s.in} : new int[] {s.batch, s.steps, s.in};
             int[] st = s.layout == 0 ? new int[] {s.dirs, s.batch, s.hidden} : new int[] {s.batch, s.dirs, s.hidden};
-            Map<String, OnnxTensor> feed = new HashMap<>();
-            feed.put("X", OnnxTensor.of("X", s.x, xs));
+            Map<String, OnnxValue> feed = new HashMap<>();
+            feed.put("X", OnnxValue.of("X", s.x, xs));
             if (s.lens != null) {
                 long[] l = new long[s.batch];
                 for (int b = 0; b < s.batch; b++) {
                     l[b] = s.lens[b];
                 }
-                feed.put("sequence_lens", OnnxTensor.ofLongs("sequence_lens", l, s.batch));
+                feed.put("sequence_lens", OnnxValue.ofLongs("sequence_lens", l, s.batch));
             }
             if (s.h0 != null) {
-                feed.put("initial_h", OnnxTensor.of("initial_h", s.h0, st));
+                feed.put("initial_h", OnnxValue.of("initial_h", s.h0, st));
             }
             if (s.c0 != null) {
-                feed.put("initial_c", OnnxTensor.of("initial_c", s.c0, st));
+                feed.put("initial_c", OnnxValue.of("initial_c", s.c0, st));
             }
             Map<String, float[]> out = new LinkedHashMap<>();
-            for (Map.Entry<String, OnnxTensor> e : session.run(feed).entrySet()) {
+            for (Map.Entry<String, OnnxValue> e : session.run(feed).entrySet()) {
                 out.put(e.getKey(), e.getValue().floats());
             }
             return out;
@@ -393,9 +393,9 @@ class OnnxRuntimeOracleTest {
         attrs.put("direction", OnnxModel.Attribute.of("direction", "bidirectional"));
         attrs.put("activations", OnnxModel.Attribute.ofStrings("activations", List.of("Sigmoid", "Tanh", "Tanh", "Sigmoid", "LeakyRelu", "Tanh")));
         attrs.put("activation_alpha", OnnxModel.Attribute.ofFloats("activation_alpha", new float[] {0.3f}));
-        Map<String, OnnxTensor> init = new LinkedHashMap<>();
-        init.put("W", OnnxTensor.of("W", random(r, 2 * 4 * hidden * 3, 0.7), 2, 4 * hidden, 3));
-        init.put("R", OnnxTensor.of("R", random(r, 2 * 4 * hidden * hidden, 0.7), 2, 4 * hidden, hidden));
+        Map<String, OnnxValue> init = new LinkedHashMap<>();
+        init.put("W", OnnxValue.of("W", random(r, 2 * 4 * hidden * 3, 0.7), 2, 4 * hidden, 3));
+        init.put("R", OnnxValue.of("R", random(r, 2 * 4 * hidden * hidden, 0.7), 2, 4 * hidden, hidden));
         Spec s = new Spec("LSTM", 4, "bidirectional", 2, 3, hidden, 2, 4, 0, attrs, init, random(r, 4 * 2 * 3, 3), null, null, null,
                 "LSTM [.., LeakyRelu, ..] alpha=[0.3]");
         byte[] bytes = model(s).toBytes();
@@ -415,9 +415,9 @@ class OnnxRuntimeOracleTest {
         rnn.put("activation_alpha", OnnxModel.Attribute.ofFloats("activation_alpha", new float[] {0.3f}));
         float[] w = random(r, 2 * hidden * 3, 0.7);
         float[] rr = random(r, 2 * hidden * hidden, 0.7);
-        Map<String, OnnxTensor> ri = new LinkedHashMap<>();
-        ri.put("W", OnnxTensor.of("W", w, 2, hidden, 3));
-        ri.put("R", OnnxTensor.of("R", rr, 2, hidden, hidden));
+        Map<String, OnnxValue> ri = new LinkedHashMap<>();
+        ri.put("W", OnnxValue.of("W", w, 2, hidden, 3));
+        ri.put("R", OnnxValue.of("R", rr, 2, hidden, hidden));
         float[] x = random(r, 4 * 2 * 3, 3);
         Spec rs = new Spec("RNN", 1, "bidirectional", 2, 3, hidden, 2, 4, 0, rnn, ri, x, null, null, null, "RNN [Tanh, LeakyRelu] alpha=[0.3]");
         float[] y = ours(rs, model(rs).toBytes(), new StringBuilder()).get("Y");

@@ -49,6 +49,7 @@ class ModulePathTest {
         Path program = dir.resolve("Load.java");
         Files.writeString(program, """
                 import io.github.panamarnn.formats.*;
+                import io.github.panamarnn.formats.onnx.*;
                 import io.github.panamarnn.model.SequenceModel;
                 import java.nio.file.Path;
                 import java.util.Map;
@@ -59,7 +60,7 @@ class ModulePathTest {
                             if (a.endsWith(".onnx")) {
                                 OnnxModel m = OnnxModel.read(p);
                                 String in = m.inputs().get(0).name();
-                                float[] y = new OnnxSession(m).run(Map.of(in, OnnxTensor.of(in, new float[5 * 4], 1, 5, 4))).values().iterator().next().floats();
+                                float[] y = new OnnxSession(m).run(Map.of(in, OnnxValue.of(in, new float[5 * 4], 1, 5, 4))).values().iterator().next().floats();
                                 System.out.println("ran " + a + " " + y.length);
                             } else {
                                 SequenceModel m = ModelFiles.load(p);

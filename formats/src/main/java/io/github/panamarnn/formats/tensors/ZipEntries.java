@@ -1,4 +1,7 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.tensors;
+
+import io.github.panamarnn.formats.Budget;
+import io.github.panamarnn.formats.ModelFormatException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,11 +17,15 @@ import java.util.zip.ZipFile;
  * entry's CRC-32 ({@link ZipFile} itself does not check it: one flipped bit would otherwise load as
  * other weights).
  */
-final class ZipEntries {
+public final class ZipEntries {
     private ZipEntries() {
     }
 
-    static byte[] read(ZipFile zip, ZipEntry e, Path file, Budget budget) throws ModelFormatException {
+    /**
+     * The bytes of entry {@code e} of {@code zip}, its declared size taken from {@code budget} before it is inflated and its
+     * CRC-32 checked after; a damaged entry is refused naming {@code file} and the entry.
+     */
+    public static byte[] read(ZipFile zip, ZipEntry e, Path file, Budget budget) throws ModelFormatException {
         String what = "zip entry '" + e.getName() + "'";
         long size = e.getSize();
         if (size < 0) {
@@ -52,7 +59,7 @@ final class ZipEntries {
     }
 
     /** An exception's message on one line, without parser internals past the first line. */
-    static String oneLine(Throwable x) {
+    public static String oneLine(Throwable x) {
         String m = x.getMessage() == null ? x.getClass().getSimpleName() : x.getMessage();
         int nl = m.indexOf('\n');
         return nl < 0 ? m : m.substring(0, nl);

@@ -1,4 +1,6 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.onnx;
+
+import io.github.panamarnn.formats.ModelFormatException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

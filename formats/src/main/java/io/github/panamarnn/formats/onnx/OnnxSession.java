@@ -1,4 +1,6 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.onnx;
+
+import io.github.panamarnn.formats.ModelFormatException;
 
 import io.github.panamarnn.cells.CellState;
 import io.github.panamarnn.cells.GruCell;
@@ -131,7 +133,7 @@ public final class OnnxSession {
             }
             case "Squeeze", "Unsqueeze" -> {
                 long[] axes = intsAttr(n, "axes");
-                OnnxTensor given = n.input(1).isEmpty() ? null : model.initializers().get(n.input(1));
+                OnnxValue given = n.input(1).isEmpty() ? null : model.initializers().get(n.input(1));
                 long[] a = axes != null ? axes : given != null && !given.isFloat() ? given.longs() : null;
                 if (a != null) {
                     for (int i = 0; i < a.length; i++) {
@@ -168,7 +170,7 @@ public final class OnnxSession {
                 }
             }
             case "Reshape" -> {
-                OnnxTensor shape = n.input(1).isEmpty() ? null : model.initializers().get(n.input(1));
+                OnnxValue shape = n.input(1).isEmpty() ? null : model.initializers().get(n.input(1));
                 if (shape != null && !shape.isFloat()) {
                     int inferred = 0;
                     for (long d : shape.longs()) {
@@ -183,7 +185,7 @@ public final class OnnxSession {
                 }
             }
             case "ConstantOfShape" -> {
-                OnnxTensor shape = n.input(0).isEmpty() ? null : model.initializers().get(n.input(0));
+                OnnxValue shape = n.input(0).isEmpty() ? null : model.initializers().get(n.input(0));
                 if (shape != null && !shape.isFloat()) {
                     int[] dims = new int[shape.size()];
                     for (int k = 0; k < dims.length; k++) {
@@ -227,10 +229,10 @@ public final class OnnxSession {
     }
 
     /** Runs the graph on {@code inputs} (by graph input name) and returns every graph output by name. */
-    public Map<String, OnnxTensor> run(Map<String, OnnxTensor> inputs) {
-        Map<String, OnnxTensor> v = new HashMap<>(model.initializers());
+    public Map<String, OnnxValue> run(Map<String, OnnxValue> inputs) {
+        Map<String, OnnxValue> v = new HashMap<>(model.initializers());
         for (OnnxModel.ValueInfo in : model.inputs()) {
-            OnnxTensor t = inputs.get(in.name());
+            OnnxValue t = inputs.get(in.name());
             if (t == null) {
                 throw new IllegalArgumentException("graph input '" + in.name() + "' was not given (given: " + inputs.keySet() + ")");
             }
@@ -255,9 +257,9 @@ public final class OnnxSession {
                 throw new IllegalArgumentException(n + ": malformed attributes or inputs (" + e + ")", e);
             }
         }
-        Map<String, OnnxTensor> out = new LinkedHashMap<>();
+        Map<String, OnnxValue> out = new LinkedHashMap<>();
         for (OnnxModel.ValueInfo o : model.outputs()) {
-            OnnxTensor t = v.get(o.name());
+            OnnxValue t = v.get(o.name());
             if (t == null) {
                 throw new IllegalArgumentException("graph output '" + o.name() + "' was not computed by any node");
             }
@@ -269,20 +271,20 @@ public final class OnnxSession {
     // ---------------------------------------------------------------------------------------------
     // Attributes and inputs
 
-    private static OnnxTensor in(OnnxModel.Node n, Map<String, OnnxTensor> v, int i) {
+    private static OnnxValue in(OnnxModel.Node n, Map<String, OnnxValue> v, int i) {
         String name = n.input(i);
         if (name.isEmpty()) {
             return null;
         }
-        OnnxTensor t = v.get(name);
+        OnnxValue t = v.get(name);
         if (t == null) {
             throw new IllegalArgumentException("input " + i + " '" + name + "' is not computed before this node");
         }
         return t;
     }
 
-    private static OnnxTensor need(OnnxModel.Node n, Map<String, OnnxTensor> v, int i) {
-        OnnxTensor t = in(n, v, i);
+    private static OnnxValue need(OnnxModel.Node n, Map<String, OnnxValue> v, int i) {
+        OnnxValue t = in(n, v, i);
         if (t == null) {
             throw new IllegalArgumentException("input " + i + " is required");
         }
@@ -304,13 +306,13 @@ public final class OnnxSession {
         return a == null ? null : a.ints();
     }
 
-    private static void put(OnnxModel.Node n, Map<String, OnnxTensor> v, int i, OnnxTensor t) {
+    private static void put(OnnxModel.Node n, Map<String, OnnxValue> v, int i, OnnxValue t) {
         if (i < n.outputs().size() && !n.outputs().get(i).isEmpty()) {
             v.put(n.outputs().get(i), t);
         }
     }
 
-    static long[] longs(OnnxTensor t) {
+    static long[] longs(OnnxValue t) {
         long[] a = new long[t.size()];
         for (int i = 0; i < a.length; i++) {
             a[i] = t.longAt(i);
@@ -337,23 +339,23 @@ public final class OnnxSession {
     }
 
     /** A tensor of {@code t}'s type with {@code shape}, element {@code i} taken from {@code t} at {@code src[i]}. */
-    private static OnnxTensor gather(OnnxTensor t, int[] shape, int[] src) {
+    private static OnnxValue gather(OnnxValue t, int[] shape, int[] src) {
         if (t.isFloat()) {
             float[] f = new float[src.length];
             for (int i = 0; i < src.length; i++) {
                 f[i] = t.floats()[src[i]];
             }
-            return new OnnxTensor(null, shape, f, null);
+            return new OnnxValue(null, shape, f, null);
         }
         long[] l = new long[src.length];
         for (int i = 0; i < src.length; i++) {
             l[i] = t.longs()[src[i]];
         }
-        return new OnnxTensor(null, shape, null, l);
+        return new OnnxValue(null, shape, null, l);
     }
 
-    private static OnnxTensor reshaped(OnnxTensor t, int[] shape) {
-        return new OnnxTensor(null, shape, t.floats(), t.longs());
+    private static OnnxValue reshaped(OnnxValue t, int[] shape) {
+        return new OnnxValue(null, shape, t.floats(), t.longs());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -381,7 +383,7 @@ public final class OnnxSession {
     }
 
     /** Runs one node on the values in {@code v} (the interpreter's step; {@link OnnxCompiler} folds constants with it). */
-    void execute(OnnxModel.Node n, Map<String, OnnxTensor> v) {
+    void execute(OnnxModel.Node n, Map<String, OnnxValue> v) {
         switch (n.opType()) {
             case "LSTM", "GRU", "RNN" -> recurrent(n, v);
             case "Identity", "Dropout" -> put(n, v, 0, need(n, v, 0));
@@ -395,7 +397,7 @@ public final class OnnxSession {
                 for (int k = 0; k < out.length; k++) {
                     out[k] = s[start + k];
                 }
-                put(n, v, 0, OnnxTensor.ofLongs(null, out, out.length));
+                put(n, v, 0, OnnxValue.ofLongs(null, out, out.length));
             }
             case "ConstantOfShape" -> {
                 long[] dims = longs(need(n, v, 0));
@@ -405,34 +407,34 @@ public final class OnnxSession {
                 }
                 int size = values(shape);
                 OnnxModel.Attribute a = n.attributes().get("value");
-                OnnxTensor fill = a == null ? OnnxTensor.of(null, new float[] {0f}, 1) : a.t();
+                OnnxValue fill = a == null ? OnnxValue.of(null, new float[] {0f}, 1) : a.t();
                 if (fill.isFloat()) {
                     float[] f = new float[size];
                     Arrays.fill(f, fill.floats()[0]);
-                    put(n, v, 0, new OnnxTensor(null, shape, f, null));
+                    put(n, v, 0, new OnnxValue(null, shape, f, null));
                 } else {
                     long[] l = new long[size];
                     Arrays.fill(l, fill.longs()[0]);
-                    put(n, v, 0, new OnnxTensor(null, shape, null, l));
+                    put(n, v, 0, new OnnxValue(null, shape, null, l));
                 }
             }
             case "Cast" -> {
-                OnnxTensor x = need(n, v, 0);
+                OnnxValue x = need(n, v, 0);
                 long to = intAttr(n, "to", OnnxModel.FLOAT);
                 if (to == OnnxModel.FLOAT || to == OnnxModel.DOUBLE) {
                     float[] f = new float[x.size()];
                     for (int i = 0; i < f.length; i++) {
                         f[i] = x.floatAt(i);
                     }
-                    put(n, v, 0, new OnnxTensor(null, x.shape(), f, null));
+                    put(n, v, 0, new OnnxValue(null, x.shape(), f, null));
                 } else if (to == OnnxModel.INT64 || to == OnnxModel.INT32) {
-                    put(n, v, 0, new OnnxTensor(null, x.shape(), null, longs(x)));
+                    put(n, v, 0, new OnnxValue(null, x.shape(), null, longs(x)));
                 } else {
                     throw new IllegalArgumentException("Cast to data type " + to + " is not supported; expected FLOAT, DOUBLE, INT32 or INT64");
                 }
             }
             case "Squeeze" -> {
-                OnnxTensor x = need(n, v, 0);
+                OnnxValue x = need(n, v, 0);
                 long[] axes = n.input(1).isEmpty() ? intsAttr(n, "axes") : longs(need(n, v, 1));
                 boolean[] drop = new boolean[x.rank()];
                 if (axes == null) {
@@ -458,7 +460,7 @@ public final class OnnxSession {
                 put(n, v, 0, reshaped(x, Arrays.copyOf(s, r)));
             }
             case "Unsqueeze" -> {
-                OnnxTensor x = need(n, v, 0);
+                OnnxValue x = need(n, v, 0);
                 long[] axes = n.input(1).isEmpty() ? intsAttr(n, "axes") : longs(need(n, v, 1));
                 if (axes == null) {
                     throw new IllegalArgumentException("Unsqueeze needs axes");
@@ -476,7 +478,7 @@ public final class OnnxSession {
                 put(n, v, 0, reshaped(x, s));
             }
             case "Reshape" -> {
-                OnnxTensor x = need(n, v, 0);
+                OnnxValue x = need(n, v, 0);
                 long[] want = longs(need(n, v, 1));
                 int[] s = new int[want.length];
                 int infer = -1;
@@ -492,13 +494,13 @@ public final class OnnxSession {
                 if (infer >= 0) {
                     s[infer] = known == 0 ? 0 : (int) (x.size() / known);
                 }
-                if (OnnxTensor.count(s) != x.size()) {
+                if (OnnxValue.count(s) != x.size()) {
                     throw new IllegalArgumentException("cannot reshape " + x + " to " + Arrays.toString(want));
                 }
                 put(n, v, 0, reshaped(x, s));
             }
             case "Transpose" -> {
-                OnnxTensor x = need(n, v, 0);
+                OnnxValue x = need(n, v, 0);
                 int r = x.rank();
                 long[] perm = intsAttr(n, "perm");
                 if (perm != null && perm.length != r) {
@@ -528,8 +530,8 @@ public final class OnnxSession {
                 put(n, v, 0, gather(x, s, src));
             }
             case "Gather" -> {
-                OnnxTensor x = need(n, v, 0);
-                OnnxTensor ind = need(n, v, 1);
+                OnnxValue x = need(n, v, 0);
+                OnnxValue ind = need(n, v, 1);
                 int ax = axis(intAttr(n, "axis", 0), x.rank());
                 int[] xsh = x.shape();
                 int outer = 1;
@@ -562,11 +564,11 @@ public final class OnnxSession {
             }
             case "Slice" -> slice(n, v);
             case "Concat" -> {
-                OnnxTensor first = need(n, v, 0);
+                OnnxValue first = need(n, v, 0);
                 int ax = axis(intAttr(n, "axis", 0), first.rank());
                 int total = 0;
                 for (int i = 0; i < n.inputs().size(); i++) {
-                    OnnxTensor t = need(n, v, i);
+                    OnnxValue t = need(n, v, i);
                     if (t.rank() != first.rank() || t.isFloat() != first.isFloat()) {
                         throw new IllegalArgumentException("Concat inputs " + first + " and " + t + " differ in rank or type");
                     }
@@ -586,7 +588,7 @@ public final class OnnxSession {
                 long[] l = first.isFloat() ? null : new long[outer * total * inner];
                 int at = 0;
                 for (int i = 0; i < n.inputs().size(); i++) {
-                    OnnxTensor t = need(n, v, i);
+                    OnnxValue t = need(n, v, i);
                     int w = t.shape()[ax] * inner;
                     for (int a = 0; a < outer; a++) {
                         if (f != null) {
@@ -597,17 +599,17 @@ public final class OnnxSession {
                     }
                     at += w;
                 }
-                put(n, v, 0, new OnnxTensor(null, s, f, l));
+                put(n, v, 0, new OnnxValue(null, s, f, l));
             }
             case "Add", "Sub", "Mul", "Div" -> put(n, v, 0, binary(n.opType(), need(n, v, 0), need(n, v, 1)));
             case "Relu", "Tanh", "Sigmoid" -> {
-                OnnxTensor x = need(n, v, 0);
+                OnnxValue x = need(n, v, 0);
                 Activation a = Activation.named(n.opType());
                 float[] f = new float[x.size()];
                 for (int i = 0; i < f.length; i++) {
                     f[i] = (float) a.exact(x.floatAt(i));
                 }
-                put(n, v, 0, new OnnxTensor(null, x.shape(), f, null));
+                put(n, v, 0, new OnnxValue(null, x.shape(), f, null));
             }
             case "Gemm" -> gemm(n, v);
             case "MatMul" -> matMul(n, v);
@@ -653,23 +655,23 @@ public final class OnnxSession {
         return Math.max(0, Math.min(r, x));
     }
 
-    private static OnnxTensor constant(OnnxModel.Node n) {
+    private static OnnxValue constant(OnnxModel.Node n) {
         for (OnnxModel.Attribute a : n.attributes().values()) {
             switch (a.name()) {
                 case "value" -> {
                     return a.t();
                 }
                 case "value_float" -> {
-                    return OnnxTensor.of(null, new float[] {a.f()});
+                    return OnnxValue.of(null, new float[] {a.f()});
                 }
                 case "value_floats" -> {
-                    return OnnxTensor.of(null, a.floats(), a.floats().length);
+                    return OnnxValue.of(null, a.floats(), a.floats().length);
                 }
                 case "value_int" -> {
-                    return OnnxTensor.ofLongs(null, new long[] {a.i()});
+                    return OnnxValue.ofLongs(null, new long[] {a.i()});
                 }
                 case "value_ints" -> {
-                    return OnnxTensor.ofLongs(null, a.ints(), a.ints().length);
+                    return OnnxValue.ofLongs(null, a.ints(), a.ints().length);
                 }
                 default -> {
                 }
@@ -678,8 +680,8 @@ public final class OnnxSession {
         throw new IllegalArgumentException("Constant without a supported value attribute (value, value_float(s), value_int(s)): " + n.attributes().keySet());
     }
 
-    private static void slice(OnnxModel.Node n, Map<String, OnnxTensor> v) {
-        OnnxTensor x = need(n, v, 0);
+    private static void slice(OnnxModel.Node n, Map<String, OnnxValue> v) {
+        OnnxValue x = need(n, v, 0);
         int r = x.rank();
         long[] starts;
         long[] ends;
@@ -688,8 +690,8 @@ public final class OnnxSession {
         if (n.inputs().size() > 1) {
             starts = longs(need(n, v, 1));
             ends = longs(need(n, v, 2));
-            OnnxTensor a = in(n, v, 3);
-            OnnxTensor s = in(n, v, 4);
+            OnnxValue a = in(n, v, 3);
+            OnnxValue s = in(n, v, 4);
             axes = a == null ? null : longs(a);
             steps = s == null ? null : longs(s);
         } else {
@@ -724,7 +726,7 @@ public final class OnnxSession {
             step[ax] = (int) st;
         }
         int[] xs = strides(x.shape());
-        int[] src = new int[Math.toIntExact(OnnxTensor.count(s))];
+        int[] src = new int[Math.toIntExact(OnnxValue.count(s))];
         int[] idx = new int[r];
         for (int i = 0; i < src.length; i++) {
             int off = 0;
@@ -740,7 +742,7 @@ public final class OnnxSession {
     }
 
     /** Numpy-broadcast elementwise arithmetic. */
-    private static OnnxTensor binary(String op, OnnxTensor a, OnnxTensor b) {
+    private static OnnxValue binary(String op, OnnxValue a, OnnxValue b) {
         int r = Math.max(a.rank(), b.rank());
         int[] s = new int[r];
         for (int k = 0; k < r; k++) {
@@ -753,7 +755,7 @@ public final class OnnxSession {
         }
         int[] as = bstrides(a.shape(), r, s);
         int[] bs = bstrides(b.shape(), r, s);
-        int size = Math.toIntExact(OnnxTensor.count(s));
+        int size = Math.toIntExact(OnnxValue.count(s));
         boolean fl = a.isFloat() || b.isFloat();
         float[] f = fl ? new float[size] : null;
         long[] l = fl ? null : new long[size];
@@ -788,7 +790,7 @@ public final class OnnxSession {
                 idx[k] = 0;
             }
         }
-        return new OnnxTensor(null, s, f, l);
+        return new OnnxValue(null, s, f, l);
     }
 
     private static int[] bstrides(int[] shape, int r, int[] out) {
@@ -801,10 +803,10 @@ public final class OnnxSession {
         return res;
     }
 
-    private static void gemm(OnnxModel.Node n, Map<String, OnnxTensor> v) {
-        OnnxTensor a = need(n, v, 0);
-        OnnxTensor b = need(n, v, 1);
-        OnnxTensor c = in(n, v, 2);
+    private static void gemm(OnnxModel.Node n, Map<String, OnnxValue> v) {
+        OnnxValue a = need(n, v, 0);
+        OnnxValue b = need(n, v, 1);
+        OnnxValue c = in(n, v, 2);
         boolean ta = intAttr(n, "transA", 0) != 0;
         boolean tb = intAttr(n, "transB", 0) != 0;
         float alpha = floatAttr(n, "alpha", 1f);
@@ -831,16 +833,16 @@ public final class OnnxSession {
                 y[i * nn + j] = (float) (alpha * acc);
             }
         }
-        OnnxTensor out = OnnxTensor.of(null, y, m, nn);
+        OnnxValue out = OnnxValue.of(null, y, m, nn);
         if (c != null && beta != 0) {
-            out = binary("Add", out, beta == 1f ? c : binary("Mul", c, OnnxTensor.of(null, new float[] {beta})));
+            out = binary("Add", out, beta == 1f ? c : binary("Mul", c, OnnxValue.of(null, new float[] {beta})));
         }
         put(n, v, 0, out);
     }
 
-    private static void matMul(OnnxModel.Node n, Map<String, OnnxTensor> v) {
-        OnnxTensor a = need(n, v, 0);
-        OnnxTensor b = need(n, v, 1);
+    private static void matMul(OnnxModel.Node n, Map<String, OnnxValue> v) {
+        OnnxValue a = need(n, v, 0);
+        OnnxValue b = need(n, v, 1);
         if (b.rank() != 2 || a.rank() < 1) {
             throw new IllegalArgumentException("MatMul is supported with a 2-D right operand, got " + a + " x " + b);
         }
@@ -862,7 +864,7 @@ public final class OnnxSession {
         }
         int[] s = a.shape().clone();
         s[s.length - 1] = nn;
-        put(n, v, 0, OnnxTensor.of(null, y, s));
+        put(n, v, 0, OnnxValue.of(null, y, s));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -886,19 +888,19 @@ public final class OnnxSession {
         };
     }
 
-    private static float[] slice(OnnxTensor t, int index, int size) {
+    private static float[] slice(OnnxValue t, int index, int size) {
         return t == null ? null : Arrays.copyOfRange(t.floats(), index * size, (index + 1) * size);
     }
 
     /** The cells of each direction from the node's W, R, B, P. */
-    private static RnnCell[] buildCells(OnnxModel.Node n, Map<String, OnnxTensor> v) {
+    private static RnnCell[] buildCells(OnnxModel.Node n, Map<String, OnnxValue> v) {
         int g = gates(n);
         int dirs = directions(n);
         long hs = intAttr(n, "hidden_size", -1);
-        OnnxTensor w = need(n, v, 1);
-        OnnxTensor r = need(n, v, 2);
-        OnnxTensor b = in(n, v, 3);
-        OnnxTensor p = g == 4 ? in(n, v, 7) : null;
+        OnnxValue w = need(n, v, 1);
+        OnnxValue r = need(n, v, 2);
+        OnnxValue b = in(n, v, 3);
+        OnnxValue p = g == 4 ? in(n, v, 7) : null;
         if (w.rank() != 3 || !w.isFloat()) {
             throw new IllegalArgumentException("W must be float [num_directions, " + g + "*hidden_size, input_size], got " + w);
         }
@@ -999,13 +1001,13 @@ public final class OnnxSession {
         return f;
     }
 
-    private static void check(String what, OnnxTensor t, int... shape) {
+    private static void check(String what, OnnxValue t, int... shape) {
         if (!t.isFloat() || !Arrays.equals(t.shape(), shape)) {
             throw new IllegalArgumentException(what + " (" + t.name() + ") is " + t + ", expected float " + Arrays.toString(shape));
         }
     }
 
-    private void recurrent(OnnxModel.Node n, Map<String, OnnxTensor> v) {
+    private void recurrent(OnnxModel.Node n, Map<String, OnnxValue> v) {
         RnnCell[] cs = cells.get(n);
         if (cs == null) {
             cs = buildCells(n, v);
@@ -1016,7 +1018,7 @@ public final class OnnxSession {
         if (layout != 0 && layout != 1) {
             throw new IllegalArgumentException("layout " + layout + ", expected 0 or 1");
         }
-        OnnxTensor x = need(n, v, 0);
+        OnnxValue x = need(n, v, 0);
         int in = cs[0].inputSize();
         int hidden = cs[0].outputSize();
         if (x.rank() != 3 || x.shape()[2] != in || !x.isFloat()) {
@@ -1024,7 +1026,7 @@ public final class OnnxSession {
         }
         int steps = layout == 0 ? x.shape()[0] : x.shape()[1];
         int batch = layout == 0 ? x.shape()[1] : x.shape()[0];
-        OnnxTensor lens = in(n, v, 4);
+        OnnxValue lens = in(n, v, 4);
         int[] lengths = null;
         if (lens != null) {
             if (lens.size() != batch) {
@@ -1035,8 +1037,8 @@ public final class OnnxSession {
                 lengths[b] = Math.toIntExact(lens.longAt(b));
             }
         }
-        OnnxTensor h0 = in(n, v, 5);
-        OnnxTensor c0 = lstm ? in(n, v, 6) : null;
+        OnnxValue h0 = in(n, v, 5);
+        OnnxValue c0 = lstm ? in(n, v, 6) : null;
         int[] stateShape = layout == 0 ? new int[] {dirs, batch, hidden} : new int[] {batch, dirs, hidden};
         if (h0 != null) {
             check("initial_h", h0, stateShape);
@@ -1090,10 +1092,10 @@ public final class OnnxSession {
                 }
             }
         }
-        put(n, v, 0, OnnxTensor.of(null, y, layout == 0 ? new int[] {steps, dirs, batch, hidden} : new int[] {batch, steps, dirs, hidden}));
-        put(n, v, 1, OnnxTensor.of(null, yh, stateShape));
+        put(n, v, 0, OnnxValue.of(null, y, layout == 0 ? new int[] {steps, dirs, batch, hidden} : new int[] {batch, steps, dirs, hidden}));
+        put(n, v, 1, OnnxValue.of(null, yh, stateShape));
         if (lstm) {
-            put(n, v, 2, OnnxTensor.of(null, yc, stateShape));
+            put(n, v, 2, OnnxValue.of(null, yc, stateShape));
         }
     }
 }

@@ -1,8 +1,8 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.onnx;
 
-import static io.github.panamarnn.formats.OnnxSession.clampAxis;
-import static io.github.panamarnn.formats.OnnxSession.intAttr;
-import static io.github.panamarnn.formats.OnnxSession.longs;
+import static io.github.panamarnn.formats.onnx.OnnxSession.clampAxis;
+import static io.github.panamarnn.formats.onnx.OnnxSession.intAttr;
+import static io.github.panamarnn.formats.onnx.OnnxSession.longs;
 
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.kernels.Activation;
@@ -59,7 +59,7 @@ final class OnnxCompiler {
     }
 
     /** A constant; {@code symbolic} when it holds batch or time entries (then only data movement may touch it). */
-    private record Known(OnnxTensor t, boolean symbolic) implements Value {
+    private record Known(OnnxValue t, boolean symbolic) implements Value {
     }
 
     private record Zeros() implements Value {
@@ -136,7 +136,7 @@ final class OnnxCompiler {
             throw new NotCompilable("input '" + input.name() + "' has dims " + (dims == null ? "none" : Arrays.toString(dims))
                     + "; layers read [batch, time, features] with a known number of features");
         }
-        for (Map.Entry<String, OnnxTensor> e : model.initializers().entrySet()) {
+        for (Map.Entry<String, OnnxValue> e : model.initializers().entrySet()) {
             values.put(e.getKey(), new Known(e.getValue(), false));
         }
         values.put(input.name(), new Data(List.of(), new int[] {BATCH, TIME, FEAT}, dims[2], null));
@@ -173,7 +173,7 @@ final class OnnxCompiler {
         }
         float[] theirs;
         try {
-            theirs = session.run(Map.of(input.name(), OnnxTensor.of(input.name(), x, batch, steps, dims[2]))).get(model.outputs().get(0).name()).floats();
+            theirs = session.run(Map.of(input.name(), OnnxValue.of(input.name(), x, batch, steps, dims[2]))).get(model.outputs().get(0).name()).floats();
         } catch (RuntimeException e) {
             throw new NotCompilable("the interpreter cannot run a probe of [" + batch + ", " + steps + ", " + dims[2] + "]: " + e.getMessage());
         }
@@ -245,7 +245,7 @@ final class OnnxCompiler {
                     int start = (int) clampAxis(intAttr(n, "start", 0), s.length);
                     int end = (int) clampAxis(intAttr(n, "end", s.length), s.length);
                     long[] o = Arrays.copyOfRange(s, start, Math.max(start, end));
-                    out(n, 0, new Known(OnnxTensor.ofLongs(null, o, o.length), true));
+                    out(n, 0, new Known(OnnxValue.ofLongs(null, o, o.length), true));
                 } else {
                     throw refuse(n, "the shape of zeros of an unknown size");
                 }
@@ -322,7 +322,7 @@ final class OnnxCompiler {
         if (symbolic && !List.of("Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Identity", "Cast", "Reshape").contains(n.opType())) {
             throw refuse(n, "it computes with the batch or time size, which layers do not");
         }
-        Map<String, OnnxTensor> v = new HashMap<>();
+        Map<String, OnnxValue> v = new HashMap<>();
         for (String name : n.inputs()) {
             if (!name.isEmpty()) {
                 v.put(name, ((Known) values.get(name)).t());
@@ -674,7 +674,7 @@ final class OnnxCompiler {
     }
 
     /** A constant that broadcasts to one row of {@code width} (size {@code width} or 1, every other dimension 1). */
-    private static float[] broadcastRow(OnnxModel.Node n, OnnxTensor t, int width) throws NotCompilable {
+    private static float[] broadcastRow(OnnxModel.Node n, OnnxValue t, int width) throws NotCompilable {
         if (!t.isFloat() || t.size() != width && t.size() != 1) {
             throw refuse(n, "the constant " + t + " is not one row of " + width);
         }
@@ -690,7 +690,7 @@ final class OnnxCompiler {
         return row;
     }
 
-    private static boolean allZero(OnnxTensor t) {
+    private static boolean allZero(OnnxValue t) {
         for (int i = 0; i < t.size(); i++) {
             if (t.isFloat() ? t.floats()[i] != 0f : t.longAt(i) != 0) {
                 return false;

@@ -1,4 +1,7 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.tensors;
+
+import io.github.panamarnn.formats.Budget;
+import io.github.panamarnn.formats.ModelFormatException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +36,7 @@ public final class SafeTensors {
      * {@link #read(Path)} within {@code budget}; the tensors' byte ranges must lie in the file and not
      * overlap (two names for one region would be one tensor read twice, or a damaged header).
      */
-    static Map<String, Tensor> read(Path file, Budget budget) throws IOException {
+    public static Map<String, Tensor> read(Path file, Budget budget) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {

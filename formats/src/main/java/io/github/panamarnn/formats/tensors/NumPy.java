@@ -1,4 +1,7 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.tensors;
+
+import io.github.panamarnn.formats.Budget;
+import io.github.panamarnn.formats.ModelFormatException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,7 +77,7 @@ public final class NumPy {
     }
 
     /** {@link #readNpz(Path)}: every entry's CRC-32 checked, its declared size taken from {@code budget} before it is inflated. */
-    static Map<String, Tensor> readNpz(Path file, Budget budget) throws IOException {
+    public static Map<String, Tensor> readNpz(Path file, Budget budget) throws IOException {
         Map<String, Tensor> out = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
             Enumeration<? extends ZipEntry> entries = zip.entries();

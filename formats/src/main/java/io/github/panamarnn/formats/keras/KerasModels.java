@@ -1,4 +1,9 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.keras;
+
+import io.github.panamarnn.formats.Budget;
+import io.github.panamarnn.formats.ModelFormatException;
+import io.github.panamarnn.formats.tensors.Tensor;
+import io.github.panamarnn.formats.tensors.ZipEntries;
 
 import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.model.Dense;
@@ -60,7 +65,7 @@ public final class KerasModels {
     }
 
     /** {@link #load(Path)} within {@code budget}: every size the file declares is taken from it before it is read. */
-    static SequenceModel load(Path file, Budget budget) throws IOException {
+    public static SequenceModel load(Path file, Budget budget) throws IOException {
         byte[] magic = new byte[8];
         try (InputStream in = Files.newInputStream(file)) {
             int n = in.readNBytes(magic, 0, 8);

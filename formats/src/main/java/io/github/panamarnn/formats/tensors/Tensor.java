@@ -1,4 +1,4 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.tensors;
 
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.onnx;
 
 import java.util.Arrays;
 
@@ -7,9 +7,9 @@ import java.util.Arrays;
  * ({@code longs}, for ONNX INT32/INT64: shapes, indices, sequence lengths). Row-major. The arrays are
  * not copied: treat an instance as immutable once made.
  */
-public record OnnxTensor(String name, int[] shape, float[] floats, long[] longs) {
+public record OnnxValue(String name, int[] shape, float[] floats, long[] longs) {
     /** Checks that exactly one of the value arrays is given and that it holds the shape's product. */
-    public OnnxTensor {
+    public OnnxValue {
         if ((floats == null) == (longs == null)) {
             throw new IllegalArgumentException("tensor " + name + ": exactly one of floats and longs");
         }
@@ -21,13 +21,13 @@ public record OnnxTensor(String name, int[] shape, float[] floats, long[] longs)
     }
 
     /** A float tensor. */
-    public static OnnxTensor of(String name, float[] values, int... shape) {
-        return new OnnxTensor(name, shape.clone(), values, null);
+    public static OnnxValue of(String name, float[] values, int... shape) {
+        return new OnnxValue(name, shape.clone(), values, null);
     }
 
     /** An int64 tensor. */
-    public static OnnxTensor ofLongs(String name, long[] values, int... shape) {
-        return new OnnxTensor(name, shape.clone(), null, values);
+    public static OnnxValue ofLongs(String name, long[] values, int... shape) {
+        return new OnnxValue(name, shape.clone(), null, values);
     }
 
     static long count(int[] shape) {

@@ -1,4 +1,10 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.torch;
+
+import io.github.panamarnn.formats.LoadOptions;
+import io.github.panamarnn.formats.ModelFormatException;
+import io.github.panamarnn.formats.tensors.NumPy;
+import io.github.panamarnn.formats.tensors.SafeTensors;
+import io.github.panamarnn.formats.tensors.Tensor;
 
 import io.github.panamarnn.model.SequenceModel;
 import io.github.panamarnn.model.Dense;

@@ -1,4 +1,8 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.tf1;
+
+import io.github.panamarnn.formats.ModelFormatException;
+import io.github.panamarnn.formats.tensors.NumPy;
+import io.github.panamarnn.formats.tensors.Tensor;
 
 import io.github.panamarnn.cells.EmbeddingWrapper;
 import io.github.panamarnn.cells.GruCell;

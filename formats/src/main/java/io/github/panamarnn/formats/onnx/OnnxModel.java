@@ -1,4 +1,6 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.onnx;
+
+import io.github.panamarnn.formats.ModelFormatException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -37,7 +39,7 @@ public final class OnnxModel {
     public static final int BFLOAT16 = 16;
 
     /** An attribute; only the field its {@code type} names is meaningful. */
-    public record Attribute(String name, Type type, float f, long i, String s, OnnxTensor t, float[] floats, long[] ints, List<String> strings) {
+    public record Attribute(String name, Type type, float f, long i, String s, OnnxValue t, float[] floats, long[] ints, List<String> strings) {
         /** {@code AttributeProto.AttributeType}, in its numbering. */
         public enum Type {
             /** Not set. */
@@ -88,7 +90,7 @@ public final class OnnxModel {
         }
 
         /** A tensor attribute. */
-        public static Attribute of(String name, OnnxTensor v) {
+        public static Attribute of(String name, OnnxValue v) {
             return new Attribute(name, Type.TENSOR, 0, 0, null, v, null, null, null);
         }
 
@@ -151,12 +153,12 @@ public final class OnnxModel {
     private final long opset;
     private final String producer;
     private final List<Node> nodes;
-    private final Map<String, OnnxTensor> initializers;
+    private final Map<String, OnnxValue> initializers;
     private final List<ValueInfo> inputs;
     private final List<ValueInfo> outputs;
 
     /** A graph of {@code nodes} and {@code initializers}, checked as {@link #read} checks a file's. */
-    public OnnxModel(String source, long irVersion, long opset, String producer, List<Node> nodes, Map<String, OnnxTensor> initializers,
+    public OnnxModel(String source, long irVersion, long opset, String producer, List<Node> nodes, Map<String, OnnxValue> initializers,
                      List<ValueInfo> inputs, List<ValueInfo> outputs) {
         this.source = source;
         this.irVersion = irVersion;
@@ -194,7 +196,7 @@ public final class OnnxModel {
     }
 
     /** The graph's initializers by name. */
-    public Map<String, OnnxTensor> initializers() {
+    public Map<String, OnnxValue> initializers() {
         return initializers;
     }
 
@@ -211,7 +213,7 @@ public final class OnnxModel {
     /** Values in the initializers. */
     public long parameterCount() {
         long n = 0;
-        for (OnnxTensor t : initializers.values()) {
+        for (OnnxValue t : initializers.values()) {
             if (t.isFloat()) {
                 n += t.size();
             }
@@ -284,14 +286,14 @@ public final class OnnxModel {
             throw new ModelFormatException(what + ": no ai.onnx opset_import");
         }
         List<Node> nodes = new ArrayList<>();
-        Map<String, OnnxTensor> init = new LinkedHashMap<>();
+        Map<String, OnnxValue> init = new LinkedHashMap<>();
         List<ValueInfo> ins = new ArrayList<>();
         List<ValueInfo> outs = new ArrayList<>();
         while (graph.next()) {
             switch (graph.field()) {
                 case 1 -> nodes.add(parseNode(graph.message("node"), what, nodes.size()));
                 case 5 -> {
-                    OnnxTensor t = parseTensor(graph.message("initializer"), what, external);
+                    OnnxValue t = parseTensor(graph.message("initializer"), what, external);
                     init.put(t.name(), t);
                 }
                 case 11 -> ins.add(parseValueInfo(graph.message("input"), what));
@@ -337,7 +339,7 @@ public final class OnnxModel {
         float f = 0;
         long i = 0;
         String s = null;
-        OnnxTensor t = null;
+        OnnxValue t = null;
         Protobuf.FloatList floats = new Protobuf.FloatList();
         Protobuf.LongList ints = new Protobuf.LongList();
         List<String> strings = new ArrayList<>();
@@ -418,11 +420,11 @@ public final class OnnxModel {
         return new ValueInfo(name, elem, dims.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(dimNames));
     }
 
-    static OnnxTensor parseTensor(Protobuf.Reader r, String what) throws ModelFormatException {
+    static OnnxValue parseTensor(Protobuf.Reader r, String what) throws ModelFormatException {
         return parseTensor(r, what, null);
     }
 
-    static OnnxTensor parseTensor(Protobuf.Reader r, String what, OnnxExternalData externalData) throws ModelFormatException {
+    static OnnxValue parseTensor(Protobuf.Reader r, String what, OnnxExternalData externalData) throws ModelFormatException {
         Protobuf.LongList dims = new Protobuf.LongList();
         int type = 0;
         String name = "";
@@ -513,7 +515,7 @@ public final class OnnxModel {
                     int bits = (bb != null ? bb.getShort(2 * k) : (int) ints.a[k]) & 0xFFFF;
                     v[k] = type == FLOAT16 ? Float.float16ToFloat((short) bits) : Float.intBitsToFloat(bits << 16);
                 }
-                return new OnnxTensor(name, shape, v, null);
+                return new OnnxValue(name, shape, v, null);
             }
             case FLOAT, DOUBLE -> {
                 float[] v = new float[n];
@@ -521,14 +523,14 @@ public final class OnnxModel {
                     v[k] = type == FLOAT ? (bb != null ? bb.getFloat(4 * k) : floats.a[k])
                             : (float) (bb != null ? bb.getDouble(8 * k) : Double.longBitsToDouble(doubles.a[k]));
                 }
-                return new OnnxTensor(name, shape, v, null);
+                return new OnnxValue(name, shape, v, null);
             }
             default -> {
                 long[] v = new long[n];
                 for (int k = 0; k < n; k++) {
                     v[k] = bb == null ? (type == INT32 ? (int) ints.a[k] : ints.a[k]) : type == INT32 ? bb.getInt(4 * k) : bb.getLong(8 * k);
                 }
-                return new OnnxTensor(name, shape, null, v);
+                return new OnnxValue(name, shape, null, v);
             }
         }
     }
@@ -553,7 +555,7 @@ public final class OnnxModel {
             g.message(1, w);
         }
         g.string(2, "main");
-        for (OnnxTensor t : initializers.values()) {
+        for (OnnxValue t : initializers.values()) {
             g.message(5, tensor(t));
         }
         for (ValueInfo v : inputs) {
@@ -583,7 +585,7 @@ public final class OnnxModel {
         return w.varint(20, a.type().ordinal());
     }
 
-    private static Protobuf.Writer tensor(OnnxTensor t) {
+    private static Protobuf.Writer tensor(OnnxValue t) {
         Protobuf.Writer w = new Protobuf.Writer();
         long[] dims = new long[t.shape().length];
         for (int k = 0; k < dims.length; k++) {

@@ -1,4 +1,7 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.torch;
+
+import io.github.panamarnn.formats.ModelFormatException;
+import io.github.panamarnn.formats.tensors.Tensor;
 
 import io.github.panamarnn.cells.CellState;
 import io.github.panamarnn.cells.RnnCell;

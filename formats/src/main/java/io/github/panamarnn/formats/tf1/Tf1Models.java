@@ -1,4 +1,8 @@
-package io.github.panamarnn.formats;
+package io.github.panamarnn.formats.tf1;
+
+import io.github.panamarnn.formats.LoadOptions;
+import io.github.panamarnn.formats.ModelFormatException;
+import io.github.panamarnn.formats.tensors.Tensor;
 
 import io.github.panamarnn.model.SequenceModel;
 
@@ -18,7 +22,7 @@ import java.util.TreeSet;
  * cells come from {@link Tf1Variables}; what the variables do not record comes from
  * {@link LoadOptions#tf1()}, TF1's defaults otherwise, listed in {@link SequenceModel#assumptions()}.
  */
-final class Tf1Models {
+public final class Tf1Models {
     private Tf1Models() {
     }
 
@@ -42,7 +46,7 @@ final class Tf1Models {
     }
 
     /** True when the tensors are TF1 variables: every name lies under a TF1 cell scope. */
-    static boolean looksLikeTf1(Map<String, Tensor> vars) {
+    public static boolean looksLikeTf1(Map<String, Tensor> vars) {
         if (vars.isEmpty()) {
             return false;
         }
@@ -54,7 +58,11 @@ final class Tf1Models {
         return true;
     }
 
-    static SequenceModel model(Map<String, Tensor> vars, String source, LoadOptions options) throws ModelFormatException {
+    /**
+     * The {@code dynamic_rnn} of the cell under one TF1 scope, or the {@code bidirectional_dynamic_rnn} of the cells under
+     * {@code .../fw/} and {@code .../bw/}, built from {@code vars} with the TF1 options of {@code options}.
+     */
+    public static SequenceModel model(Map<String, Tensor> vars, String source, LoadOptions options) throws ModelFormatException {
         TreeSet<String> roots = new TreeSet<>();
         for (String k : vars.keySet()) {
             roots.add(root(k));
