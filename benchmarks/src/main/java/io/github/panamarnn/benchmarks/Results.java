@@ -54,6 +54,7 @@ public final class Results {
         emit(dir, "session", LoadedModelResults::session, null, null);
         BeforeAfterResults.write(dir);
         PeerResults.write(dir);
+        MachinePeerResults.writeAll(dir);
         PrecisionResults.write(dir);
         LatencyResults.write(dir.resolve("latency"));
         Headlines.write(dir, dir.toAbsolutePath().getParent().resolve("README.md"));
