@@ -753,6 +753,8 @@ public final class SequenceModel {
         private final float[] a;
         private final float[] b;
         private final boolean[] masked;
+        /** Steps so far, for the sampled JFR step event. */
+        private long steps;
 
         private Stream(int batch) {
             if (batch < 1 || (long) batch * maxWidth > Integer.MAX_VALUE / 2) {
@@ -802,6 +804,20 @@ public final class SequenceModel {
          * @throws IllegalArgumentException for a short array or a bad token id, naming it; no state has changed then
          */
         public void step(float[] x, int xOff, float[] out, int outOff) {
+            if (++steps % StepEvent.SAMPLE_EVERY == 0 && StepEvent.TYPE.isEnabled()) {
+                // The opt-in JFR step event: one step in SAMPLE_EVERY timed, only while a recording asks for it.
+                StepEvent e = new StepEvent();
+                e.begin();
+                advance(x, xOff, out, outOff);
+                e.model = source;
+                e.batch = batch;
+                e.commit();
+                return;
+            }
+            advance(x, xOff, out, outOff);
+        }
+
+        private void advance(float[] x, int xOff, float[] out, int outOff) {
             // Everything checked before the first layer's state moves.
             StateFormat.checkRange("step input", x, xOff, batch * inputSize);
             StateFormat.checkRange("step output", out, outOff, batch * outputSize);
