@@ -1,6 +1,6 @@
 /**
  * Model files users have, one package per source, each reading a file into the layers of a
- * {@link io.github.panamarnn.model.SequenceModel}: {@code keras} (.keras, .h5), {@code onnx} (graphs, compiled to layers
+ * {@link io.github.panamarnn.model.Model}: {@code keras} (.keras, .h5), {@code onnx} (graphs, compiled to layers
  * or interpreted), {@code torch} (state_dicts), {@code tf1} (TF1 variables) and {@code tensors} (the containers: .npy,
  * .npz, .safetensors). {@link io.github.panamarnn.formats.ModelFiles} opens any of them by its extension.
  */

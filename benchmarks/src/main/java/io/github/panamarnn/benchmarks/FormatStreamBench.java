@@ -2,7 +2,7 @@ package io.github.panamarnn.benchmarks;
 
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.kernels.KernelProvider;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +35,7 @@ public class FormatStreamBench {
     @Param({"torch/%s.safetensors", "onnx/%s.onnx"})
     public String file;
 
-    private SequenceModel.Stream stream;
+    private Model.Stream stream;
     private final float[] x = {0.3f, -0.2f, 0.7f, 0.1f};
     private final float[] y = new float[1];
 
@@ -44,7 +44,7 @@ public class FormatStreamBench {
         if (!KernelProvider.get().isVectorized()) {
             throw new IllegalStateException("vector kernels unavailable: " + KernelProvider.fallbackReason());
         }
-        SequenceModel m = ModelFiles.load(Path.of(System.getProperty("rnn.models.dir", "../shared/models")).resolve(String.format(file, model)));
+        Model m = ModelFiles.load(Path.of(System.getProperty("rnn.models.dir", "../shared/models")).resolve(String.format(file, model)));
         stream = m.newStream();
     }
 

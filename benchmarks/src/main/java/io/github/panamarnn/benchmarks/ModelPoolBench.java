@@ -3,7 +3,7 @@ package io.github.panamarnn.benchmarks;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.model.ModelStreamPool;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * 10,000 streams of a trained model from {@code ../shared/models} (recurrent layers and the dense head), 64 of them
  * advanced per tick: one {@link ModelStreamPool} tick (one batched step through every layer) against 64
- * {@link SequenceModel.Stream#step} calls on 64 of 10,000 separate streams. The 64 ids move on by 64 every call, so
+ * {@link Model.Stream#step} calls on 64 of 10,000 separate streams. The 64 ids move on by 64 every call, so
  * both sides touch state that is not in cache, as a service with many series does.
  */
 @State(Scope.Thread)
@@ -40,7 +40,7 @@ public class ModelPoolBench {
     public String model;
 
     private ModelStreamPool pool;
-    private SequenceModel.Stream[] streams;
+    private Model.Stream[] streams;
     private final int[] ids = new int[TICK];
     private float[] x;
     private float[] y;
@@ -53,10 +53,10 @@ public class ModelPoolBench {
         if (!KernelProvider.get().isVectorized()) {
             throw new IllegalStateException("vector kernels unavailable: " + KernelProvider.fallbackReason());
         }
-        SequenceModel m = ModelFiles.load(Path.of(System.getProperty("rnn.models.dir", "../shared/models")).resolve(model));
+        Model m = ModelFiles.load(Path.of(System.getProperty("rnn.models.dir", "../shared/models")).resolve(model));
         pool = m.newStreamPool(STREAMS, TICK);
         pool.prepare(TICK);
-        streams = new SequenceModel.Stream[STREAMS];
+        streams = new Model.Stream[STREAMS];
         for (int i = 0; i < STREAMS; i++) {
             streams[i] = m.newStream();
         }

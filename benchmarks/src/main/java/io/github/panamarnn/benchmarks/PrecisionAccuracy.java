@@ -3,7 +3,7 @@ package io.github.panamarnn.benchmarks;
 import io.github.panamarnn.cells.Initializers;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.tensors.NumPy;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Kernels;
@@ -71,11 +71,11 @@ public final class PrecisionAccuracy {
         System.out.println("|---|---|---|---|---|");
         Tensor series = NumPy.readNpy(models.resolve("data/telemetry.npy"));
         for (String name : MODELS) {
-            SequenceModel fp32 = ModelFiles.load(models.resolve(name));
+            Model fp32 = ModelFiles.load(models.resolve(name));
             float[] framework = NumPy.readNpy(models.resolve(name.substring(0, name.lastIndexOf('.')) + ".stream_pred.npy")).data();
             double rmse32 = 0;
             for (Precision p : Precision.values()) {
-                SequenceModel m = fp32.using(KernelProvider.get().withPrecision(p));
+                Model m = fp32.using(KernelProvider.get().withPrecision(p));
                 float[] pred = predictAll(m, series.data(), framework.length);
                 double maxDiff = 0;
                 double se = 0;
@@ -93,7 +93,7 @@ public final class PrecisionAccuracy {
         }
     }
 
-    private static float[] predictAll(SequenceModel m, float[] series, int windows) {
+    private static float[] predictAll(Model m, float[] series, int windows) {
         float[] x = new float[windows * WINDOW * 4];
         for (int k = 0; k < windows; k++) {
             System.arraycopy(series, (FIRST_TEST + k) * 4, x, k * WINDOW * 4, WINDOW * 4);

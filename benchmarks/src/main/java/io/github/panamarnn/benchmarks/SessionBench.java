@@ -2,7 +2,7 @@ package io.github.panamarnn.benchmarks;
 
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.kernels.KernelProvider;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.unroll.StaticRunner;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -39,8 +39,8 @@ public class SessionBench {
     @Param({"keras/lstm64.keras", "torch/lstm2x64.safetensors"})
     public String model;
 
-    private SequenceModel.Session session;
-    private SequenceModel.Session loopSession;
+    private Model.Session session;
+    private Model.Session loopSession;
     private StaticRunner bare;
     private float[] x;
     private float[] y;
@@ -50,12 +50,12 @@ public class SessionBench {
         if (!KernelProvider.get().isVectorized()) {
             throw new IllegalStateException("vector kernels unavailable: " + KernelProvider.fallbackReason());
         }
-        SequenceModel m = ModelFiles.load(Path.of(System.getProperty("rnn.models.dir", "../shared/models")).resolve(model));
+        Model m = ModelFiles.load(Path.of(System.getProperty("rnn.models.dir", "../shared/models")).resolve(model));
         session = m.newSession(BATCH, T);
         loopSession = m.newSession(BATCH, T + 1);
         java.util.List<io.github.panamarnn.cells.RnnCell> cells = new java.util.ArrayList<>();
-        for (SequenceModel.Layer l : m.layers()) {
-            if (l instanceof SequenceModel.Recurrent r) {
+        for (Model.Layer l : m.layers()) {
+            if (l instanceof Model.Recurrent r) {
                 cells.add(r.forward());
             }
         }

@@ -2,7 +2,7 @@ package io.github.panamarnn.benchmarks;
 
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.kernels.KernelProvider;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import java.lang.management.ManagementFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,10 +43,10 @@ public final class StartupProbe {
         long mainAt = System.currentTimeMillis();
         long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
         long t0 = System.nanoTime();
-        SequenceModel m = ModelFiles.load(Path.of(args[0]));
+        Model m = ModelFiles.load(Path.of(args[0]));
         long loaded = System.nanoTime() - t0;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
-        SequenceModel.Stream s = m.newStream();
+        Model.Stream s = m.newStream();
         float[] x = new float[m.inputSize()];
         for (int i = 0; i < x.length; i++) {
             x[i] = 0.25f + 0.01f * i;

@@ -1,7 +1,7 @@
 package io.github.panamarnn.cli;
 
 import io.github.panamarnn.formats.keras.KerasModels;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +18,7 @@ import java.util.Locale;
 /**
  * The bundled demo: a Keras 3 LSTM(64) -> Dense(1) trained on a synthetic 4-channel telemetry
  * series (../shared/models, "keras/lstm64"), predicting channel 0 one step ahead from windows of 50
- * steps. It runs the 3950 test windows one step at a time through a {@link SequenceModel.Stream},
+ * steps. It runs the 3950 test windows one step at a time through a {@link Model.Stream},
  * compares the predictions with the truth, the naive last-value forecast and Keras's own
  * predictions, and reports the latency of each window and of single steps.
  */
@@ -39,7 +39,7 @@ final class Demo {
 
     private static int run(Compute c, boolean quiet, PrintStream out, PrintStream err) throws IOException {
         Path model = Files.createTempFile("panama-rnn-demo", ".keras");
-        SequenceModel m;
+        Model m;
         try {
             try (InputStream in = Demo.class.getResourceAsStream("/demo/lstm64.keras")) {
                 if (in == null) {
@@ -56,14 +56,14 @@ final class Demo {
         float[] keras = Main.readNpyResource("/demo/lstm64.stream_pred.npy");
         int windows = rows - WINDOW - FIRST_TEST_START;
         out.println("panama-rnn demo: one-step-ahead forecast of a telemetry channel");
-        out.println("model:   " + m.source() + ": " + m.layers().stream().map(l -> l instanceof SequenceModel.Recurrent r ? r.description()
-                : l instanceof SequenceModel.Pointwise p ? "Dense(" + p.dense().outputSize() + ")" : l.name()).toList()
+        out.println("model:   " + m.source() + ": " + m.layers().stream().map(l -> l instanceof Model.Recurrent r ? r.description()
+                : l instanceof Model.Pointwise p ? "Dense(" + p.dense().outputSize() + ")" : l.name()).toList()
                 + String.format(Locale.ROOT, ", %,d parameters", m.parameterCount()));
         c.describe(out);
         out.printf(Locale.ROOT, "data:    %,d rows x 4 channels; test windows: %,d (rows %d..%d, %d steps each), target = ch0 of the next row%n", rows,
                 windows, FIRST_TEST_START, rows - 1, WINDOW);
 
-        SequenceModel.Stream s = m.newStream();
+        Model.Stream s = m.newStream();
         long warm = s.warmUp(20_000).nanos();
         out.printf(Locale.ROOT, "warm-up: 20,000 steps in %.1f ms (Stream.warmUp, what a service calls at start-up)%n%n", warm / 1e6);
 
@@ -103,7 +103,7 @@ final class Demo {
                 fp32 ? "tolerance 2e-5" : c.precision.label() + " weights: the difference is the precision's cost, not checked against 2e-5");
         perWindow.print(out, "window");
 
-        SequenceModel.Stream live = m.newStream();
+        Model.Stream live = m.newStream();
         float[] z = new float[1];
         Latency.Call step = i -> live.step(series, (int) (i % rows) * 4, z, 0);
         out.println();

@@ -6,7 +6,7 @@ import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.onnx.OnnxModel;
 import io.github.panamarnn.formats.onnx.OnnxSession;
 import io.github.panamarnn.formats.onnx.OnnxValue;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,14 +14,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** A model file opened for the CLI: a {@link SequenceModel} (Keras, PyTorch) or an ONNX graph. */
+/** A model file opened for the CLI: a {@link Model} (Keras, PyTorch) or an ONNX graph. */
 final class LoadedModel {
     final Path file;
-    final SequenceModel seq;
+    final Model seq;
     final OnnxModel onnx;
     private OnnxSession onnxSession;
 
-    private LoadedModel(Path file, SequenceModel seq, OnnxModel onnx) {
+    private LoadedModel(Path file, Model seq, OnnxModel onnx) {
         this.file = file;
         this.seq = seq;
         this.onnx = onnx;
@@ -148,8 +148,8 @@ final class LoadedModel {
         int chunk = seq.stateful() ? batch : (int) Math.max(1, Math.min(batch, CHUNK_VALUES / perRow));
         int chunks = (batch + chunk - 1) / chunk;
         int tail = batch - (chunks - 1) * chunk;
-        SequenceModel.Session full;
-        SequenceModel.Session last;
+        Model.Session full;
+        Model.Session last;
         try {
             full = seq.newSession(chunk, capacity);
             last = tail == chunk ? full : seq.newSession(tail, capacity);
@@ -164,7 +164,7 @@ final class LoadedModel {
             int outRow = seq.outputLength(1, t);
             for (int c = 0; c < chunks; c++) {
                 int from = c * chunk;
-                SequenceModel.Session session = c == chunks - 1 ? last : full;
+                Model.Session session = c == chunks - 1 ? last : full;
                 int rows = session.batch();
                 float[] x = chunks == 1 ? s.data() : java.util.Arrays.copyOfRange(s.data(), from * t * in, (from + rows) * t * in);
                 float[] y = chunks == 1 ? ys[i] : new float[rows * outRow];
@@ -196,21 +196,21 @@ final class LoadedModel {
             out.println("output:       " + (seq.sequenceOutput() ? "[batch, time, " : "[batch, ") + seq.outputSize() + "]");
             if (seq.outputs().size() > 1) {
                 int from = 0;
-                for (SequenceModel.Output part : seq.outputs()) {
+                for (Model.Output part : seq.outputs()) {
                     out.println("  part        " + part.name() + ": features [" + from + ", " + (from + part.width()) + ")");
                     from += part.width();
                 }
             }
             out.println("layers:");
-            for (SequenceModel.Layer l : seq.layers()) {
+            for (Model.Layer l : seq.layers()) {
                 String what = switch (l) {
-                    case SequenceModel.Recurrent r -> r.description() + "; gates " + gateLayout(r) + "; cell " + r.forward().getClass().getSimpleName()
+                    case Model.Recurrent r -> r.description() + "; gates " + gateLayout(r) + "; cell " + r.forward().getClass().getSimpleName()
                             + " " + r.forward().inputSize() + " -> " + r.outputWidth();
-                    case SequenceModel.Pointwise p -> "Dense " + p.dense().inputSize() + " -> " + p.dense().outputSize() + ", activation "
+                    case Model.Pointwise p -> "Dense " + p.dense().inputSize() + " -> " + p.dense().outputSize() + ", activation "
                             + p.activation().kind().name().toLowerCase(java.util.Locale.ROOT);
-                    case SequenceModel.Masking m -> "Masking, mask_value " + m.value();
-                    case SequenceModel.Embedding e -> "Embedding " + e.inputDim() + " ids -> " + e.outputDim() + (e.maskZero() ? ", mask_zero" : "");
-                    case SequenceModel.LastStep s -> "last time step";
+                    case Model.Masking m -> "Masking, mask_value " + m.value();
+                    case Model.Embedding e -> "Embedding " + e.inputDim() + " ids -> " + e.outputDim() + (e.maskZero() ? ", mask_zero" : "");
+                    case Model.LastStep s -> "last time step";
                 };
                 out.printf(java.util.Locale.ROOT, "  %-14s %-8s params %,d%n", l.name(), "", l.parameters());
                 out.println("      " + what);
@@ -244,7 +244,7 @@ final class LoadedModel {
         out.println("kernels:      " + KernelProvider.get().name() + (KernelProvider.get().isVectorized() ? "" : " (" + KernelProvider.fallbackReason() + ")"));
     }
 
-    private static String gateLayout(SequenceModel.Recurrent r) {
+    private static String gateLayout(Model.Recurrent r) {
         String c = r.forward().getClass().getSimpleName();
         return switch (c) {
             case "LstmCell" -> "i,f,g,o (from the file's own order)";

@@ -4,7 +4,7 @@ import io.github.panamarnn.cells.Initializers;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.tensors.NumPy;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.formats.tf1.Tf1Variables;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.unroll.StreamingCell;
@@ -331,8 +331,8 @@ public final class Main {
                 throw new UserError(what + ": no rows");
             }
             Tables.Columns cols = Tables.Columns.of(csv.cells(first), format.header(), o.get("columns", null), features, what);
-            SequenceModel.Stream s = window == 0 ? m.seq.newStream() : null;
-            SequenceModel.Session session = window > 0 && m.seq != null ? m.seq.newSession(1, window) : null;
+            Model.Stream s = window == 0 ? m.seq.newStream() : null;
+            Model.Session session = window > 0 && m.seq != null ? m.seq.newSession(1, window) : null;
             float[] row = new float[features];
             float[] ring = new float[Math.max(1, window) * features];
             float[] win = new float[Math.max(1, window) * features];
@@ -458,10 +458,10 @@ public final class Main {
             if (!c.isDefault()) {
                 modelError(out, loaded.seq, m.seq, c);
             }
-            SequenceModel[] models = {m.seq, m.seq.using(c.scalar())};
+            Model[] models = {m.seq, m.seq.using(c.scalar())};
             Latency.Result[] results = new Latency.Result[2];
             for (int k = 0; k < 2; k++) {
-                SequenceModel.Stream s = models[k].newStream();
+                Model.Stream s = models[k].newStream();
                 io.github.panamarnn.cells.WarmUp.Result wt = s.warmUp(k == 0 ? warm : Math.min(warm, 20_000));
                 out.printf(Locale.ROOT, "warm-up: %,d steps in %.1f ms%s%n", wt.calls(), wt.nanos() / 1e6,
                         wt.jitQuiet() ? ", JIT quiet" : ", the JIT was still compiling at the deadline");
@@ -518,9 +518,9 @@ public final class Main {
         Compute.printError(out, c.precision.label() + ", " + c.threads + " thread(s), " + ERROR_STEPS + " steps of the bench input", ya, yb, ya.length);
     }
 
-    private static void modelError(PrintStream out, SequenceModel fp32, SequenceModel model, Compute c) {
-        SequenceModel.Stream a = fp32.newStream();
-        SequenceModel.Stream b = model.newStream();
+    private static void modelError(PrintStream out, Model fp32, Model model, Compute c) {
+        Model.Stream a = fp32.newStream();
+        Model.Stream b = model.newStream();
         int in = fp32.inputSize();
         int width = fp32.outputSize();
         float[] x = new float[in];

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.tensors.NumPy;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import io.jhdf.api.WritableGroup;
@@ -151,7 +151,7 @@ class CliFileOptionsTest {
         NumPy.writeNpy(in, ids, 2, 5);
         CliTest.Outcome run = CliTest.cli("", "run", "--model", keras.toString(), "--input", in.toString());
         assertEquals(0, run.code(), run.err());
-        SequenceModel m = ModelFiles.load(keras);
+        Model m = ModelFiles.load(keras);
         float[] want = new float[m.outputLength(2, 5)];
         m.newSession(2, 5).run(ids, 5, want);
         assertArrayEquals(want, parse(run.out()));
@@ -185,7 +185,7 @@ class CliFileOptionsTest {
         assertTrue(info.out().contains("assumed:") && info.out().contains("forget_bias 1.0, activation tanh"), info.out());
         CliTest.Outcome relu = CliTest.cli("", "run", "--model", npz.toString(), "--input", in.toString(), "--tf1", "activation=relu");
         assertEquals(0, relu.code(), relu.err());
-        SequenceModel m = ModelFiles.load(npz, io.github.panamarnn.formats.LoadOptions.DEFAULTS.withTf1(
+        Model m = ModelFiles.load(npz, io.github.panamarnn.formats.LoadOptions.DEFAULTS.withTf1(
                 java.util.List.of(io.github.panamarnn.formats.tf1.Tf1Variables.Options.parse("activation=relu"))));
         float[] want = new float[m.outputLength(1, 5)];
         m.newSession(1, 5).run(x, 5, want);

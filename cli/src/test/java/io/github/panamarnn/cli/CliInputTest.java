@@ -116,7 +116,7 @@ class CliInputTest {
         io.github.panamarnn.formats.tensors.NumPy.writeNpy(in, x, batch, 50, 4);
         CliTest.Outcome o = CliTest.cli("", "run", "--model", model.toString(), "--input", in.toString(), "--output", out.toString());
         assertEquals(0, o.code(), o.err());
-        io.github.panamarnn.model.SequenceModel m = io.github.panamarnn.formats.ModelFiles.load(model);
+        io.github.panamarnn.model.Model m = io.github.panamarnn.formats.ModelFiles.load(model);
         float[] want = new float[m.outputLength(batch, 50)];
         m.newSession(batch, 50).run(x, 50, want);
         org.junit.jupiter.api.Assertions.assertArrayEquals(want, io.github.panamarnn.formats.tensors.NumPy.readNpy(out).data(), 1e-6f);

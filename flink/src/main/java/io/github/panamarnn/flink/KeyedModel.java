@@ -31,7 +31,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * <p><b>Exact whatever the batching.</b> A key's numbers are bit for bit the same whichever other keys shared its
  * steps: a replay after a failure, a rescaled job and the per-record operator ({@code maxBatch(1)}) all compute the
  * same bits, those of a single-machine {@code Stream}. Every kernel of this library computes each row of a batch alike
- * ({@link io.github.panamarnn.model.SequenceModel#rowBlock()} is 1); were it more, batches would be padded to a
+ * ({@link io.github.panamarnn.model.Model#rowBlock()} is 1); were it more, batches would be padded to a
  * multiple of it ({@link #padToRowBlock(boolean)}).
  *
  * <p><b>Order.</b> Each key's ticks must reach the operator in order: partition the source by key (a keyed source, or
@@ -48,7 +48,7 @@ public final class KeyedModel<T, R> implements Serializable {
     public static final int MAX_BATCH = 1 << 16;
     /**
      * The name of the keyed {@code ValueState<float[]>} that holds each key's state (in the format of
-     * {@link io.github.panamarnn.model.SequenceModel.Stream#snapshot(float[], int)}): what the State Processor API reads
+     * {@link io.github.panamarnn.model.Model.Stream#snapshot(float[], int)}): what the State Processor API reads
      * from a savepoint, and what {@code Stream.restore} takes to continue a key on a single machine.
      */
     public static final String STATE_NAME = "panama-rnn-state";

@@ -1,7 +1,7 @@
 package io.github.panamarnn.flink;
 
 import io.github.panamarnn.kernels.KernelProvider;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operator {@link KeyedModel#applyTo} adds: buffers ticks, steps them in batches of distinct keys, keeps each key's
- * state in a {@code ValueState<float[]>} (the format of {@link SequenceModel.Stream#snapshot(int, float[], int)}: a
+ * state in a {@code ValueState<float[]>} (the format of {@link Model.Stream#snapshot(int, float[], int)}: a
  * header with the model's fingerprint, then every layer's state). One instance per parallel task; its model, streams
  * and buffers belong to the task thread (Flink calls processing, timers and snapshots from that one thread).
  *
@@ -35,10 +35,10 @@ final class KeyedModelOperator<T, R> extends AbstractStreamOperator<R> implement
 
     private final KeyedModel<T, R> spec;
 
-    private transient SequenceModel model;
+    private transient Model model;
     private transient ValueState<float[]> state;
     /** Streams by padded batch size / step: {@code streams[i]} has batch {@code (i + 1) * step}, built when first needed. */
-    private transient SequenceModel.Stream[] streams;
+    private transient Model.Stream[] streams;
     private transient int step;
     private transient int in;
     private transient int out;
@@ -87,7 +87,7 @@ final class KeyedModelOperator<T, R> extends AbstractStreamOperator<R> implement
         out = model.outputSize();
         step = spec.padToRowBlock ? model.rowBlock() : 1;
         int capacity = roundUp(spec.maxBatch, step);
-        streams = new SequenceModel.Stream[capacity / step];
+        streams = new Model.Stream[capacity / step];
         x = new float[Math.multiplyExact(capacity, in)];
         y = new float[Math.multiplyExact(capacity, out)];
         keys = new Object[spec.maxBatch];
@@ -125,9 +125,9 @@ final class KeyedModelOperator<T, R> extends AbstractStreamOperator<R> implement
     }
 
     /** The stream of batch {@code padded} (a multiple of {@link #step}), built on first use. */
-    private SequenceModel.Stream stream(int padded) {
+    private Model.Stream stream(int padded) {
         int i = padded / step - 1;
-        SequenceModel.Stream s = streams[i];
+        Model.Stream s = streams[i];
         if (s == null) {
             s = model.newStream(padded);
             streams[i] = s;
@@ -212,7 +212,7 @@ final class KeyedModelOperator<T, R> extends AbstractStreamOperator<R> implement
     @SuppressWarnings("unchecked")
     private void stepWave(int n) throws Exception {
         int padded = roundUp(n, step);
-        SequenceModel.Stream s = stream(padded);
+        Model.Stream s = stream(padded);
         for (int r = 0; r < n; r++) {
             int i = wave[r];
             setCurrentKey(keys[i]);

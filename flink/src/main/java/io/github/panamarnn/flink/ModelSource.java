@@ -4,7 +4,7 @@ import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Precision;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -12,14 +12,14 @@ import java.util.Objects;
 
 /**
  * Where a task gets its model: called once per parallel task, in the operator's {@code open()}, on the task's machine
- * (a {@link SequenceModel} is not serializable, so a job ships this recipe instead of the model). Every task of a job
+ * (a {@link Model} is not serializable, so a job ships this recipe instead of the model). Every task of a job
  * must load the same model: a key's state carries the model's fingerprint and is refused by any other model.
  */
 @FunctionalInterface
 public interface ModelSource extends Serializable {
 
     /** Loads the model; called in the task thread before the first record. */
-    SequenceModel load() throws IOException;
+    Model load() throws IOException;
 
     /** A model file any {@link ModelFiles#load(Path)} reads, at the same path on every task manager, float32 weights. */
     static ModelSource file(String path) {

@@ -1,11 +1,11 @@
 package io.github.panamarnn.flink;
 
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 
 /**
  * The single-machine run of every key, one key at a time on a plain batch-1 {@code Stream}: outputs and the whole
  * state after each tick. The operator's batched steps must give these bits (every row of a batch is computed as a
- * batch of one: {@code SequenceModel.rowBlock()} is 1).
+ * batch of one: {@code Model.rowBlock()} is 1).
  */
 final class Reference {
     final int keys;
@@ -16,8 +16,8 @@ final class Reference {
     Reference(int keys, int ticks) {
         this.keys = keys;
         this.ticks = ticks;
-        SequenceModel m = Telemetry.model();
-        SequenceModel.Stream one = m.newStream();
+        Model m = Telemetry.model();
+        Model.Stream one = m.newStream();
         outputs = new float[keys][ticks][];
         states = new float[keys][ticks][];
         float[] x = new float[Telemetry.IN];

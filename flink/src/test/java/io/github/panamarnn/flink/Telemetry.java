@@ -5,7 +5,7 @@ import io.github.panamarnn.cells.MultiRnnCell;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.model.Dense;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -50,16 +50,16 @@ final class Telemetry {
         }
     }
 
-    static SequenceModel model() {
+    static Model model() {
         RnnCell cell = new MultiRnnCell(List.of(Initializers.kerasLstm(IN, 20, 11), Initializers.kerasGru(20, 12, 12)));
         SplittableRandom r = new SplittableRandom(13);
         float[] w = new float[12 * 2];
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) r.nextDouble(-1, 1);
         }
-        return new SequenceModel("telemetry test model", IN, 0, List.of(
-                new SequenceModel.Recurrent("rnn", "LSTM(20) + GRU(12)", cell, null, null, false, io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, 0),
-                new SequenceModel.Pointwise("head", Dense.of(12, 2, w, new float[] {0.05f, -0.1f}), Activation.TANH)));
+        return new Model("telemetry test model", IN, 0, List.of(
+                new Model.Recurrent("rnn", "LSTM(20) + GRU(12)", cell, null, null, false, io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, 0),
+                new Model.Pointwise("head", Dense.of(12, 2, w, new float[] {0.05f, -0.1f}), Activation.TANH)));
     }
 
     static void features(int key, int t, float[] x, int off) {

@@ -2,7 +2,7 @@ package io.github.panamarnn.formats;
 
 import io.github.panamarnn.formats.tf1.Tf1Variables;
 
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Kernels;
@@ -14,7 +14,7 @@ import java.util.Locale;
  *
  * @param torchNonlinearity PyTorch {@code nn.RNN(nonlinearity=...)}: a state_dict does not record it.
  *                          {@code null} means not said: PyTorch's default {@code tanh} is assumed and
- *                          the loaded model lists that assumption ({@link SequenceModel#assumptions()}).
+ *                          the loaded model lists that assumption ({@link Model#assumptions()}).
  *                          Saying it for a file whose recurrent module is not an {@code nn.RNN} is an
  *                          error, since it would change nothing.
  * @param tf1               TF1 cells' constructor arguments, which their variables do not record

@@ -10,7 +10,7 @@ import io.github.panamarnn.formats.tf1.Tf1Models;
 import io.github.panamarnn.formats.tf1.Tf1Variables;
 import io.github.panamarnn.formats.torch.TorchModules;
 
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,13 +22,13 @@ import java.util.Map;
  * Opens any model file this library reads, by its extension: {@code .keras} / {@code .h5} (Keras,
  * {@link KerasModels}), {@code .safetensors} / {@code .npz} (a PyTorch state_dict,
  * {@link TorchModules#model}, or TF1 variables when every name lies under a TF1 cell scope,
- * {@link Tf1Variables}) and {@code .onnx} graphs of recurrent nodes and their glue ({@code OnnxCompiler}) into a {@link SequenceModel}.
+ * {@link Tf1Variables}) and {@code .onnx} graphs of recurrent nodes and their glue ({@code OnnxCompiler}) into a {@link Model}.
  */
 public final class ModelFiles {
     private ModelFiles() {
     }
 
-    /** True for the extensions {@link #load} turns into a {@link SequenceModel} (an ONNX graph when it compiles to layers). */
+    /** True for the extensions {@link #load} turns into a {@link Model} (an ONNX graph when it compiles to layers). */
     public static boolean isSequenceModel(Path file) {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".keras") || n.endsWith(".h5") || n.endsWith(".safetensors") || n.endsWith(".npz") || n.endsWith(".onnx");
@@ -40,26 +40,26 @@ public final class ModelFiles {
     }
 
     /**
-     * A Keras, PyTorch, TF1-variables or ONNX model file as a {@link SequenceModel} (an ONNX graph that does not compile to
+     * A Keras, PyTorch, TF1-variables or ONNX model file as a {@link Model} (an ONNX graph that does not compile to
      * layers is refused, naming the node: {@link OnnxSession} runs it).
      *
      * @throws ModelFormatException for an unknown extension or a file that cannot be used (named)
      */
-    public static SequenceModel load(Path file) throws IOException {
+    public static Model load(Path file) throws IOException {
         return load(file, LoadOptions.DEFAULTS);
     }
 
     /**
      * {@link #load(Path)} with what the file cannot say ({@link LoadOptions}); what was assumed
-     * instead is in {@link SequenceModel#assumptions()}.
+     * instead is in {@link Model#assumptions()}.
      */
-    public static SequenceModel load(Path file, LoadOptions options) throws IOException {
+    public static Model load(Path file, LoadOptions options) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, Files.isDirectory(file) ? "a directory, not a model file"
                     : Files.exists(file) ? "not a regular file" : "no such model file");
         }
         try {
-            SequenceModel m = loadFile(file, options);
+            Model m = loadFile(file, options);
             return options.kernels() == null ? m : m.using(options.kernels());
         } catch (ModelFormatException e) {
             // Every refusal names the file, whichever reader found the problem.
@@ -70,7 +70,7 @@ public final class ModelFiles {
         }
     }
 
-    private static SequenceModel loadFile(Path file, LoadOptions options) throws IOException {
+    private static Model loadFile(Path file, LoadOptions options) throws IOException {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (n.endsWith(".keras") || n.endsWith(".h5")) {
             if (options.torchNonlinearity() != null) {

@@ -10,13 +10,13 @@ import java.util.List;
  * Many independent streams of one whole model (e.g. 10,000 sensors), each with its own state in every recurrent layer,
  * of which any subset advances in a tick: the tick runs ONE batched step through every layer, heads included (a
  * matrix-matrix product per layer instead of a matrix-vector product per stream), gathering those streams' states and
- * scattering them back. Each row is bit for bit what {@link SequenceModel.Stream#step} computes for that stream (every
+ * scattering them back. Each row is bit for bit what {@link Model.Stream#step} computes for that stream (every
  * row of a batched product sums in the single-row order: {@link io.github.panamarnn.kernels.Kernels#rowBlock()} is 1).
  * Stream ids are {@code 0 .. streams-1}; a bad tick
  * (an unknown or repeated id, a bad token id, a short array) is refused before any state changes.
  *
  * <p>State as data: {@link #snapshot} and {@link #restore} move one stream's whole state in the format a
- * {@link SequenceModel.Stream} uses, so a stream can leave a pool for a single-stream service and come back, or move
+ * {@link Model.Stream} uses, so a stream can leave a pool for a single-stream service and come back, or move
  * between machines.
  *
  * <p>Not thread-safe: the pool owns every stream's state and its buffers; one thread ticks it. The model is shared. The
@@ -24,7 +24,7 @@ import java.util.List;
  * tick allocates nothing.
  */
 public final class ModelStreamPool {
-    private final SequenceModel model;
+    private final Model model;
     private final int streams;
     private final int maxPerTick;
     private final int inputSize;
@@ -34,21 +34,21 @@ public final class ModelStreamPool {
     /** Per recurrent layer: every stream's last unmasked output, {@code [streams, width]}. */
     private final float[][] last;
     /** Per tick size: the batched stream a tick of that many streams runs on, built on first use. */
-    private final SequenceModel.Stream[] batch;
+    private final Model.Stream[] batch;
     private final TickIds tickIds;
 
-    ModelStreamPool(SequenceModel model, int streams, int maxPerTick) {
+    ModelStreamPool(Model model, int streams, int maxPerTick) {
         this.tickIds = new TickIds(streams, maxPerTick);
         this.model = model;
         this.streams = streams;
         this.maxPerTick = tickIds.maxPerTick();
         this.inputSize = model.inputSize();
         this.outputSize = model.outputSize();
-        List<SequenceModel.Layer> layers = model.layers();
+        List<Model.Layer> layers = model.layers();
         this.store = new float[layers.size()][][];
         this.last = new float[layers.size()][];
         for (int i = 0; i < layers.size(); i++) {
-            if (layers.get(i) instanceof SequenceModel.Recurrent r) {
+            if (layers.get(i) instanceof Model.Recurrent r) {
                 int[] sizes = r.forward().stateSizes();
                 store[i] = new float[sizes.length][];
                 for (int p = 0; p < sizes.length; p++) {
@@ -57,7 +57,7 @@ public final class ModelStreamPool {
                 last[i] = new float[size(streams, r.forward().outputSize())];
             }
         }
-        this.batch = new SequenceModel.Stream[this.maxPerTick + 1];
+        this.batch = new Model.Stream[this.maxPerTick + 1];
     }
 
     private static int size(int rows, int width) {
@@ -69,7 +69,7 @@ public final class ModelStreamPool {
     }
 
     /** The model every stream of this pool runs. */
-    public SequenceModel model() {
+    public Model model() {
         return model;
     }
 
@@ -86,7 +86,7 @@ public final class ModelStreamPool {
     /**
      * Advances streams {@code ids[0 .. count)} by one step: row {@code i} of {@code x} ({@code [count, inputSize]}) is
      * stream {@code ids[i]}'s input, row {@code i} of {@code out} ({@code [count, outputSize]}) its output. The streams'
-     * states are gathered into a batched {@link SequenceModel.Stream} of {@code count} rows, stepped, and scattered back.
+     * states are gathered into a batched {@link Model.Stream} of {@code count} rows, stepped, and scattered back.
      *
      * @throws IllegalArgumentException for a count outside [0, {@link #maxPerTick()}], a short array, an unknown or a
      *                                  repeated id, or a bad token id (naming it); no state has changed then
@@ -98,7 +98,7 @@ public final class ModelStreamPool {
         StateFormat.checkRange("tick input", x, xOff, count * inputSize);
         StateFormat.checkRange("tick output", out, outOff, count * outputSize);
         tickIds.check(ids, count);
-        SequenceModel.Stream s = batch[count];
+        Model.Stream s = batch[count];
         if (s == null) {
             prepare(count);
             s = batch[count];
@@ -146,8 +146,8 @@ public final class ModelStreamPool {
     }
 
     /**
-     * Writes stream {@code id}'s whole state ({@link SequenceModel#stateSize()} floats, the format of
-     * {@link SequenceModel.Stream#snapshot}) to {@code dst[off ..]}. Allocates nothing.
+     * Writes stream {@code id}'s whole state ({@link Model#stateSize()} floats, the format of
+     * {@link Model.Stream#snapshot}) to {@code dst[off ..]}. Allocates nothing.
      *
      * @throws IllegalArgumentException for an unknown id or too short an array (nothing written)
      */
@@ -157,7 +157,7 @@ public final class ModelStreamPool {
     }
 
     /**
-     * Sets stream {@code id}'s whole state from a snapshot (of a pool stream or a {@link SequenceModel.Stream} of the same
+     * Sets stream {@code id}'s whole state from a snapshot (of a pool stream or a {@link Model.Stream} of the same
      * model) at {@code src[off ..]}. Allocates nothing.
      *
      * @throws IllegalArgumentException for an unknown id, too short an array, or a state that is not this model's

@@ -5,7 +5,7 @@ import io.github.panamarnn.kernels.PackedMatrix;
 import java.nio.ByteBuffer;
 
 /**
- * The layout of one stream's whole state as data ({@link SequenceModel.Stream#snapshot}, {@link ModelStreamPool#snapshot}),
+ * The layout of one stream's whole state as data ({@link Model.Stream#snapshot}, {@link ModelStreamPool#snapshot}),
  * the same from a stream and from a pool, so a state moves between them and between machines:
  * <pre>
  *   header, 8 floats:  MAGIC, VERSION, fingerprint (four 16-bit pieces, high first), payload length (two 16-bit pieces)
@@ -25,10 +25,10 @@ final class StateFormat {
     }
 
     /** Floats of a state's payload for {@code m}: every recurrent layer's state parts and last output. */
-    static int payload(SequenceModel m) {
+    static int payload(Model m) {
         long n = 0;
-        for (SequenceModel.Layer l : m.layers()) {
-            if (l instanceof SequenceModel.Recurrent r) {
+        for (Model.Layer l : m.layers()) {
+            if (l instanceof Model.Recurrent r) {
                 for (int s : r.forward().stateSizes()) {
                     n += s;
                 }
@@ -42,11 +42,11 @@ final class StateFormat {
     }
 
     /** The digest of {@code m}'s layers: kinds, sizes, options and every weight (see {@link RnnCell#fingerprint()}). */
-    static long fingerprint(SequenceModel m) {
+    static long fingerprint(Model m) {
         long h = PackedMatrix.combine(PackedMatrix.combine(0x5052_4D4F_4445_4C31L, m.inputSize()), m.outputSize());
-        for (SequenceModel.Layer l : m.layers()) {
+        for (Model.Layer l : m.layers()) {
             h = switch (l) {
-                case SequenceModel.Embedding e -> {
+                case Model.Embedding e -> {
                     long x = PackedMatrix.combine(PackedMatrix.combine(PackedMatrix.combine(h, 1), e.inputDim()), e.outputDim());
                     x = PackedMatrix.combine(x, e.maskZero() ? 1 : 0);
                     for (float v : e.table()) {
@@ -54,8 +54,8 @@ final class StateFormat {
                     }
                     yield x;
                 }
-                case SequenceModel.Masking k -> PackedMatrix.combine(PackedMatrix.combine(h, 2), Float.floatToRawIntBits(k.value()));
-                case SequenceModel.Recurrent r -> {
+                case Model.Masking k -> PackedMatrix.combine(PackedMatrix.combine(h, 2), Float.floatToRawIntBits(k.value()));
+                case Model.Recurrent r -> {
                     long x = PackedMatrix.combine(PackedMatrix.combine(h, 3), r.forward().fingerprint());
                     x = PackedMatrix.combine(x, r.backward() == null ? 0 : r.backward().fingerprint());
                     x = PackedMatrix.combine(x, (r.returnSequences() ? 1 : 0) | (r.goBackwards() ? 2 : 0) | (r.zeroOutputForMask() ? 4 : 0)
@@ -63,13 +63,13 @@ final class StateFormat {
                             | (r.order() == io.github.panamarnn.unroll.SequenceRunner.Order.REVERSE_WITHIN_LENGTH ? 128 : 0));
                     yield x;
                 }
-                case SequenceModel.Pointwise p -> {
+                case Model.Pointwise p -> {
                     long x = PackedMatrix.combine(PackedMatrix.combine(h, 4), p.dense().fingerprint());
                     x = PackedMatrix.combine(x, p.activation().kind().ordinal());
                     x = PackedMatrix.combine(x, Float.floatToRawIntBits(p.activation().alpha()));
                     yield PackedMatrix.combine(x, Float.floatToRawIntBits(p.activation().beta()));
                 }
-                case SequenceModel.LastStep s -> PackedMatrix.combine(h, 5);
+                case Model.LastStep s -> PackedMatrix.combine(h, 5);
             };
         }
         return h;
@@ -150,7 +150,7 @@ final class StateFormat {
 
     // ---------------------------------------------------------------------------------------------
     // Rows of states: per recurrent layer (null for the others) its parts and its last outputs, each an array of
-    // {@code rows} rows ({@link SequenceModel.Stream}: its batch; {@link ModelStreamPool}: every stream).
+    // {@code rows} rows ({@link Model.Stream}: its batch; {@link ModelStreamPool}: every stream).
 
     /** Writes row {@code row}'s state (header and payload) to {@code dst[off ..]}, checked first. */
     static void write(long fingerprint, int payload, float[][][] parts, float[][] last, int rows, int row, float[] dst, int off) {

@@ -10,7 +10,7 @@ import jdk.jfr.StackTrace;
 
 /**
  * The opt-in, sampled step-latency JFR event ({@code io.github.panamarnn.Step}): the duration of every
- * {@value #SAMPLE_EVERY}th step of each {@link SequenceModel.Stream} (a pool's ticks included), with the model and the
+ * {@value #SAMPLE_EVERY}th step of each {@link Model.Stream} (a pool's ticks included), with the model and the
  * batch. Disabled by default; a recording enables it ({@code -XX:StartFlightRecording:+io.github.panamarnn.Step#enabled=true},
  * or {@code Recording.enable("io.github.panamarnn.Step")}). While no
  * recording has it enabled a step pays one counter increment and one test, and allocates nothing; while one has, one

@@ -5,7 +5,7 @@ import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.formats.tensors.ZipEntries;
 
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.model.Dense;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,12 +60,12 @@ public final class KerasModels {
     }
 
     /** Loads a {@code .keras} or legacy {@code .h5} model (chosen by the file's first bytes). */
-    public static SequenceModel load(Path file) throws IOException {
+    public static Model load(Path file) throws IOException {
         return load(file, Budget.of(file));
     }
 
     /** {@link #load(Path)} within {@code budget}: every size the file declares is taken from it before it is read. */
-    public static SequenceModel load(Path file, Budget budget) throws IOException {
+    public static Model load(Path file, Budget budget) throws IOException {
         byte[] magic = new byte[8];
         try (InputStream in = Files.newInputStream(file)) {
             int n = in.readNBytes(magic, 0, 8);
@@ -114,7 +114,7 @@ public final class KerasModels {
      *
      * @param kerasVersion "2..." or "3..." (only {@code hard_sigmoid} differs between them)
      */
-    public static SequenceModel fromConfig(String configJson, String kerasVersion, Map<String, List<Tensor>> weightsByLayer)
+    public static Model fromConfig(String configJson, String kerasVersion, Map<String, List<Tensor>> weightsByLayer)
             throws ModelFormatException {
         JsonNode config;
         try {
@@ -142,7 +142,7 @@ public final class KerasModels {
         }
     }
 
-    private static SequenceModel loadKeras3(Path file, Budget budget) throws IOException {
+    private static Model loadKeras3(Path file, Budget budget) throws IOException {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             JsonNode config = json(entry(zip, file, "config.json", budget), file, "config.json");
             String version = "3";
@@ -180,7 +180,7 @@ public final class KerasModels {
         }
     }
 
-    private static SequenceModel loadLegacyH5(Path file, HdfFile h5, H5 h) throws IOException {
+    private static Model loadLegacyH5(Path file, HdfFile h5, H5 h) throws IOException {
         String cfg = stringAttribute(h5, "model_config", file);
         if (cfg == null) {
             throw new ModelFormatException(file + ": HDF5 file without a 'model_config' attribute: a weights-only file "
@@ -415,7 +415,7 @@ public final class KerasModels {
         List<Tensor> weights(String layerName, String className, JsonNode config) throws ModelFormatException;
     }
 
-    static SequenceModel build(Path file, String format, JsonNode root, String version, WeightSource ws) throws ModelFormatException {
+    static Model build(Path file, String format, JsonNode root, String version, WeightSource ws) throws ModelFormatException {
         String cls = root.path("class_name").asText();
         JsonNode cfg = root.path("config");
         if (!cls.equals("Sequential") && !cls.equals("Functional") && !cls.equals("Model")) {
@@ -440,7 +440,7 @@ public final class KerasModels {
         checkOutputs(file, sequential, layers, finalLayer.path("config").path("name").asText(finalLayer.path("name").asText()), returned);
         int width = -1;
         int fixedSteps = 0;
-        List<SequenceModel.Layer> out = new ArrayList<>();
+        List<Model.Layer> out = new ArrayList<>();
         boolean keras2 = version.startsWith("2") || version.startsWith("1") || version.startsWith("tfjs");
         JsonNode lastConfig = null;
         for (JsonNode layer : layers) {
@@ -464,16 +464,16 @@ public final class KerasModels {
                 continue;
             }
             try {
-                SequenceModel.Layer l = layer(file, lc, name, c, width, keras2, ws);
+                Model.Layer l = layer(file, lc, name, c, width, keras2, ws);
                 if (l == null) {
                     continue;
                 }
                 out.add(l);
                 lastConfig = layer;
                 width = switch (l) {
-                    case SequenceModel.Recurrent r -> r.outputWidth();
-                    case SequenceModel.Pointwise p -> p.dense().outputSize();
-                    case SequenceModel.Embedding e -> e.outputDim();
+                    case Model.Recurrent r -> r.outputWidth();
+                    case Model.Pointwise p -> p.dense().outputSize();
+                    case Model.Embedding e -> e.outputDim();
                     default -> width;
                 };
             } catch (IllegalArgumentException e) {
@@ -482,10 +482,10 @@ public final class KerasModels {
         }
         String modelName = cfg.path("name").asText("model");
         try {
-            SequenceModel m = new SequenceModel(format + ", " + cls + " '" + modelName + "'", tokenIds ? 1 : inputWidth(out, width), fixedSteps, out);
-            if (lastConfig != null && mergeNone(lastConfig) && m.layers().get(m.layers().size() - 1) instanceof SequenceModel.Recurrent r) {
-                m = m.withOutputs(List.of(new SequenceModel.Output(r.name() + "/forward", r.forward().outputSize()),
-                        new SequenceModel.Output(r.name() + "/backward", r.backward().outputSize())));
+            Model m = new Model(format + ", " + cls + " '" + modelName + "'", tokenIds ? 1 : inputWidth(out, width), fixedSteps, out);
+            if (lastConfig != null && mergeNone(lastConfig) && m.layers().get(m.layers().size() - 1) instanceof Model.Recurrent r) {
+                m = m.withOutputs(List.of(new Model.Output(r.name() + "/forward", r.forward().outputSize()),
+                        new Model.Output(r.name() + "/backward", r.backward().outputSize())));
             }
             return m;
         } catch (IllegalArgumentException e) {
@@ -540,12 +540,12 @@ public final class KerasModels {
         }
     }
 
-    private static int inputWidth(List<SequenceModel.Layer> layers, int fallback) {
-        for (SequenceModel.Layer l : layers) {
-            if (l instanceof SequenceModel.Recurrent r) {
+    private static int inputWidth(List<Model.Layer> layers, int fallback) {
+        for (Model.Layer l : layers) {
+            if (l instanceof Model.Recurrent r) {
                 return r.forward().inputSize();
             }
-            if (l instanceof SequenceModel.Pointwise p) {
+            if (l instanceof Model.Pointwise p) {
                 return p.dense().inputSize();
             }
         }
@@ -632,11 +632,11 @@ public final class KerasModels {
         return null;
     }
 
-    private static SequenceModel.Layer layer(Path file, String cls, String name, JsonNode c, int width, boolean keras2, WeightSource ws)
+    private static Model.Layer layer(Path file, String cls, String name, JsonNode c, int width, boolean keras2, WeightSource ws)
             throws ModelFormatException {
         switch (cls) {
             case "Masking":
-                return new SequenceModel.Masking(name, (float) c.path("mask_value").asDouble(0));
+                return new Model.Masking(name, (float) c.path("mask_value").asDouble(0));
             case "Dropout":
             case "SpatialDropout1D":
             case "GaussianNoise":
@@ -656,7 +656,7 @@ public final class KerasModels {
                 List<Tensor> w = ws.weights(name, cls, c);
                 checkCount(file, name, w, 1);
                 Tensor t = expect(file, name, "embeddings", w.get(0), inDim, outDim);
-                return new SequenceModel.Embedding(name, inDim, outDim, t.data(), c.path("mask_zero").asBoolean(false));
+                return new Model.Embedding(name, inDim, outDim, t.data(), c.path("mask_zero").asBoolean(false));
             }
             case "SimpleRNN":
             case "LSTM":
@@ -821,7 +821,7 @@ public final class KerasModels {
         }
     }
 
-    private static SequenceModel.Recurrent recurrent(Path file, String name, String cls, JsonNode c, RnnCell fw, RnnCell bw, Merge merge,
+    private static Model.Recurrent recurrent(Path file, String name, String cls, JsonNode c, RnnCell fw, RnnCell bw, Merge merge,
                                                      boolean goBackwards, long params) throws ModelFormatException {
         if (c.path("time_major").asBoolean(false)) {
             throw new ModelFormatException(file + ": layer '" + name + "' has time_major=True, which a Keras model file cannot feed; expected false");
@@ -830,7 +830,7 @@ public final class KerasModels {
         boolean stateful = c.path("stateful").asBoolean(false);
         String desc = cls + " " + fw.outputSize() + " units" + (c.has("reset_after") ? ", reset_after=" + c.path("reset_after").asBoolean(true) : "")
                 + (rs ? ", return_sequences" : "") + (goBackwards ? ", go_backwards" : "") + (stateful ? ", stateful" : "");
-        return new SequenceModel.Recurrent(name, desc, fw, bw, merge, rs, goBackwards ? Order.BACKWARDS : Order.FORWARD, c.path("zero_output_for_mask").asBoolean(false), stateful,
+        return new Model.Recurrent(name, desc, fw, bw, merge, rs, goBackwards ? Order.BACKWARDS : Order.FORWARD, c.path("zero_output_for_mask").asBoolean(false), stateful,
                 params);
     }
 
@@ -928,7 +928,7 @@ public final class KerasModels {
         return t;
     }
 
-    private static SequenceModel.Pointwise dense(Path file, String name, JsonNode c, int in, List<Tensor> w, boolean keras2) throws ModelFormatException {
+    private static Model.Pointwise dense(Path file, String name, JsonNode c, int in, List<Tensor> w, boolean keras2) throws ModelFormatException {
         int units = c.path("units").asInt(-1);
         if (units <= 0) {
             throw new ModelFormatException(file + ": layer '" + name + "': units " + c.path("units") + ", expected a positive integer");
@@ -937,7 +937,7 @@ public final class KerasModels {
         checkCount(file, name, w, useBias ? 2 : 1);
         Tensor k = expect(file, name, "kernel", w.get(0), in, units);
         Tensor b = useBias ? expect(file, name, "bias", w.get(1), units) : null;
-        return new SequenceModel.Pointwise(name, Dense.of(in, units, k.data(), b == null ? null : b.data()),
+        return new Model.Pointwise(name, Dense.of(in, units, k.data(), b == null ? null : b.data()),
                 activation(file, name, c, "activation", "linear", keras2));
     }
 }

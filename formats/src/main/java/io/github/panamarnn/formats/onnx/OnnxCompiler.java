@@ -7,7 +7,7 @@ import static io.github.panamarnn.formats.onnx.OnnxSession.longs;
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.model.Dense;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.unroll.LayeredRunner.Merge;
 import io.github.panamarnn.unroll.SequenceRunner.Order;
 import java.util.ArrayList;
@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
 
 /**
  * An ONNX graph made of recurrent nodes and the glue exporters emit around them, compiled to the layers of a
- * {@link SequenceModel}, so that it streams one tick at a time and runs with no allocation per call. The compiler
+ * {@link Model}, so that it streams one tick at a time and runs with no allocation per call. The compiler
  * interprets the graph over abstract values:
  * <ul>
  *   <li>constants: initializers, {@code Constant} and any node whose inputs are all constants, folded by the
@@ -73,15 +73,15 @@ final class OnnxCompiler {
      * The data: the layers so far, each axis's meaning, the feature width; {@code dense} when the last layer is a dense
      * layer this compiler made (so a following bias or activation folds into it).
      */
-    private record Data(List<SequenceModel.Layer> layers, int[] axes, int width, DenseSpec dense) implements Value {
-        Data with(SequenceModel.Layer l, int[] newAxes, int newWidth, DenseSpec d) {
-            List<SequenceModel.Layer> ls = new ArrayList<>(layers);
+    private record Data(List<Model.Layer> layers, int[] axes, int width, DenseSpec dense) implements Value {
+        Data with(Model.Layer l, int[] newAxes, int newWidth, DenseSpec d) {
+            List<Model.Layer> ls = new ArrayList<>(layers);
             ls.add(l);
             return new Data(ls, newAxes, newWidth, d);
         }
 
-        Data replaceLast(SequenceModel.Layer l, DenseSpec d) {
-            List<SequenceModel.Layer> ls = new ArrayList<>(layers);
+        Data replaceLast(Model.Layer l, DenseSpec d) {
+            List<Model.Layer> ls = new ArrayList<>(layers);
             ls.set(ls.size() - 1, l);
             return new Data(ls, axes, width, d);
         }
@@ -92,8 +92,8 @@ final class OnnxCompiler {
     }
 
     private record DenseSpec(String name, int in, int out, float[] kernel, float[] bias, Activation activation) {
-        SequenceModel.Pointwise layer() {
-            return new SequenceModel.Pointwise(name, Dense.of(in, out, kernel, bias), activation);
+        Model.Pointwise layer() {
+            return new Model.Pointwise(name, Dense.of(in, out, kernel, bias), activation);
         }
     }
 
@@ -116,11 +116,11 @@ final class OnnxCompiler {
     }
 
     /** {@code model} as layers, checked against {@code session} (the interpreter of the same model) on a probe input. */
-    static SequenceModel compile(OnnxModel model, OnnxSession session) throws NotCompilable {
+    static Model compile(OnnxModel model, OnnxSession session) throws NotCompilable {
         return new OnnxCompiler(model, session).compile();
     }
 
-    private SequenceModel compile() throws NotCompilable {
+    private Model compile() throws NotCompilable {
         List<OnnxModel.ValueInfo> inputs = new ArrayList<>();
         for (OnnxModel.ValueInfo in : model.inputs()) {
             if (!model.initializers().containsKey(in.name())) {
@@ -152,9 +152,9 @@ final class OnnxCompiler {
             throw new NotCompilable("the graph output '" + model.outputs().get(0).name() + "' has axes " + names(d.axes())
                     + "; layers give [batch, features] or [batch, time, features]");
         }
-        SequenceModel m;
+        Model m;
         try {
-            m = new SequenceModel("ONNX " + model.source() + " (compiled to layers)", dims[2], Math.max(0, dims[1]), d.layers());
+            m = new Model("ONNX " + model.source() + " (compiled to layers)", dims[2], Math.max(0, dims[1]), d.layers());
         } catch (IllegalArgumentException e) {
             throw new NotCompilable("the layers do not chain: " + e.getMessage());
         }
@@ -163,7 +163,7 @@ final class OnnxCompiler {
     }
 
     /** Runs the compiled model and the interpreter on one random input: they must agree (1e-4 absolute and relative). */
-    private void probe(SequenceModel m, OnnxModel.ValueInfo input, int[] dims) throws NotCompilable {
+    private void probe(Model m, OnnxModel.ValueInfo input, int[] dims) throws NotCompilable {
         int batch = dims[0] > 0 ? dims[0] : 2;
         int steps = dims[1] > 0 ? dims[1] : 3;
         float[] x = new float[batch * steps * dims[2]];
@@ -415,7 +415,7 @@ final class OnnxCompiler {
                     return d.axes(o);
                 }
                 if (axes[ax] == TIME && i == -1) {
-                    return d.with(new SequenceModel.LastStep(n.name()), o, d.width(), null);
+                    return d.with(new Model.LastStep(n.name()), o, d.width(), null);
                 }
                 throw refuse(n, "gathers entry " + i + " of the " + names(new int[] {axes[ax]}) + " axis (only the last step compiles)");
             }
@@ -436,7 +436,7 @@ final class OnnxCompiler {
                         continue;
                     }
                     if (axes[ax] == TIME && last) {
-                        cur = cur.with(new SequenceModel.LastStep(n.name()), replace(cur.axes(), ax, ONE), cur.width(), null);
+                        cur = cur.with(new Model.LastStep(n.name()), replace(cur.axes(), ax, ONE), cur.width(), null);
                         continue;
                     }
                     throw refuse(n, "slices [" + starts[j] + ", " + ends[j] + ") step " + st + " of the " + names(new int[] {axes[ax]})
@@ -628,11 +628,11 @@ final class OnnxCompiler {
         RnnCell backward = bi ? cells[1] : null;
         Merge merge = bi ? Merge.CONCAT : null;
         // Y: every step's outputs, [time, directions, batch, features] (layout 1: [batch, time, directions, features]).
-        SequenceModel.Recurrent rec = new SequenceModel.Recurrent(n.name(), desc, cell, backward, merge, true, order, false, false, params);
+        Model.Recurrent rec = new Model.Recurrent(n.name(), desc, cell, backward, merge, true, order, false, false, params);
         out(n, 0, x.with(rec, layout == 0 ? new int[] {TIME, dir, BATCH, FEAT} : new int[] {BATCH, TIME, dir, FEAT}, width, null));
         // Y_h: each direction's final output, [directions, batch, features] (layout 1: [batch, directions, features]): the
         // same layer without its sequence (a reverse direction ends at time 0, not at the last step).
-        SequenceModel.Recurrent last = new SequenceModel.Recurrent(n.name() + "/Y_h", desc, cell, backward, merge, false, order, false, false,
+        Model.Recurrent last = new Model.Recurrent(n.name() + "/Y_h", desc, cell, backward, merge, false, order, false, false,
                 params);
         out(n, 1, x.with(last, layout == 0 ? new int[] {dir, BATCH, FEAT} : new int[] {BATCH, dir, FEAT}, width, null));
         out(n, 2, new Unusable("the cell state Y_c, which layers do not output"));

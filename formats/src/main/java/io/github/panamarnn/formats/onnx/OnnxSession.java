@@ -362,13 +362,13 @@ public final class OnnxSession {
     // The nodes
 
     /**
-     * This graph as the layers of a {@link io.github.panamarnn.model.SequenceModel} ({@link OnnxCompiler}): it then streams
+     * This graph as the layers of a {@link io.github.panamarnn.model.Model} ({@link OnnxCompiler}): it then streams
      * one tick at a time and runs with no allocation per call. Checked against this interpreter on a probe input first.
      *
      * @throws ModelFormatException when the graph is not made of recurrent nodes and the glue that compiles, naming the
      *                              node and why (this session still runs it)
      */
-    public io.github.panamarnn.model.SequenceModel toLayers() throws ModelFormatException {
+    public io.github.panamarnn.model.Model toLayers() throws ModelFormatException {
         try {
             return OnnxCompiler.compile(model, this);
         } catch (OnnxCompiler.NotCompilable e) {

@@ -4,7 +4,7 @@ import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.tensors.Tensor;
 
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.unroll.LayeredRunner.Merge;
@@ -15,12 +15,12 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * TF1 variables in an {@code .npz} (or {@code .safetensors}) as a whole {@link SequenceModel}: the
+ * TF1 variables in an {@code .npz} (or {@code .safetensors}) as a whole {@link Model}: the
  * {@code dynamic_rnn} of the cell they hold (outputs at every step, from zero state), or the
  * {@code bidirectional_dynamic_rnn} of two cells under {@code .../fw/} and {@code .../bw/} (its two
- * outputs side by side, named {@code fw} and {@code bw} in {@link SequenceModel#outputs()}). The
+ * outputs side by side, named {@code fw} and {@code bw} in {@link Model#outputs()}). The
  * cells come from {@link Tf1Variables}; what the variables do not record comes from
- * {@link LoadOptions#tf1()}, TF1's defaults otherwise, listed in {@link SequenceModel#assumptions()}.
+ * {@link LoadOptions#tf1()}, TF1's defaults otherwise, listed in {@link Model#assumptions()}.
  */
 public final class Tf1Models {
     private Tf1Models() {
@@ -62,7 +62,7 @@ public final class Tf1Models {
      * The {@code dynamic_rnn} of the cell under one TF1 scope, or the {@code bidirectional_dynamic_rnn} of the cells under
      * {@code .../fw/} and {@code .../bw/}, built from {@code vars} with the TF1 options of {@code options}.
      */
-    public static SequenceModel model(Map<String, Tensor> vars, String source, LoadOptions options) throws ModelFormatException {
+    public static Model model(Map<String, Tensor> vars, String source, LoadOptions options) throws ModelFormatException {
         TreeSet<String> roots = new TreeSet<>();
         for (String k : vars.keySet()) {
             roots.add(root(k));
@@ -78,9 +78,9 @@ public final class Tf1Models {
                 String r = roots.first();
                 RnnCell cell = cell(vars, r, opts);
                 String name = r.isEmpty() ? "rnn" : r.substring(0, r.length() - 1);
-                SequenceModel.Recurrent rec = new SequenceModel.Recurrent(name, "TF1 dynamic_rnn(" + cell + ")", cell, null, null, true, Order.FORWARD,
+                Model.Recurrent rec = new Model.Recurrent(name, "TF1 dynamic_rnn(" + cell + ")", cell, null, null, true, Order.FORWARD,
                         false, false, params(vars));
-                return new SequenceModel(source, cell.inputSize(), 0, List.of(rec), assumed);
+                return new Model(source, cell.inputSize(), 0, List.of(rec), assumed);
             }
             if (roots.size() == 2 && roots.first().endsWith("bw/") && roots.last().endsWith("fw/")
                     && roots.first().substring(0, roots.first().length() - 3).equals(roots.last().substring(0, roots.last().length() - 3))) {
@@ -88,10 +88,10 @@ public final class Tf1Models {
                 RnnCell fw = cell(vars, parent + "fw/", opts);
                 RnnCell bw = cell(vars, parent + "bw/", opts);
                 String name = parent.isEmpty() ? "bidirectional_rnn" : parent.substring(0, parent.length() - 1);
-                SequenceModel.Recurrent rec = new SequenceModel.Recurrent(name, "TF1 bidirectional_dynamic_rnn(" + fw + ", " + bw + ")", fw, bw,
+                Model.Recurrent rec = new Model.Recurrent(name, "TF1 bidirectional_dynamic_rnn(" + fw + ", " + bw + ")", fw, bw,
                         Merge.CONCAT, true, Order.FORWARD, false, false, params(vars));
-                return new SequenceModel(source, fw.inputSize(), 0, List.of(rec), assumed).withOutputs(List.of(
-                        new SequenceModel.Output("fw", fw.outputSize()), new SequenceModel.Output("bw", bw.outputSize())));
+                return new Model(source, fw.inputSize(), 0, List.of(rec), assumed).withOutputs(List.of(
+                        new Model.Output("fw", fw.outputSize()), new Model.Output("bw", bw.outputSize())));
             }
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(source + ": " + e.getMessage(), e);

@@ -6,7 +6,7 @@ import io.github.panamarnn.formats.tensors.NumPy;
 import io.github.panamarnn.formats.tensors.SafeTensors;
 import io.github.panamarnn.formats.tensors.Tensor;
 
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.model.Dense;
 
 import io.github.panamarnn.cells.GruCell;
@@ -170,16 +170,16 @@ public final class TorchModules {
      * state_dict has one whose input width matches ({@code <head>.weight [out, width]}). Bidirectional
      * layers concatenate their directions, as PyTorch does.
      */
-    public static SequenceModel model(Map<String, Tensor> sd, String source) throws ModelFormatException {
+    public static Model model(Map<String, Tensor> sd, String source) throws ModelFormatException {
         return model(sd, source, LoadOptions.DEFAULTS);
     }
 
     /**
      * {@link #model(Map, String)} with what the state_dict cannot say ({@link LoadOptions}): an
      * {@code nn.RNN}'s nonlinearity ({@code tanh} assumed, and listed in
-     * {@link SequenceModel#assumptions()}, when not given).
+     * {@link Model#assumptions()}, when not given).
      */
-    public static SequenceModel model(Map<String, Tensor> sd, String source, LoadOptions options) throws ModelFormatException {
+    public static Model model(Map<String, Tensor> sd, String source, LoadOptions options) throws ModelFormatException {
         List<String> prefixes = new ArrayList<>();
         for (String k : sd.keySet()) {
             if (k.endsWith("weight_ih_l0")) {
@@ -206,7 +206,7 @@ public final class TorchModules {
                     + "recurrent module '" + prefix + "' is an nn." + kind + ", not an nn.RNN; only nn.RNN has that option");
         }
         boolean bidirectional = sd.containsKey(prefix + "weight_ih_l0_reverse");
-        List<SequenceModel.Layer> layers = new ArrayList<>();
+        List<Model.Layer> layers = new ArrayList<>();
         for (int l = 0; sd.containsKey(prefix + "weight_ih_l" + l); l++) {
             RnnCell fw = layer(sd, prefix, kind, l, false);
             RnnCell bw = bidirectional ? layer(sd, prefix, kind, l, true) : null;
@@ -220,11 +220,11 @@ public final class TorchModules {
             String desc = "torch " + kind + " layer " + l + ", hidden " + (fw instanceof io.github.panamarnn.cells.LstmCell lc ? lc.units() : fw.outputSize())
                     + (fw.outputSize() != sd.get(prefix + "weight_ih_l" + l).shape()[0] / (kind == Kind.LSTM ? 4 : kind == Kind.GRU ? 3 : 1)
                     ? ", proj_size " + fw.outputSize() : "") + (bidirectional ? ", bidirectional" : "");
-            layers.add(new SequenceModel.Recurrent(prefix + "l" + l, desc, fw, bw, bidirectional ? io.github.panamarnn.unroll.LayeredRunner.Merge.CONCAT : null,
+            layers.add(new Model.Recurrent(prefix + "l" + l, desc, fw, bw, bidirectional ? io.github.panamarnn.unroll.LayeredRunner.Merge.CONCAT : null,
                     true, io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, params));
         }
-        layers.add(new SequenceModel.LastStep("last step"));
-        int width = ((SequenceModel.Recurrent) layers.get(layers.size() - 2)).outputWidth();
+        layers.add(new Model.LastStep("last step"));
+        int width = ((Model.Recurrent) layers.get(layers.size() - 2)).outputWidth();
         // Every tensor outside the recurrent module must be the head: one nn.Linear [out, width] (+ bias [out]) on the last step.
         // Anything else (another module, a head of the wrong rank or width) is refused, never dropped: dropping it would
         // print the recurrent state as if it were the model's output.
@@ -254,11 +254,11 @@ public final class TorchModules {
                 throw new ModelFormatException(source + ": head tensor '" + w.name() + "' has shape " + Arrays.toString(w.shape()) + ", expected [out, "
                         + width + "] (an nn.Linear on the recurrent module's " + width + " outputs)");
             }
-            layers.add(new SequenceModel.Pointwise(head.isEmpty() ? "linear" : head.substring(0, head.length() - 1), linear(sd, head),
+            layers.add(new Model.Pointwise(head.isEmpty() ? "linear" : head.substring(0, head.length() - 1), linear(sd, head),
                     Activation.LINEAR));
         }
         try {
-            return new SequenceModel(source, layers.get(0) instanceof SequenceModel.Recurrent r ? r.forward().inputSize() : 0, 0, layers, assumed);
+            return new Model(source, layers.get(0) instanceof Model.Recurrent r ? r.forward().inputSize() : 0, 0, layers, assumed);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(source + ": " + e.getMessage(), e);
         }

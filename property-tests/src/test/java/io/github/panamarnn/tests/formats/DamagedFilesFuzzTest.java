@@ -12,7 +12,7 @@ import io.github.panamarnn.formats.tensors.NumPy;
 import io.github.panamarnn.formats.onnx.OnnxModel;
 import io.github.panamarnn.formats.onnx.OnnxSession;
 import io.github.panamarnn.formats.onnx.OnnxValue;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -59,7 +59,7 @@ class DamagedFilesFuzzTest {
             int features = m.inputs().get(0).dims()[2];
             return s.run(Map.of(in, OnnxValue.of(in, input(features), 1, 6, features))).values().iterator().next().floats();
         }
-        SequenceModel m = ModelFiles.load(file);
+        Model m = ModelFiles.load(file);
         float[] y = new float[m.outputLength(1, 6)];
         m.newSession(1, 6).run(input(m.inputSize()), 6, y);
         return y;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.model.ModelStreamPool;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.tests.AllocationMeter;
 import java.util.List;
 import java.util.stream.Stream;
@@ -23,18 +23,18 @@ class EveryFormatAllocationTest {
     @TestFactory
     Stream<DynamicTest> everyFormatRunsWithoutAllocating() {
         return FILES.stream().map(f -> DynamicTest.dynamicTest(f, () -> {
-            SequenceModel m = ModelFiles.load(TorchModelsTest.MODELS.resolve(f));
+            Model m = ModelFiles.load(TorchModelsTest.MODELS.resolve(f));
             int in = m.inputSize();
             float[] x = new float[8 * 10 * in];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) Math.sin(i * 0.37);
             }
             float[] y = new float[m.outputLength(8, 10)];
-            SequenceModel.Session session = m.newSession(8, 10);
+            Model.Session session = m.newSession(8, 10);
             assertEquals(0L, AllocationMeter.bytesPerCallAfterWarmup(() -> session.run(x, 10, y)), f + ": Session.run");
-            SequenceModel.Stream stream = m.newStream();
+            Model.Stream stream = m.newStream();
             assertEquals(0L, AllocationMeter.bytesPerCallAfterWarmup(() -> stream.step(x, 0, y, 0)), f + ": Stream.step");
-            SequenceModel.Stream batched = m.newStream(8);
+            Model.Stream batched = m.newStream(8);
             assertEquals(0L, AllocationMeter.bytesPerCallAfterWarmup(() -> batched.step(x, 0, y, 0)), f + ": Stream.step, batch 8");
             ModelStreamPool pool = m.newStreamPool(500, 8);
             int[] ids = new int[8];

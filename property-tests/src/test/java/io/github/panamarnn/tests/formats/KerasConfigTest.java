@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.panamarnn.formats.keras.KerasModels;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.formats.tensors.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -85,7 +85,7 @@ class KerasConfigTest {
             k[i] = (float) r.nextDouble(-0.5, 0.5);
         }
         b[1] = 0.25f;
-        SequenceModel m = KerasModels.fromConfig(json, "3.15.1", Map.of("bi", bi, "td", List.of(new Tensor("k", new int[] {12, 3}, k),
+        Model m = KerasModels.fromConfig(json, "3.15.1", Map.of("bi", bi, "td", List.of(new Tensor("k", new int[] {12, 3}, k),
                 new Tensor("b", new int[] {3}, b))));
         float[] x = tensor(c.get("inputs").get("x"), "x").data();
         float[] out = new float[m.outputLength(2, 7)];
@@ -107,7 +107,7 @@ class KerasConfigTest {
         JsonNode c = load("keras/lstm_b3_d4_u6_t8_seq_masked");
         String json = model(input(8, 4), "{\"class_name\":\"Masking\",\"config\":{\"name\":\"mask\",\"mask_value\":0.0}}",
                 "{\"class_name\":\"LSTM\",\"config\":{\"name\":\"lstm\",\"units\":6,\"return_sequences\":true}}");
-        SequenceModel m = KerasModels.fromConfig(json, "3", Map.of("lstm", weights(c, "")));
+        Model m = KerasModels.fromConfig(json, "3", Map.of("lstm", weights(c, "")));
         float[] x = tensor(c.get("inputs").get("x"), "x").data();
         float[] want = tensor(c.get("expected").get("output"), "output").data();
         float[] out = new float[m.outputLength(3, 8)];
@@ -115,7 +115,7 @@ class KerasConfigTest {
         for (int i = 0; i < want.length; i++) {
             KerasModelsTest.close(want[i], out[i], "batch output " + i);
         }
-        SequenceModel.Stream s = m.newStream();
+        Model.Stream s = m.newStream();
         float[] y = new float[6];
         for (int row = 0; row < 3; row++) {
             s.reset();
@@ -136,8 +136,8 @@ class KerasConfigTest {
         bi.addAll(weights(c, "backward/"));
         String none = model(input(5, 3), "{\"class_name\":\"Bidirectional\",\"config\":{\"name\":\"bi\",\"merge_mode\":null,\"layer\":" + rnn + "}}");
         // merge_mode=None: Keras's two outputs, side by side and named
-        SequenceModel two = KerasModels.fromConfig(none, "3", Map.of("bi", bi));
-        assertEquals(List.of(new SequenceModel.Output("bi/forward", 7), new SequenceModel.Output("bi/backward", 7)), two.outputs());
+        Model two = KerasModels.fromConfig(none, "3", Map.of("bi", bi));
+        assertEquals(List.of(new Model.Output("bi/forward", 7), new Model.Output("bi/backward", 7)), two.outputs());
         float[] both = new float[two.outputLength(3, 5)];
         two.newSession(3, 5).run(tensor(c.get("inputs").get("x"), "x").data(), 5, both);
         float[] ef = tensor(c.get("expected").get("output_forward"), "f").data();
@@ -150,7 +150,7 @@ class KerasConfigTest {
         }
         ModelFormatException e;
         String sum = model(input(5, 3), "{\"class_name\":\"Bidirectional\",\"config\":{\"name\":\"bi\",\"merge_mode\":\"sum\",\"layer\":" + rnn + "}}");
-        SequenceModel m = KerasModels.fromConfig(sum, "3", Map.of("bi", bi));
+        Model m = KerasModels.fromConfig(sum, "3", Map.of("bi", bi));
         float[] out = new float[m.outputLength(3, 5)];
         m.newSession(3, 5).run(tensor(c.get("inputs").get("x"), "x").data(), 5, out);
         float[] f = tensor(c.get("expected").get("output_forward"), "f").data();

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.panamarnn.formats.keras.KerasModels;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.formats.tensors.Tensor;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
@@ -97,12 +97,12 @@ class KerasLayersTest {
             z.putNextEntry(new ZipEntry("model.weights.h5"));
             z.write(Files.readAllBytes(h5));
         }
-        SequenceModel fromFile = ModelFiles.load(keras);
+        Model fromFile = ModelFiles.load(keras);
         List<Tensor> all = new ArrayList<>(lstm0);
         all.addAll(gru);
         all.addAll(lstm1);
-        SequenceModel fromConfig = KerasModels.fromConfig(config, "3.15.1", Map.of("rnn", all));
-        assertTrue(fromFile.layers().get(0) instanceof SequenceModel.Recurrent rec && rec.description().contains("StackedRNNCells(LSTMCell, "
+        Model fromConfig = KerasModels.fromConfig(config, "3.15.1", Map.of("rnn", all));
+        assertTrue(fromFile.layers().get(0) instanceof Model.Recurrent rec && rec.description().contains("StackedRNNCells(LSTMCell, "
                 + "GRUCell, LSTMCell)"), fromFile.layers().toString());
         float[] x = random(r, 2 * 6 * 3, 1.5);
         float[] a = new float[fromFile.outputLength(2, 6)];
@@ -119,7 +119,7 @@ class KerasLayersTest {
 
     private static final String IDS = "{\"class_name\":\"InputLayer\",\"config\":{\"name\":\"x\",\"batch_shape\":[null,null]}}";
 
-    private static SequenceModel statefulEmbeddingModel() throws ModelFormatException {
+    private static Model statefulEmbeddingModel() throws ModelFormatException {
         SplittableRandom r = new SplittableRandom(5);
         String gru = "{\"class_name\":\"GRU\",\"config\":{\"name\":\"gru\",\"units\":3,\"stateful\":true}}";
         return KerasModels.fromConfig(model(IDS, embedding(true), gru), "3.15.1", Map.of(
@@ -131,14 +131,14 @@ class KerasLayersTest {
     /** A bad token id (out of range, negative, not an integer, NaN) is refused naming it, and the stateful session is as before. */
     @Test
     void badTokenIdsAreRefusedBeforeAnyStateChanges() throws ModelFormatException {
-        SequenceModel m = statefulEmbeddingModel();
+        Model m = statefulEmbeddingModel();
         assertEquals(1, m.inputSize());
-        SequenceModel.Session s = m.newSession(2, 3);
+        Model.Session s = m.newSession(2, 3);
         float[] good = {1, 2, 0, 9, 9, 3};
         float[] first = new float[m.outputLength(2, 3)];
         s.run(good, 3, first);
         float[] reference = new float[first.length];
-        SequenceModel.Session twin = m.newSession(2, 3);
+        Model.Session twin = m.newSession(2, 3);
         twin.run(good, 3, new float[first.length]);
         twin.run(good, 3, reference);
         for (float bad : new float[] {10, -1, 2.5f, Float.NaN}) {
@@ -149,7 +149,7 @@ class KerasLayersTest {
         float[] second = new float[first.length];
         s.run(good, 3, second);
         assertArrayEquals(reference, second, "the refused runs changed the carried state");
-        SequenceModel.Stream stream = m.newStream();
+        Model.Stream stream = m.newStream();
         assertThrows(IllegalArgumentException.class, () -> stream.step(new float[] {11}, 0, new float[3], 0));
     }
 
@@ -177,8 +177,8 @@ class KerasLayersTest {
         String tanh = "{\"class_name\":\"Dense\",\"config\":{\"name\":\"d\",\"units\":5,\"activation\":\"tanh\"}}";
         String linear = tanh.replace("tanh", "linear");
         io.github.panamarnn.kernels.Kernels scalar = io.github.panamarnn.kernels.KernelProvider.scalar();
-        SequenceModel withTanh = KerasModels.fromConfig(model(input(4, 3), simple, tanh), "3", Map.of("s", rnn, "d", dense)).using(scalar);
-        SequenceModel pre = KerasModels.fromConfig(model(input(4, 3), simple, linear), "3", Map.of("s", rnn, "d", dense)).using(scalar);
+        Model withTanh = KerasModels.fromConfig(model(input(4, 3), simple, tanh), "3", Map.of("s", rnn, "d", dense)).using(scalar);
+        Model pre = KerasModels.fromConfig(model(input(4, 3), simple, linear), "3", Map.of("s", rnn, "d", dense)).using(scalar);
         float[] x = random(r, 2 * 4 * 3, 2);
         float[] y = new float[withTanh.outputLength(2, 4)];
         float[] z = new float[y.length];
@@ -190,7 +190,7 @@ class KerasLayersTest {
         }
         assertArrayEquals(want, y);
         float[] stream = new float[5];
-        SequenceModel.Stream s = withTanh.newStream();
+        Model.Stream s = withTanh.newStream();
         for (int t = 0; t < 4; t++) {
             s.step(x, t * 3, stream, 0);
         }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.panamarnn.formats.keras.KerasModels;
 import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.tensors.NumPy;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.io.IOException;
@@ -42,7 +42,7 @@ class KerasModelsTest {
     }
 
     private static void check(String name, String ext) throws IOException {
-        SequenceModel model = KerasModels.load(MODELS.resolve("keras").resolve(name + ext));
+        Model model = KerasModels.load(MODELS.resolve("keras").resolve(name + ext));
         Tensor windows = NumPy.readNpy(MODELS.resolve("data/test_windows.npy"));
         int batch = windows.shape()[0];
         int steps = windows.shape()[1];
@@ -56,7 +56,7 @@ class KerasModelsTest {
             close(expected[i], pred[i], name + ext + " window " + i);
         }
         // One step at a time: the output after the window's last step is the window's prediction.
-        SequenceModel.Stream s = model.newStream();
+        Model.Stream s = model.newStream();
         float[] y = new float[1];
         for (int b = 0; b < batch; b++) {
             s.reset();
@@ -88,10 +88,10 @@ class KerasModelsTest {
 
     @Test
     void describesWhatItLoaded() throws IOException {
-        SequenceModel m = KerasModels.load(MODELS.resolve("keras/stacked_lstm64_32.keras"));
+        Model m = KerasModels.load(MODELS.resolve("keras/stacked_lstm64_32.keras"));
         assertEquals(30113, m.parameterCount());
         assertEquals(50, m.fixedSteps());
-        assertEquals(List.of("lstm_1", "lstm_2", "dense"), m.layers().stream().map(SequenceModel.Layer::name).toList());
+        assertEquals(List.of("lstm_1", "lstm_2", "dense"), m.layers().stream().map(Model.Layer::name).toList());
         assertEquals(17729, KerasModels.load(MODELS.resolve("keras/lstm64.h5")).parameterCount());
     }
 

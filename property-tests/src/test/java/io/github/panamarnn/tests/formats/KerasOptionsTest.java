@@ -16,7 +16,7 @@ import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.cells.SimpleRnnCell;
 import io.github.panamarnn.formats.keras.KerasModels;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.kernels.Activation;
 import io.github.panamarnn.unroll.SequenceRunner;
@@ -65,7 +65,7 @@ class KerasOptionsTest {
                 + "\"go_backwards\":true}}";
         String json = model(input(steps, in), "{\"class_name\":\"Bidirectional\",\"config\":{\"name\":\"bi\",\"merge_mode\":\"concat\",\"layer\":"
                 + forward + ",\"backward_layer\":" + backward + "}}");
-        SequenceModel m = KerasModels.fromConfig(json, "3.15.1", Map.of("bi", all));
+        Model m = KerasModels.fromConfig(json, "3.15.1", Map.of("bi", all));
         assertEquals(9, m.outputSize());
         float[] x = random(r, batch * steps * in, 1.5);
         float[] out = new float[m.outputLength(batch, steps)];
@@ -109,8 +109,8 @@ class KerasOptionsTest {
                 + lstm + ",\"backward_layer\":" + back + "}}");
         String without = model(input(5, 4), "{\"class_name\":\"Bidirectional\",\"config\":{\"name\":\"bi\",\"merge_mode\":\"concat\",\"layer\":"
                 + lstm + "}}");
-        SequenceModel a = KerasModels.fromConfig(with, "3", Map.of("bi", all));
-        SequenceModel b = KerasModels.fromConfig(without, "3", Map.of("bi", all));
+        Model a = KerasModels.fromConfig(with, "3", Map.of("bi", all));
+        Model b = KerasModels.fromConfig(without, "3", Map.of("bi", all));
         float[] x = random(r, 5 * 4, 2);
         float[] ya = new float[12];
         float[] yb = new float[12];
@@ -143,9 +143,9 @@ class KerasOptionsTest {
         for (boolean sequences : new boolean[] {true, false}) {
             String json = model("{\"class_name\":\"InputLayer\",\"config\":{\"name\":\"x\",\"batch_shape\":[2,null,4]}}",
                     "{\"class_name\":\"LSTM\",\"config\":{\"name\":\"lstm\",\"units\":6,\"stateful\":true,\"return_sequences\":" + sequences + "}}");
-            SequenceModel m = KerasModels.fromConfig(json, "3.15.1", Map.of("lstm", weights(c, "")));
+            Model m = KerasModels.fromConfig(json, "3.15.1", Map.of("lstm", weights(c, "")));
             assertTrue(m.stateful());
-            SequenceModel.Session s = m.newSession(2, 5);
+            Model.Session s = m.newSession(2, 5);
             float[] y1 = new float[m.outputLength(2, 5)];
             float[] y2 = new float[m.outputLength(2, 3)];
             s.run(x1, 5, y1);
@@ -177,8 +177,8 @@ class KerasOptionsTest {
         }
         // Without stateful the same session starts every run from zero.
         String plain = model(input(5, 4), "{\"class_name\":\"LSTM\",\"config\":{\"name\":\"lstm\",\"units\":6,\"return_sequences\":true}}");
-        SequenceModel m = KerasModels.fromConfig(plain, "3", Map.of("lstm", weights(c, "")));
-        SequenceModel.Session s = m.newSession(2, 5);
+        Model m = KerasModels.fromConfig(plain, "3", Map.of("lstm", weights(c, "")));
+        Model.Session s = m.newSession(2, 5);
         float[] a = new float[60];
         float[] b = new float[60];
         s.run(x1, 5, a);
@@ -186,14 +186,14 @@ class KerasOptionsTest {
         assertArrayEquals(a, b);
     }
 
-    private static SequenceModel simple(String activation) throws ModelFormatException {
+    private static Model simple(String activation) throws ModelFormatException {
         SplittableRandom r = new SplittableRandom(3);
         String act = activation == null ? "" : ",\"activation\":" + activation;
         String json = model(input(4, 3), "{\"class_name\":\"SimpleRNN\",\"config\":{\"name\":\"r\",\"units\":5" + act + "}}");
         return KerasModels.fromConfig(json, "3", Map.of("r", recurrentWeights(r, 3, 5, 1)));
     }
 
-    private static float[] run(SequenceModel m) {
+    private static float[] run(Model m) {
         float[] x = random(new SplittableRandom(9), 2 * 4 * 3, 3);
         float[] y = new float[m.outputLength(2, 4)];
         m.newSession(2, 4).run(x, 4, y);

@@ -13,7 +13,7 @@ import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Precision;
 import io.github.panamarnn.model.Dense;
 import io.github.panamarnn.model.ModelStreamPool;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.tests.AllocationMeter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,11 +42,11 @@ public class ModelStreamsTest {
     private static final List<String> FILES = List.of("keras/lstm64.keras", "keras/stacked_lstm64_32.keras", "keras/gru64.keras",
             "keras/simplernn32.keras", "torch/lstm2x64.safetensors", "torch/lstm64_proj16.safetensors", "tokens");
 
-    public static SequenceModel loadPublic(String name) {
+    public static Model loadPublic(String name) {
         return load(name);
     }
 
-    static SequenceModel load(String name) {
+    static Model load(String name) {
         if (name.equals("tokens")) {
             SplittableRandom r = new SplittableRandom(3);
             float[] table = new float[5 * 6];
@@ -57,11 +57,11 @@ public class ModelStreamsTest {
             for (int i = 0; i < dense.length; i++) {
                 dense[i] = (float) r.nextDouble(-1, 1);
             }
-            return new SequenceModel("tokens", 1, 0, List.of(
-                    new SequenceModel.Embedding("emb", 5, 6, table, true),
-                    new SequenceModel.Recurrent("gru", "GRU(8)", Initializers.kerasGru(6, 8, 9), null, null, false,
+            return new Model("tokens", 1, 0, List.of(
+                    new Model.Embedding("emb", 5, 6, table, true),
+                    new Model.Recurrent("gru", "GRU(8)", Initializers.kerasGru(6, 8, 9), null, null, false,
                             io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, 0),
-                    new SequenceModel.Pointwise("out", Dense.of(8, 2, dense, new float[] {0.1f, -0.2f}), Activation.TANH)));
+                    new Model.Pointwise("out", Dense.of(8, 2, dense, new float[] {0.1f, -0.2f}), Activation.TANH)));
         }
         try {
             return ModelFiles.load(MODELS.resolve(name));
@@ -75,16 +75,16 @@ public class ModelStreamsTest {
         return Arbitraries.of(FILES);
     }
 
-    private static float input(SequenceModel m, SplittableRandom r) {
+    private static float input(Model m, SplittableRandom r) {
         return m.tokenIds() ? r.nextInt(5) : (float) r.nextGaussian();
     }
 
     @Property(tries = 25)
     void poolTicksEqualIndependentStreams(@ForAll("models") String name, @ForAll @IntRange(min = 1, max = 9) int streams,
                                           @ForAll @IntRange(min = 1, max = 16) int maxPerTick, @ForAll long seed) {
-        SequenceModel m = load(name);
+        Model m = load(name);
         ModelStreamPool pool = m.newStreamPool(streams, maxPerTick);
-        SequenceModel.Stream[] single = new SequenceModel.Stream[streams];
+        Model.Stream[] single = new Model.Stream[streams];
         for (int i = 0; i < streams; i++) {
             single[i] = m.newStream();
         }
@@ -117,9 +117,9 @@ public class ModelStreamsTest {
 
     @Property(tries = 25)
     void aBatchedStreamEqualsIndependentStreams(@ForAll("models") String name, @ForAll @IntRange(min = 1, max = 20) int batch, @ForAll long seed) {
-        SequenceModel m = load(name);
-        SequenceModel.Stream all = m.newStream(batch);
-        SequenceModel.Stream[] single = new SequenceModel.Stream[batch];
+        Model m = load(name);
+        Model.Stream all = m.newStream(batch);
+        Model.Stream[] single = new Model.Stream[batch];
         for (int i = 0; i < batch; i++) {
             single[i] = m.newStream();
         }
@@ -161,16 +161,16 @@ public class ModelStreamsTest {
     @Property(tries = 20)
     void snapshotThenRestoreContinuesExactly(@ForAll("models") String name, @ForAll @IntRange(min = 0, max = 20) int before,
                                              @ForAll boolean buffer, @ForAll boolean bigEndian, @ForAll long seed) {
-        SequenceModel m = load(name);
+        Model m = load(name);
         SplittableRandom r = new SplittableRandom(seed);
-        SequenceModel.Stream s = m.newStream();
+        Model.Stream s = m.newStream();
         float[] x = new float[m.inputSize()];
         float[] y = new float[m.outputSize()];
         for (int t = 0; t < before; t++) {
             x[0] = input(m, r);
             s.step(x, 0, y, 0);
         }
-        SequenceModel.Stream copy = m.newStream();
+        Model.Stream copy = m.newStream();
         if (buffer) {
             ByteBuffer b = ByteBuffer.allocate(4 * m.stateSize() + 3).order(bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
             b.position(3);
@@ -204,7 +204,7 @@ public class ModelStreamsTest {
         // And back out of the pool.
         float[] fromPool = new float[m.stateSize()];
         pool.snapshot(2, fromPool, 0);
-        SequenceModel.Stream back = m.newStream();
+        Model.Stream back = m.newStream();
         back.restore(fromPool, 0);
         float[] again = new float[m.stateSize()];
         back.snapshot(again, 0);
@@ -213,20 +213,20 @@ public class ModelStreamsTest {
 
     @Test
     void aStateIsNeverRestoredIntoAnotherModel() {
-        SequenceModel lstm = load("keras/lstm64.keras");
-        SequenceModel bf16 = lstm.using(KernelProvider.get().withPrecision(Precision.BF16));
-        SequenceModel gru = load("keras/gru64.keras");
+        Model lstm = load("keras/lstm64.keras");
+        Model bf16 = lstm.using(KernelProvider.get().withPrecision(Precision.BF16));
+        Model gru = load("keras/gru64.keras");
         assertEquals(lstm.fingerprint(), load("keras/lstm64.h5").fingerprint(), "the same weights from .keras and .h5");
         assertEquals(lstm.fingerprint(), lstm.using(KernelProvider.scalar()).fingerprint(), "kernels do not change the model");
         assertNotEquals(lstm.fingerprint(), bf16.fingerprint());
-        SequenceModel.Stream s = lstm.newStream();
+        Model.Stream s = lstm.newStream();
         float[] x = {0.5f, -1f, 2f, 0.25f};
         float[] y = new float[1];
         s.step(x, 0, y, 0);
         float[] state = new float[lstm.stateSize()];
         s.snapshot(state, 0);
-        for (SequenceModel other : new SequenceModel[] {bf16, gru}) {
-            SequenceModel.Stream target = other.newStream();
+        for (Model other : new Model[] {bf16, gru}) {
+            Model.Stream target = other.newStream();
             target.step(x, 0, y, 0);
             float[] before = new float[other.stateSize()];
             target.snapshot(before, 0);
@@ -260,7 +260,7 @@ public class ModelStreamsTest {
 
     @Test
     void badTicksChangeNothing() {
-        SequenceModel m = load("tokens");
+        Model m = load("tokens");
         ModelStreamPool pool = m.newStreamPool(4, 4);
         pool.tick(new int[] {0, 1}, 2, new float[] {1, 2}, 0, new float[4], 0);
         float[] before = new float[m.stateSize()];
@@ -285,7 +285,7 @@ public class ModelStreamsTest {
 
     @Test
     void ticksSnapshotsAndRestoresAllocateNothing() {
-        SequenceModel m = load("keras/stacked_lstm64_32.keras");
+        Model m = load("keras/stacked_lstm64_32.keras");
         ModelStreamPool pool = m.newStreamPool(1000, 64);
         pool.prepare(64);
         int[] ids = new int[64];
@@ -296,7 +296,7 @@ public class ModelStreamsTest {
         float[] y = new float[64];
         float[] state = new float[m.stateSize()];
         ByteBuffer buf = ByteBuffer.allocateDirect(4 * m.stateSize());
-        SequenceModel.Stream s = m.newStream();
+        Model.Stream s = m.newStream();
         assertEquals(0L, AllocationMeter.bytesPerCallAfterWarmup(() -> pool.tick(ids, 64, x, 0, y, 0)), "pool tick");
         assertEquals(0L, AllocationMeter.bytesPerCallAfterWarmup(() -> {
             pool.snapshot(15, state, 0);

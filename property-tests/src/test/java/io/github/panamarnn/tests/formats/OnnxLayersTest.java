@@ -11,7 +11,7 @@ import io.github.panamarnn.formats.onnx.OnnxModel;
 import io.github.panamarnn.formats.onnx.OnnxSession;
 import io.github.panamarnn.formats.onnx.OnnxValue;
 import io.github.panamarnn.formats.tensors.Tensor;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.tests.AllocationMeter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,13 +39,13 @@ class OnnxLayersTest {
         int batch = w.shape()[0];
         int steps = w.shape()[1];
         for (String name : List.of("lstm2x64", "gru64")) {
-            SequenceModel m = ModelFiles.load(TorchModelsTest.MODELS.resolve("onnx/" + name + ".onnx"));
+            Model m = ModelFiles.load(TorchModelsTest.MODELS.resolve("onnx/" + name + ".onnx"));
             assertTrue(m.streamable(), name);
             float[] expected = NumPy.readNpy(TorchModelsTest.MODELS.resolve("onnx/" + name + ".expected.npy")).data();
             float[] y = new float[batch];
-            SequenceModel.Session s = m.newSession(batch, steps);
+            Model.Session s = m.newSession(batch, steps);
             s.run(w.data(), steps, y);
-            SequenceModel.Stream stream = m.newStream();
+            Model.Stream stream = m.newStream();
             float[] one = new float[1];
             for (int b = 0; b < batch; b++) {
                 assertTrue(Math.abs(y[b] - expected[b]) <= 1e-5 + 1e-5 * Math.abs(expected[b]), name + " window " + b + ": " + y[b] + " vs " + expected[b]);
@@ -227,7 +227,7 @@ class OnnxLayersTest {
         Graph g = randomGraph(r);
         OnnxModel m = OnnxModel.read(g.model().toBytes(), "random graph");
         OnnxSession session = new OnnxSession(m);
-        SequenceModel layers = session.toLayers();
+        Model layers = session.toLayers();
         String in = m.inputs().get(0).name();
         String outName = m.outputs().get(0).name();
         for (int trial = 0; trial < 3; trial++) {
@@ -251,7 +251,7 @@ class OnnxLayersTest {
             int w = layers.outputSize();
             float[] y = new float[w];
             for (int b = 0; b < batch; b++) {
-                SequenceModel.Stream s = layers.newStream();
+                Model.Stream s = layers.newStream();
                 for (int t = 0; t < steps; t++) {
                     s.step(x, (b * steps + t) * g.features(), y, 0);
                 }

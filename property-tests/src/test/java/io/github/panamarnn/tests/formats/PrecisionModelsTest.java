@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.tensors.NumPy;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.ParallelKernels;
 import io.github.panamarnn.kernels.Precision;
@@ -35,7 +35,7 @@ class PrecisionModelsTest {
     }
 
     private static void check(String name) throws Exception {
-        SequenceModel fp32 = ModelFiles.load(MODELS.resolve(name));
+        Model fp32 = ModelFiles.load(MODELS.resolve(name));
         float[] framework = NumPy.readNpy(MODELS.resolve(name.substring(0, name.lastIndexOf('.')) + ".stream_pred.npy")).data();
         float[] series = NumPy.readNpy(MODELS.resolve("data/telemetry.npy")).data();
         float[] x = new float[WINDOWS * WINDOW * 4];
@@ -44,7 +44,7 @@ class PrecisionModelsTest {
         }
         double rmse32 = rmse(run(fp32, x), series);
         for (Precision p : new Precision[] {Precision.BF16, Precision.INT8}) {
-            SequenceModel m = fp32.using(KernelProvider.get().withPrecision(p));
+            Model m = fp32.using(KernelProvider.get().withPrecision(p));
             // The same model when the precision is a load option.
             assertEquals(m.fingerprint(), ModelFiles.load(MODELS.resolve(name),
                     io.github.panamarnn.formats.LoadOptions.DEFAULTS.withKernels(KernelProvider.get().withPrecision(p))).fingerprint(), name + " " + p);
@@ -63,7 +63,7 @@ class PrecisionModelsTest {
         }
     }
 
-    private static float[] run(SequenceModel m, float[] x) {
+    private static float[] run(Model m, float[] x) {
         float[] y = new float[WINDOWS];
         m.newSession(WINDOWS, WINDOW).run(x, WINDOW, y);
         assertEquals(1, m.outputSize());

@@ -2,7 +2,7 @@ package io.github.panamarnn.tests.formats;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -18,7 +18,7 @@ class SessionRunnersTest {
     @Property(tries = 20)
     void staticAndLoopRunnersAgree(@ForAll("models") String name, @ForAll @IntRange(min = 1, max = 9) int batch,
                                    @ForAll @IntRange(min = 1, max = 30) int steps, @ForAll long seed) {
-        SequenceModel m = ModelStreamsTest.load(name);
+        Model m = ModelStreamsTest.load(name);
         SplittableRandom r = new SplittableRandom(seed);
         float[] x = new float[batch * steps * m.inputSize()];
         for (int i = 0; i < x.length; i++) {

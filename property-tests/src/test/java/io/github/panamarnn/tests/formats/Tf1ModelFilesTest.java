@@ -12,7 +12,7 @@ import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.tensors.NumPy;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.formats.tf1.Tf1Variables;
 import java.io.IOException;
@@ -66,7 +66,7 @@ class Tf1ModelFilesTest {
     @Test
     void aStackOfCellsLoadsAsItsDynamicRnn() throws IOException {
         JsonNode c = load("tf1/multi_rnn_3x_basic_lstm_dynamic_b2_d5_u6_t5");
-        SequenceModel m = ModelFiles.load(npz(c, "rnn/"));
+        Model m = ModelFiles.load(npz(c, "rnn/"));
         assertTrue(m.assumptions().get(0).contains("forget_bias 1.0"), m.assumptions().toString());
         assertTrue(m.sequenceOutput());
         Tensor x = tensor(c.get("inputs").get("x"), "x");
@@ -74,7 +74,7 @@ class Tf1ModelFilesTest {
         m.newSession(2, 5).run(x.data(), 5, y);
         close(tensor(c.get("expected").get("outputs"), "o").data(), y, 0, 6, 6, 10, "stack");
         // said explicitly: nothing assumed, same numbers
-        SequenceModel said = ModelFiles.load(npz(c, "rnn/"), LoadOptions.DEFAULTS.withTf1(List.of(Tf1Variables.Options.parse("forget_bias=1"))));
+        Model said = ModelFiles.load(npz(c, "rnn/"), LoadOptions.DEFAULTS.withTf1(List.of(Tf1Variables.Options.parse("forget_bias=1"))));
         assertEquals(List.of(), said.assumptions());
         ModelFormatException wrongCount = assertThrows(ModelFormatException.class, () -> ModelFiles.load(npz(c, "rnn/"),
                 LoadOptions.DEFAULTS.withTf1(List.of(Tf1Variables.Options.defaults(), Tf1Variables.Options.defaults()))));
@@ -89,8 +89,8 @@ class Tf1ModelFilesTest {
     @Test
     void twoCellsUnderFwAndBwLoadAsABidirectionalRunWithTwoOutputs() throws IOException {
         JsonNode c = load("tf1_more/bidir_lstm_cell_seqlen_b3_d4_u5_t6");
-        SequenceModel m = ModelFiles.load(npz(c, "bidirectional_rnn/"));
-        assertEquals(List.of(new SequenceModel.Output("fw", 5), new SequenceModel.Output("bw", 5)), m.outputs());
+        Model m = ModelFiles.load(npz(c, "bidirectional_rnn/"));
+        assertEquals(List.of(new Model.Output("fw", 5), new Model.Output("bw", 5)), m.outputs());
         Tensor x = tensor(c.get("inputs").get("x"), "x");
         float[] y = new float[m.outputLength(3, 6)];
         m.newSession(3, 6).run(x.data(), 6, y);

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.panamarnn.formats.keras.KerasModels;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.io.IOException;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@code Bidirectional} with {@code merge_mode=None}, {@code return_state} in a functional chain and
  * the activations TF.js shares with Keras. Each is loaded through {@link KerasModels#fromConfig} from
  * the config TF.js itself serialized, run with the vector kernels and with the scalar specification,
- * and, when it can run one step at a time, through a {@link SequenceModel.Stream}; every output is
+ * and, when it can run one step at a time, through a {@link Model.Stream}; every output is
  * compared with TF.js's, shape and values.
  */
 class TfjsModelsTest {
@@ -71,7 +71,7 @@ class TfjsModelsTest {
             }
             weights.put(e.getKey(), list);
         });
-        SequenceModel model = KerasModels.fromConfig(d.get("model").toString(), d.get("keras_version").asText(), weights);
+        Model model = KerasModels.fromConfig(d.get("model").toString(), d.get("keras_version").asText(), weights);
         Tensor x = tensor("x", d.get("inputs").get("x"));
         int batch = x.shape()[0];
         int steps = x.shape()[1];
@@ -79,7 +79,7 @@ class TfjsModelsTest {
         d.get("expected").properties().forEach(e -> expected.add(tensor(e.getKey(), e.getValue())));
         assertEquals(expected.size(), model.outputs().size(), "outputs " + model.outputs());
 
-        for (SequenceModel m : List.of(model, model.using(KernelProvider.scalar()))) {
+        for (Model m : List.of(model, model.using(KernelProvider.scalar()))) {
             float[] out = new float[m.outputLength(batch, steps)];
             m.newSession(batch, steps).run(x.data(), steps, out);
             compare(m, out, batch, steps, expected, m == model ? "vector" : "scalar");
@@ -91,7 +91,7 @@ class TfjsModelsTest {
             float[] out = new float[batch * rowsPerBatch * w];
             float[] y = new float[w];
             for (int b = 0; b < batch; b++) {
-                SequenceModel.Stream s = model.newStream();
+                Model.Stream s = model.newStream();
                 for (int t = 0; t < steps; t++) {
                     s.step(x.data(), (b * steps + t) * in, y, 0);
                     if (model.sequenceOutput()) {
@@ -107,7 +107,7 @@ class TfjsModelsTest {
     }
 
     /** Splits the output feature axis into the model's named parts and compares each with TF.js's output of that index. */
-    private static void compare(SequenceModel m, float[] out, int batch, int steps, List<Tensor> expected, String how) {
+    private static void compare(Model m, float[] out, int batch, int steps, List<Tensor> expected, String how) {
         int rows = batch * (m.sequenceOutput() ? steps : 1);
         int width = m.outputSize();
         int from = 0;

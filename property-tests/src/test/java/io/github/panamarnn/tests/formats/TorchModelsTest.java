@@ -78,7 +78,7 @@ class TorchModelsTest {
     @TestFactory
     Stream<DynamicTest> wholeModelsThroughModelFiles() {
         return MODELS_UNDER_TEST.stream().flatMap(m -> Stream.of(".safetensors", ".npz").map(ext -> DynamicTest.dynamicTest(m[0] + ext, () -> {
-            io.github.panamarnn.model.SequenceModel model = io.github.panamarnn.formats.ModelFiles.load(MODELS.resolve("torch").resolve(m[0] + ext));
+            io.github.panamarnn.model.Model model = io.github.panamarnn.formats.ModelFiles.load(MODELS.resolve("torch").resolve(m[0] + ext));
             Tensor windows = NumPy.readNpy(MODELS.resolve("data/test_windows.npy"));
             float[] pred = new float[8];
             model.newSession(8, 50).run(windows.data(), 50, pred);
@@ -86,7 +86,7 @@ class TorchModelsTest {
             for (int i = 0; i < 8; i++) {
                 KerasModelsTest.close(expected[i], pred[i], m[0] + ext + " window " + i);
             }
-            io.github.panamarnn.model.SequenceModel.Stream s = model.newStream();
+            io.github.panamarnn.model.Model.Stream s = model.newStream();
             float[] y = new float[1];
             for (int t = 0; t < 50; t++) {
                 s.step(windows.data(), t * 4, y, 0);

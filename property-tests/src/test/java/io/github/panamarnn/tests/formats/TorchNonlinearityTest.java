@@ -11,7 +11,7 @@ import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.LoadOptions.TorchNonlinearity;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.formats.tensors.Tensor;
 import io.github.panamarnn.formats.torch.TorchModules;
 import io.github.panamarnn.kernels.Activation;
@@ -52,11 +52,11 @@ class TorchNonlinearityTest {
     void nonlinearityIsALoadOptionAndTheAssumptionIsListed() throws ModelFormatException {
         Map<String, Tensor> sd = rnn(3, 6, 1);
         float[] x = KerasOptionsTest.random(new SplittableRandom(2), 2 * 5 * 3, 2);
-        SequenceModel assumed = TorchModules.model(sd, "sd");
+        Model assumed = TorchModules.model(sd, "sd");
         assertEquals(1, assumed.assumptions().size());
         assertTrue(assumed.assumptions().get(0).contains("tanh"), assumed.assumptions().toString());
-        SequenceModel relu = TorchModules.model(sd, "sd", LoadOptions.DEFAULTS.withTorchNonlinearity(TorchNonlinearity.RELU));
-        SequenceModel tanh = TorchModules.model(sd, "sd", LoadOptions.DEFAULTS.withTorchNonlinearity(TorchNonlinearity.TANH));
+        Model relu = TorchModules.model(sd, "sd", LoadOptions.DEFAULTS.withTorchNonlinearity(TorchNonlinearity.RELU));
+        Model tanh = TorchModules.model(sd, "sd", LoadOptions.DEFAULTS.withTorchNonlinearity(TorchNonlinearity.TANH));
         assertTrue(relu.assumptions().isEmpty() && tanh.assumptions().isEmpty(), "nothing is assumed once it is said");
         float[] yr = new float[12];
         float[] yt = new float[12];

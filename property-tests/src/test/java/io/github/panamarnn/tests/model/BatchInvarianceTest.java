@@ -11,7 +11,7 @@ import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.Precision;
 import io.github.panamarnn.model.Dense;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import java.util.List;
 import java.util.SplittableRandom;
 import net.jqwik.api.Arbitraries;
@@ -22,7 +22,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * {@link SequenceModel#rowBlock()}: a batched {@link SequenceModel.Stream} whose batch is a multiple of the row block
+ * {@link Model#rowBlock()}: a batched {@link Model.Stream} whose batch is a multiple of the row block
  * computes each row (its output and its whole next state) bit for bit alike, whatever the row's position, the batch
  * size and what the other rows hold: every cell kind, odd unit counts (vector tails), a stack, a dense head, every
  * precision. What a keyed service that batches unrelated keys (the Flink operator) relies on for replays to be exact.
@@ -44,7 +44,7 @@ class BatchInvarianceTest {
         };
     }
 
-    static SequenceModel model(String kind, int in, int units, int out, long seed) {
+    static Model model(String kind, int in, int units, int out, long seed) {
         RnnCell c = cell(kind, in, units, seed);
         SplittableRandom r = new SplittableRandom(seed);
         float[] w = new float[c.outputSize() * out];
@@ -52,9 +52,9 @@ class BatchInvarianceTest {
             w[i] = (float) r.nextDouble(-1, 1);
         }
         float[] b = new float[out];
-        return new SequenceModel("random " + kind, in, 0, List.of(
-                new SequenceModel.Recurrent("rnn", kind, c, null, null, false, io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, 0),
-                new SequenceModel.Pointwise("head", Dense.of(c.outputSize(), out, w, b), Activation.TANH)));
+        return new Model("random " + kind, in, 0, List.of(
+                new Model.Recurrent("rnn", kind, c, null, null, false, io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, 0),
+                new Model.Pointwise("head", Dense.of(c.outputSize(), out, w, b), Activation.TANH)));
     }
 
     @Property(tries = 120)
@@ -64,7 +64,7 @@ class BatchInvarianceTest {
                                                     @ForAll @IntRange(min = 1, max = 20) int blocks, @ForAll @IntRange(max = 1000) int position,
                                                     @ForAll Precision precision, @ForAll long seed) {
         Kernels k = KernelProvider.get().withPrecision(precision);
-        SequenceModel m = model(kind, in, units, out, seed).using(k);
+        Model m = model(kind, in, units, out, seed).using(k);
         int block = m.rowBlock();
         assertTrue(block >= 1);
         SplittableRandom r = new SplittableRandom(seed);
@@ -77,7 +77,7 @@ class BatchInvarianceTest {
         int[] sizes = {block, batch};
         int[] rows = {0, at};
         for (int v = 0; v < 2; v++) {
-            SequenceModel.Stream s = m.newStream(sizes[v]);
+            Model.Stream s = m.newStream(sizes[v]);
             float[] xs = gaussian(r, sizes[v] * in);
             for (int b = 0; b < sizes[v]; b++) {
                 s.restore(b, randomState(m, r), 0);
@@ -102,7 +102,7 @@ class BatchInvarianceTest {
         }
     }
 
-    private static float[] randomState(SequenceModel m, SplittableRandom r) {
+    private static float[] randomState(Model m, SplittableRandom r) {
         float[] s = new float[m.stateSize()];
         m.newStream().snapshot(s, 0);
         for (int i = 8; i < s.length; i++) {

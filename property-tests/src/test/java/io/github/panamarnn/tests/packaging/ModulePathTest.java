@@ -50,7 +50,7 @@ class ModulePathTest {
         Files.writeString(program, """
                 import io.github.panamarnn.formats.*;
                 import io.github.panamarnn.formats.onnx.*;
-                import io.github.panamarnn.model.SequenceModel;
+                import io.github.panamarnn.model.Model;
                 import java.nio.file.Path;
                 import java.util.Map;
                 public class Load {
@@ -63,7 +63,7 @@ class ModulePathTest {
                                 float[] y = new OnnxSession(m).run(Map.of(in, OnnxValue.of(in, new float[5 * 4], 1, 5, 4))).values().iterator().next().floats();
                                 System.out.println("ran " + a + " " + y.length);
                             } else {
-                                SequenceModel m = ModelFiles.load(p);
+                                Model m = ModelFiles.load(p);
                                 float[] y = new float[m.outputLength(1, 5)];
                                 m.newSession(1, 5).run(new float[5 * m.inputSize()], 5, y);
                                 System.out.println("ran " + a + " " + y.length);

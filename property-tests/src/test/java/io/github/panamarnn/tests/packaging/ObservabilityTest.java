@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.cells.Initializers;
 import io.github.panamarnn.cells.WarmUp;
-import io.github.panamarnn.model.SequenceModel;
+import io.github.panamarnn.model.Model;
 import io.github.panamarnn.tests.AllocationMeter;
 import io.github.panamarnn.unroll.StreamingCell;
 import java.nio.file.Files;
@@ -49,9 +49,9 @@ class ObservabilityTest {
 
     @Test
     void modelStepsAreSampledIntoAnOptInEvent() throws Exception {
-        SequenceModel m = new SequenceModel("observed", 4, 0, List.of(new SequenceModel.Recurrent("gru", "GRU(8)", Initializers.kerasGru(4, 8, 1),
+        Model m = new Model("observed", 4, 0, List.of(new Model.Recurrent("gru", "GRU(8)", Initializers.kerasGru(4, 8, 1),
                 null, null, true, io.github.panamarnn.unroll.SequenceRunner.Order.FORWARD, false, false, 0)));
-        SequenceModel.Stream s = m.newStream(3);
+        Model.Stream s = m.newStream(3);
         float[] x = new float[3 * 4];
         float[] y = new float[3 * 8];
         // Off by default: a recording of everything else has none of these events, and a step allocates nothing.
@@ -68,7 +68,7 @@ class ObservabilityTest {
         }
         assertEquals(0, stepEvents(quiet).size(), "the step event is opt-in");
         Path file = dir.resolve("steps.jfr");
-        SequenceModel.Stream fresh = m.newStream(3);
+        Model.Stream fresh = m.newStream(3);
         try (Recording rec = new Recording()) {
             rec.enable("io.github.panamarnn.Step");
             rec.start();

@@ -15,17 +15,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A whole loaded model: a chain of layers over {@code [batch, time, features]} inputs, as the
- * loaders build it from Keras ({@code Masking}, {@code SimpleRNN}/{@code LSTM}/{@code GRU}, stacked,
- * {@code Bidirectional}, {@code Dense}/{@code TimeDistributed(Dense)}) and PyTorch (a recurrent
- * module, its last step, an {@code nn.Linear} head). The time axis stays until a recurrent layer
- * without {@code return_sequences} or a {@link LastStep} removes it.
+ * A whole loaded model, whatever file it came from: a chain of layers over {@code [batch, time, features]} inputs, as
+ * the readers of the formats module build it from Keras ({@code Masking}, {@code Embedding},
+ * {@code SimpleRNN}/{@code LSTM}/{@code GRU}, stacked, {@code Bidirectional}, {@code Dense}/{@code TimeDistributed(Dense)}),
+ * PyTorch (a recurrent module, its last step, an {@code nn.Linear} head), TF1 variables and ONNX graphs of recurrent
+ * nodes and their glue. The time axis stays until a recurrent layer without {@code return_sequences} or a
+ * {@link LastStep} removes it.
  *
- * <p>The model is immutable and thread-safe. Running it needs a {@link Session} (a batch of whole
- * sequences) or a {@link Stream} (one step at a time, stateful); each owns its buffers and belongs to
- * one thread. Neither allocates per call.
+ * <p>The model is immutable and thread-safe: share one between threads. Running it needs a {@link Session} (a batch of
+ * whole sequences), a {@link Stream} (one step at a time for one or more rows, stateful) or a {@link ModelStreamPool}
+ * (many streams, any subset advanced per tick); each owns its state and buffers and belongs to one thread. None
+ * allocates per call. The kernels are the model's own ({@link #kernels()}, {@link #using}), passed down to every layer.
  */
-public final class SequenceModel {
+public final class Model {
 
     /** One layer of the chain. */
     public sealed interface Layer permits Embedding, Masking, Recurrent, Pointwise, LastStep {
@@ -169,7 +171,7 @@ public final class SequenceModel {
     private volatile boolean fingerprinted;
 
     /** A model that assumed nothing the file did not say. */
-    public SequenceModel(String source, int inputSize, int fixedSteps, List<? extends Layer> layers) {
+    public Model(String source, int inputSize, int fixedSteps, List<? extends Layer> layers) {
         this(source, inputSize, fixedSteps, layers, List.of());
     }
 
@@ -182,7 +184,7 @@ public final class SequenceModel {
      * @param assumptions what the loader assumed because the file does not record it, for humans
      * @throws IllegalArgumentException when the layers do not chain (naming the layer and both widths)
      */
-    public SequenceModel(String source, int inputSize, int fixedSteps, List<? extends Layer> layers, List<String> assumptions) {
+    public Model(String source, int inputSize, int fixedSteps, List<? extends Layer> layers, List<String> assumptions) {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a model needs at least one layer");
         }
@@ -250,7 +252,7 @@ public final class SequenceModel {
     }
 
     /** {@code m} with other output parts and kernels; everything else shared. */
-    private SequenceModel(SequenceModel m, List<Output> outputs, Kernels kernels) {
+    private Model(Model m, List<Output> outputs, Kernels kernels) {
         this.source = m.source;
         this.assumptions = m.assumptions;
         this.layers = m.layers;
@@ -272,7 +274,7 @@ public final class SequenceModel {
      *
      * @throws IllegalArgumentException when the widths do not add up to {@link #outputSize()}
      */
-    public SequenceModel withOutputs(List<Output> parts) {
+    public Model withOutputs(List<Output> parts) {
         int sum = 0;
         for (Output o : parts) {
             if (o.width() < 1) {
@@ -283,7 +285,7 @@ public final class SequenceModel {
         if (parts.isEmpty() || sum != outputSize) {
             throw new IllegalArgumentException("output parts " + parts + " add up to " + sum + " features, the model outputs " + outputSize);
         }
-        return new SequenceModel(this, parts, kernels);
+        return new Model(this, parts, kernels);
     }
 
     /** The parts of the output feature axis, in order: one part named "output" unless the file's model has several outputs. */
@@ -361,7 +363,7 @@ public final class SequenceModel {
     }
 
     /** The same model on other kernels (e.g. {@link KernelProvider#scalar()}, the specification), same weights. */
-    public SequenceModel using(Kernels kernels) {
+    public Model using(Kernels kernels) {
         List<Layer> out = new ArrayList<>();
         for (Layer l : layers) {
             out.add(switch (l) {
@@ -372,9 +374,9 @@ public final class SequenceModel {
                 default -> l;
             });
         }
-        SequenceModel m = new SequenceModel(source, inputSize, fixedSteps, out, assumptions);
+        Model m = new Model(source, inputSize, fixedSteps, out, assumptions);
         // Everything on the given kernels, the dense layers' activations included (they ran on the vector kernels before).
-        return new SequenceModel(m, outputs, kernels);
+        return new Model(m, outputs, kernels);
     }
 
     /** Buffers to run batches of up to {@code capacity} steps. */
@@ -580,8 +582,8 @@ public final class SequenceModel {
         }
 
         /** The model this session runs. */
-        public SequenceModel model() {
-            return SequenceModel.this;
+        public Model model() {
+            return Model.this;
         }
 
         /** Sets every stateful layer's state back to zero, as Keras {@code reset_states()} does. */
@@ -783,8 +785,8 @@ public final class SequenceModel {
         }
 
         /** The model this stream steps. */
-        public SequenceModel model() {
-            return SequenceModel.this;
+        public Model model() {
+            return Model.this;
         }
 
         /** Rows advanced by each step. */
