@@ -20,4 +20,5 @@ module io.github.panamarnn.formats {
     exports io.github.panamarnn.formats.tensors;
     exports io.github.panamarnn.formats.tf1;
     exports io.github.panamarnn.formats.torch;
+    // formats.zip (the budgeted, CRC-checked zip entry reader the .keras and .npz readers share) is not exported.
 }

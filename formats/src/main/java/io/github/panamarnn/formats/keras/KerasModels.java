@@ -3,7 +3,7 @@ package io.github.panamarnn.formats.keras;
 import io.github.panamarnn.formats.Budget;
 import io.github.panamarnn.formats.ModelFormatException;
 import io.github.panamarnn.formats.tensors.Tensor;
-import io.github.panamarnn.formats.tensors.ZipEntries;
+import io.github.panamarnn.formats.zip.ZipEntries;
 
 import io.github.panamarnn.model.Model;
 import io.github.panamarnn.model.Dense;

@@ -2,6 +2,7 @@ package io.github.panamarnn.formats.tensors;
 
 import io.github.panamarnn.formats.Budget;
 import io.github.panamarnn.formats.ModelFormatException;
+import io.github.panamarnn.formats.zip.ZipEntries;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package io.github.panamarnn.formats.tensors;
+package io.github.panamarnn.formats.zip;
 
 import io.github.panamarnn.formats.Budget;
 import io.github.panamarnn.formats.ModelFormatException;
