@@ -481,6 +481,10 @@ final class OnnxCompiler {
         if (!(in(n, 1) instanceof Known k)) {
             throw refuse(n, "its target shape is computed from the data");
         }
+        if (k.t().size() > 8) {
+            // The data has at most five axes; a longer target cannot hold them and would only make the matching search long.
+            throw refuse(n, "reshapes the data to " + k.t().size() + " axes");
+        }
         long[] target = longs(k.t()).clone();
         long[] size = sizes(d);
         int[] axes = d.axes();

@@ -290,5 +290,16 @@ class OnnxLayersTest {
         e = assertThrows(ModelFormatException.class, new OnnxSession(OnnxModel.read(mixed.toBytes(), "mixed"))::toLayers);
         assertTrue(e.getMessage().contains("node 'mix' (Reshape): the target [0, 0, -1] does not hold the data's axes "
                 + "[time, directions, batch, features]"), e.getMessage());
+
+        // A target of a thousand axes is refused at once (no search over it).
+        long[] ones = new long[1000];
+        java.util.Arrays.fill(ones, 1);
+        OnnxModel.Node longShape = new OnnxModel.Node("s", "Constant", "", List.of(), List.of("shape"),
+                Map.of("value", OnnxModel.Attribute.of("value", OnnxValue.ofLongs(null, ones, ones.length))));
+        OnnxModel wide = new OnnxModel("wide", 8, 17, "test", List.of(t, bi, longShape, reshape), init,
+                List.of(new OnnxModel.ValueInfo("x", OnnxModel.FLOAT, new int[] {-1, -1, f}, List.of("b", "t", "3"))),
+                List.of(new OnnxModel.ValueInfo("z", OnnxModel.FLOAT, new int[] {-1, 2, -1}, List.of("t", "2", "bh"))));
+        e = assertThrows(ModelFormatException.class, new OnnxSession(OnnxModel.read(wide.toBytes(), "wide"))::toLayers);
+        assertTrue(e.getMessage().contains("node 'mix' (Reshape): reshapes the data to 1000 axes"), e.getMessage());
     }
 }
