@@ -2,6 +2,7 @@ package io.github.panamarnn.model;
 
 import io.github.panamarnn.cells.RnnCell;
 import io.github.panamarnn.kernels.PackedMatrix;
+import io.github.panamarnn.unroll.SequenceRunner.Order;
 import java.nio.ByteBuffer;
 
 /**
@@ -60,7 +61,7 @@ final class StateFormat {
                     x = PackedMatrix.combine(x, r.backward() == null ? 0 : r.backward().fingerprint());
                     x = PackedMatrix.combine(x, (r.returnSequences() ? 1 : 0) | (r.goBackwards() ? 2 : 0) | (r.zeroOutputForMask() ? 4 : 0)
                             | (r.stateful() ? 8 : 0) | (r.merge() == null ? 0 : 16L * (r.merge().ordinal() + 1))
-                            | (r.order() == io.github.panamarnn.unroll.SequenceRunner.Order.REVERSE_WITHIN_LENGTH ? 128 : 0));
+                            | (r.order() == Order.REVERSE_WITHIN_LENGTH ? 128 : 0));
                     yield x;
                 }
                 case Model.Pointwise p -> {

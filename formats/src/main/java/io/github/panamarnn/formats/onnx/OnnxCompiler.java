@@ -561,7 +561,7 @@ final class OnnxCompiler {
             return want == 1 || want == -1 ? ONE : -1;
         }
         if (count == 1 && (kinds[0] == BATCH || kinds[0] == TIME)) {
-            return want == size[indexOf(axes, kinds[0])] || want == -1 ? kinds[0] : -1;
+            return want == (kinds[0] == BATCH ? SYM_BATCH : SYM_TIME) || want == -1 ? kinds[0] : -1;
         }
         boolean numeric = count == 1 || kinds[0] == DIR && kinds[1] == FEAT;
         if (!numeric || kinds[0] == BATCH || kinds[0] == TIME) {
@@ -571,15 +571,6 @@ final class OnnxCompiler {
             return -1;
         }
         return count == 2 || kinds[0] == FEAT ? FEAT : DIR;
-    }
-
-    private static int indexOf(int[] a, int v) {
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] == v) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private long[] axesArg(OnnxModel.Node n) throws NotCompilable {
