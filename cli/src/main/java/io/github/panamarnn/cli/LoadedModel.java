@@ -3,28 +3,21 @@ package io.github.panamarnn.cli;
 import io.github.panamarnn.formats.LoadOptions;
 import io.github.panamarnn.formats.ModelFiles;
 import io.github.panamarnn.formats.ModelFormatException;
-import io.github.panamarnn.formats.onnx.OnnxModel;
-import io.github.panamarnn.formats.onnx.OnnxSession;
-import io.github.panamarnn.formats.onnx.OnnxValue;
 import io.github.panamarnn.model.Model;
 import io.github.panamarnn.kernels.KernelProvider;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Map;
 
-/** A model file opened for the CLI: a {@link Model} (Keras, PyTorch) or an ONNX graph. */
+/** A model file opened for the CLI: a {@link Model}, whatever the format ({@link ModelFiles#load}). */
 final class LoadedModel {
     final Path file;
-    final Model seq;
-    final OnnxModel onnx;
-    private OnnxSession onnxSession;
+    final Model model;
 
-    private LoadedModel(Path file, Model seq, OnnxModel onnx) {
+    private LoadedModel(Path file, Model model) {
         this.file = file;
-        this.seq = seq;
-        this.onnx = onnx;
+        this.model = model;
     }
 
     static LoadedModel open(Path file) throws UserError {
@@ -33,29 +26,10 @@ final class LoadedModel {
 
     static LoadedModel open(Path file, LoadOptions options) throws UserError {
         try {
-            if (ModelFiles.isOnnx(file)) {
-                if (options.torchNonlinearity() != null) {
-                    throw new UserError(file + ": --nonlinearity is for PyTorch state_dicts; an ONNX graph records its activations");
-                }
-                OnnxModel onnx = OnnxModel.read(file);
-                OnnxSession session = new OnnxSession(onnx);
-                try {
-                    // Recurrent nodes and their glue: the same layers as every other format (streams, 0 bytes per call).
-                    LoadedModel m = new LoadedModel(file, session.toLayers(), onnx);
-                    m.onnxSession = session;
-                    return m;
-                } catch (ModelFormatException notLayers) {
-                    // Any other graph: the general interpreter.
-                }
-                LoadedModel m = new LoadedModel(file, null, onnx);
-                m.onnxSession = session;
-                if (m.onnx.inputs().size() != 1 || m.onnx.outputs().isEmpty()) {
-                    throw new UserError(file + ": the CLI runs ONNX graphs with one input [batch, time, features]; this one has inputs "
-                            + m.onnx.inputs().stream().map(OnnxModel.ValueInfo::name).toList());
-                }
-                return m;
+            if (ModelFiles.isOnnx(file) && options.torchNonlinearity() != null) {
+                throw new UserError(file + ": --nonlinearity is for PyTorch state_dicts; an ONNX graph records its activations");
             }
-            return new LoadedModel(file, ModelFiles.load(file, options), null);
+            return new LoadedModel(file, ModelFiles.load(file, options));
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": no such file");
         } catch (ModelFormatException e) {
@@ -65,57 +39,33 @@ final class LoadedModel {
         }
     }
 
-    /** This model on other kernels (another precision, a step across threads); ONNX graphs run in the float32 interpreter only. */
+    /** This model on other kernels (another precision, a step across threads); a graph layer runs in the float32 interpreter only. */
     LoadedModel using(Compute c) throws UserError {
         if (c.isDefault()) {
             return this;
         }
-        if (seq == null) {
+        if (model.layers().get(0) instanceof Model.Graph) {
             throw new UserError(file + ": --precision and --threads need a model of layers; this ONNX graph does not compile to layers and runs "
                     + "in the float32 interpreter");
         }
-        return new LoadedModel(file, seq.using(c.kernels), null);
+        return new LoadedModel(file, model.using(c.kernels));
     }
 
-    int inputSize() throws UserError {
-        if (seq != null) {
-            return seq.inputSize();
-        }
-        int[] d = onnx.inputs().get(0).dims();
-        if (d.length != 3 || d[2] < 1) {
-            throw new UserError(file + ": ONNX input '" + onnx.inputs().get(0).name() + "' has dims " + onnx.inputs().get(0).dimNames()
-                    + "; the CLI needs [batch, time, features] with a known number of features");
-        }
-        return d[2];
+    int inputSize() {
+        return model.inputSize();
     }
 
     /** True when the model starts with an Embedding: one token id per step. */
     boolean tokenIds() {
-        return seq != null && seq.tokenIds();
+        return model.tokenIds();
     }
 
     boolean sequenceOutput() {
-        return seq != null && seq.sequenceOutput();
+        return model.sequenceOutput();
     }
 
     /** Floats in one chunk's session buffer: 2^22 (16 MiB), so a session's buffers stay under 100 MiB whatever the batch. */
     static final long CHUNK_VALUES = 1L << 22;
-
-    /** Runs {@code batch} sequences of {@code steps} steps; returns the output and its per-row width. */
-    float[] predict(float[] x, int batch, int steps, int[] widthOut) throws UserError {
-        if (seq != null) {
-            return predictAll(java.util.List.of(new Tables.Sequences(x, batch, steps)), widthOut)[0];
-        }
-        String in = onnx.inputs().get(0).name();
-        try {
-            OnnxValue y = onnxSession.run(Map.of(in, OnnxValue.of(in, x, batch, steps, inputSize()))).values().iterator().next();
-            int[] s = y.shape();
-            widthOut[0] = s.length == 0 ? 1 : s[s.length - 1];
-            return y.floats();
-        } catch (IllegalArgumentException e) {
-            throw new UserError(file + ": " + e.getMessage());
-        }
-    }
 
     /**
      * Runs each input in order through one session (a stateful model carries its state from one to
@@ -124,13 +74,7 @@ final class LoadedModel {
      */
     float[][] predictAll(java.util.List<Tables.Sequences> inputs, int[] widthOut) throws UserError {
         float[][] ys = new float[inputs.size()][];
-        if (seq == null) {
-            for (int i = 0; i < ys.length; i++) {
-                Tables.Sequences s = inputs.get(i);
-                ys[i] = predict(s.data(), s.batch(), s.steps(), widthOut);
-            }
-            return ys;
-        }
+        Model seq = model;
         int batch = inputs.get(0).batch();
         int capacity = 1;
         for (Tables.Sequences s : inputs) {
@@ -183,63 +127,46 @@ final class LoadedModel {
         return ys;
     }
 
-    void describe(PrintStream out) throws UserError {
+    void describe(PrintStream out) {
+        Model seq = model;
         out.println("model:        " + file);
-        if (seq != null) {
-            out.println("format:       " + seq.source());
-            if (onnx != null) {
-                out.println("              ONNX ir_version " + onnx.irVersion() + ", opset " + onnx.opset() + ", producer " + onnx.producer()
-                        + "; " + onnx.nodes().size() + " nodes, streamed as the layers below");
+        out.println("format:       " + seq.source());
+        out.println("input:        [batch, " + (seq.fixedSteps() > 0 ? seq.fixedSteps() + " (declared)" : "time")
+                + (tokenIds() ? "] token ids" : ", " + seq.inputSize() + "]"));
+        out.println("output:       " + (seq.sequenceOutput() ? "[batch, time, " : "[batch, ") + seq.outputSize() + "]");
+        if (seq.outputs().size() > 1) {
+            int from = 0;
+            for (Model.Output part : seq.outputs()) {
+                out.println("  part        " + part.name() + ": features [" + from + ", " + (from + part.width()) + ")");
+                from += part.width();
             }
-            out.println("input:        [batch, " + (seq.fixedSteps() > 0 ? seq.fixedSteps() + " (declared)" : "time")
-                    + (tokenIds() ? "] token ids" : ", " + seq.inputSize() + "]"));
-            out.println("output:       " + (seq.sequenceOutput() ? "[batch, time, " : "[batch, ") + seq.outputSize() + "]");
-            if (seq.outputs().size() > 1) {
-                int from = 0;
-                for (Model.Output part : seq.outputs()) {
-                    out.println("  part        " + part.name() + ": features [" + from + ", " + (from + part.width()) + ")");
-                    from += part.width();
-                }
-            }
-            out.println("layers:");
-            for (Model.Layer l : seq.layers()) {
-                String what = switch (l) {
-                    case Model.Recurrent r -> r.description() + "; gates " + gateLayout(r) + "; cell " + r.forward().getClass().getSimpleName()
-                            + " " + r.forward().inputSize() + " -> " + r.outputWidth();
-                    case Model.Pointwise p -> "Dense " + p.dense().inputSize() + " -> " + p.dense().outputSize() + ", activation "
-                            + p.activation().kind().name().toLowerCase(java.util.Locale.ROOT);
-                    case Model.Masking m -> "Masking, mask_value " + m.value();
-                    case Model.Embedding e -> "Embedding " + e.inputDim() + " ids -> " + e.outputDim() + (e.maskZero() ? ", mask_zero" : "");
-                    case Model.LastStep s -> "last time step";
-                };
-                out.printf(java.util.Locale.ROOT, "  %-14s %-8s params %,d%n", l.name(), "", l.parameters());
-                out.println("      " + what);
-            }
-            out.printf(java.util.Locale.ROOT, "parameters:   %,d%n", seq.parameterCount());
-            out.println("streamable:   " + (seq.streamable() ? "yes (one step at a time, state kept)" : "no (a bidirectional, go_backwards or reverse layer)"));
-            out.println("stateful:     " + (seq.stateful() ? "yes (state carried from one run to the next, as the file says)" : "no"));
-            if (seq.assumptions().isEmpty()) {
-                out.println("assumed:      nothing (every option that changes the numbers is read from the file)");
-            } else {
-                for (String a : seq.assumptions()) {
-                    out.println("assumed:      " + a);
-                }
-            }
+        }
+        out.println("layers:");
+        for (Model.Layer l : seq.layers()) {
+            String what = switch (l) {
+                case Model.Recurrent r -> r.description() + "; gates " + gateLayout(r) + "; cell " + r.forward().getClass().getSimpleName()
+                        + " " + r.forward().inputSize() + " -> " + r.outputWidth();
+                case Model.Pointwise p -> "Dense " + p.dense().inputSize() + " -> " + p.dense().outputSize() + ", activation "
+                        + p.activation().kind().name().toLowerCase(java.util.Locale.ROOT);
+                case Model.Masking m -> "Masking, mask_value " + m.value();
+                case Model.Embedding e -> "Embedding " + e.inputDim() + " ids -> " + e.outputDim() + (e.maskZero() ? ", mask_zero" : "");
+                case Model.LastStep s -> "last time step";
+                case Model.Graph g -> String.join("\n        ", g.function().description());
+            };
+            out.printf(java.util.Locale.ROOT, "  %-14s %-8s params %,d%n", l.name(), "", l.parameters());
+            out.println("      " + what);
+        }
+        out.printf(java.util.Locale.ROOT, "parameters:   %,d%n", seq.parameterCount());
+        out.println("streamable:   " + (seq.streamable() ? "yes (one step at a time, state kept)"
+                : seq.layers().get(0) instanceof Model.Graph ? "no (an ONNX graph run whole by the interpreter)"
+                : "no (a bidirectional, go_backwards or reverse layer)"));
+        out.println("stateful:     " + (seq.stateful() ? "yes (state carried from one run to the next, as the file says)" : "no"));
+        if (seq.assumptions().isEmpty()) {
+            out.println("assumed:      nothing (every option that changes the numbers is read from the file)");
         } else {
-            out.println("format:       ONNX, ir_version " + onnx.irVersion() + ", opset " + onnx.opset() + ", producer " + onnx.producer());
-            for (OnnxModel.ValueInfo v : onnx.inputs()) {
-                out.println("input:        " + v.name() + " " + v.dimNames());
+            for (String a : seq.assumptions()) {
+                out.println("assumed:      " + a);
             }
-            for (OnnxModel.ValueInfo v : onnx.outputs()) {
-                out.println("output:       " + v.name() + " " + v.dimNames());
-            }
-            out.println("nodes:");
-            for (OnnxModel.Node n : onnx.nodes()) {
-                String attrs = n.attributes().isEmpty() ? "" : " " + new java.util.TreeMap<>(n.attributes()).values();
-                out.println("  " + n.opType() + " '" + n.name() + "'" + attrs);
-            }
-            out.printf(java.util.Locale.ROOT, "parameters:   %,d (float initializers)%n", onnx.parameterCount());
-            out.println("gate layout:  ONNX LSTM i,o,f,c / GRU z,r,h, converted once to the library's i,f,g,o / z,r,n");
         }
         out.println("kernels:      " + KernelProvider.get().name() + (KernelProvider.get().isVectorized() ? "" : " (" + KernelProvider.fallbackReason() + ")"));
     }

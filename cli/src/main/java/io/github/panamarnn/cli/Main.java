@@ -315,7 +315,7 @@ public final class Main {
 
     private static int stream(Options o, LoadedModel m, int features, InputStream stdin, PrintStream out) throws UserError, IOException {
         int window = o.integer("window", 0, 1, 1_000_000);
-        if (window == 0 && (m.seq == null || !m.seq.streamable())) {
+        if (window == 0 && !m.model.streamable()) {
             throw new UserError("run --stream: " + m.file + " cannot run one step at a time (an ONNX graph that runs in the interpreter, a bidirectional, go_backwards or reverse layer); "
                     + "add --window N to run the last N rows as one sequence");
         }
@@ -331,12 +331,12 @@ public final class Main {
                 throw new UserError(what + ": no rows");
             }
             Tables.Columns cols = Tables.Columns.of(csv.cells(first), format.header(), o.get("columns", null), features, what);
-            Model.Stream s = window == 0 ? m.seq.newStream() : null;
-            Model.Session session = window > 0 && m.seq != null ? m.seq.newSession(1, window) : null;
+            Model.Stream s = window == 0 ? m.model.newStream() : null;
+            Model.Session session = window > 0 ? m.model.newSession(1, window) : null;
             float[] row = new float[features];
             float[] ring = new float[Math.max(1, window) * features];
             float[] win = new float[Math.max(1, window) * features];
-            float[] y = new float[m.seq != null ? m.seq.outputSize() * (m.seq.sequenceOutput() ? Math.max(1, window) : 1) : 0];
+            float[] y = new float[m.model.outputSize() * (m.model.sequenceOutput() ? Math.max(1, window) : 1)];
             long seen = 0;
             String line = cols.header ? csv.next() : first;
             StringBuilder sb = new StringBuilder();
@@ -351,26 +351,20 @@ public final class Main {
                         } catch (IllegalArgumentException e) {
                             throw new UserError("input line " + lineNo + ": " + e.getMessage());
                         }
-                        append(sb, y, 0, m.seq.outputSize());
+                        append(sb, y, 0, m.model.outputSize());
                     } else {
                         System.arraycopy(row, 0, ring, (int) (seen % window) * features, features);
                         if (seen + 1 >= window) {
                             for (int t = 0; t < window; t++) {
                                 System.arraycopy(ring, (int) ((seen + 1 + t) % window) * features, win, t * features, features);
                             }
-                            if (session != null) {
-                                try {
-                                    session.run(win, window, y);
-                                } catch (IllegalArgumentException e) {
-                                    throw new UserError("input line " + lineNo + ": " + e.getMessage());
-                                }
-                                int w = m.seq.outputSize();
-                                append(sb, y, m.seq.sequenceOutput() ? (window - 1) * w : 0, w);
-                            } else {
-                                int[] width = new int[1];
-                                float[] p = m.predict(win, 1, window, width);
-                                append(sb, p, p.length - width[0], width[0]);
+                            try {
+                                session.run(win, window, y);
+                            } catch (IllegalArgumentException e) {
+                                throw new UserError("input line " + lineNo + ": " + e.getMessage());
                             }
+                            int w = m.model.outputSize();
+                            append(sb, y, m.model.sequenceOutput() ? (window - 1) * w : 0, w);
                         }
                     }
                     seen++;
@@ -454,11 +448,11 @@ public final class Main {
         LoadedModel m = loaded.using(c);
         int features = m.inputSize();
         int steps = o.integer("steps", 200_000, 1, Integer.MAX_VALUE);
-        if (m.seq != null && m.seq.streamable() && !o.has("window")) {
+        if (m.model.streamable() && !o.has("window")) {
             if (!c.isDefault()) {
-                modelError(out, loaded.seq, m.seq, c);
+                modelError(out, loaded.model, m.model, c);
             }
-            Model[] models = {m.seq, m.seq.using(c.scalar())};
+            Model[] models = {m.model, m.model.using(c.scalar())};
             Latency.Result[] results = new Latency.Result[2];
             for (int k = 0; k < 2; k++) {
                 Model.Stream s = models[k].newStream();
@@ -478,23 +472,25 @@ public final class Main {
             ratio(out, results[0], results[1]);
             return 0;
         }
-        int window = o.integer("window", m.seq != null && m.seq.fixedSteps() > 0 ? m.seq.fixedSteps() : 1, 1, 100_000);
+        int window = o.integer("window", m.model.fixedSteps() > 0 ? m.model.fixedSteps() : 1, 1, 100_000);
         float[] x = new float[window * features];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) Math.sin(i * 0.01);
         }
-        int[] width = new int[1];
-        for (int i = 0; i < Math.min(warm, 5000); i++) {
-            m.predict(x, 1, window, width);
+        Model.Session session;
+        try {
+            session = m.model.newSession(1, window);
+            float[] y = new float[m.model.outputLength(1, window)];
+            io.github.panamarnn.cells.WarmUp.Result wt = session.warmUp(Math.min(warm, 5000), window);
+            out.printf(Locale.ROOT, "warm-up: %,d runs in %.1f ms%s%n", wt.calls(), wt.nanos() / 1e6,
+                    wt.jitQuiet() ? ", JIT quiet" : ", the JIT was still compiling at the deadline");
+            session.run(x, window, y);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(m.file + ": " + e.getMessage());
         }
-        Latency.Call call = i -> {
-            try {
-                m.predict(x, 1, window, width);
-            } catch (UserError e) {
-                throw new IllegalStateException(e);
-            }
-        };
-        String what = m.seq != null ? "session run" : "ONNX graph run (the general interpreter: it allocates its tensors)";
+        float[] y = new float[m.model.outputLength(1, window)];
+        Latency.Call call = i -> session.run(x, window, y);
+        String what = m.model.layers().get(0) instanceof Model.Graph ? "session run (the ONNX interpreter)" : "session run";
         Latency.measure(m.file.getFileName() + " " + what + ", window " + window, Math.max(1, steps / window), call, quiet ? null : err).print(out, "run");
         return 0;
     }

@@ -179,6 +179,12 @@ class CliTest {
         o = cli(Files.readString(window), "run", "--model", file.toString(), "--stream", "--columns", "ch0,ch1,ch2,ch3");
         assertEquals(1, o.code);
         assertTrue(o.err.contains("--window"), o.err);
+        // The interpreter's session plans its buffers once: a benchmark of repeated windows allocates nothing per run (an
+        // allocation per run is at least 16 bytes; the harness's own one-offs, a few hundred bytes in all, are below 1 per run).
+        o = cli("", "bench", "--model", file.toString(), "--window", "10", "--steps", "40000", "--warmup", "5000", "--quiet");
+        assertEquals(0, o.code, o.err);
+        java.util.regex.Matcher perRun = java.util.regex.Pattern.compile("= ([0-9.]+) bytes per run").matcher(o.out);
+        assertTrue(o.out.contains("ONNX interpreter") && perRun.find() && Double.parseDouble(perRun.group(1)) < 1.0, o.out);
     }
 
     @Test

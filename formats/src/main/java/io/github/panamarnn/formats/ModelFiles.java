@@ -22,13 +22,15 @@ import java.util.Map;
  * Opens any model file this library reads, by its extension: {@code .keras} / {@code .h5} (Keras,
  * {@link KerasModels}), {@code .safetensors} / {@code .npz} (a PyTorch state_dict,
  * {@link TorchModules#model}, or TF1 variables when every name lies under a TF1 cell scope,
- * {@link Tf1Variables}) and {@code .onnx} graphs of recurrent nodes and their glue ({@code OnnxCompiler}) into a {@link Model}.
+ * {@link Tf1Variables}) and {@code .onnx} graphs into a {@link Model}: a graph of recurrent nodes and their glue compiles
+ * to layers ({@code OnnxCompiler}), any other graph of one {@code [batch, time, features]} input becomes a
+ * {@link Model.Graph} layer run by the ONNX interpreter ({@link OnnxSession#toModel}).
  */
 public final class ModelFiles {
     private ModelFiles() {
     }
 
-    /** True for the extensions {@link #load} turns into a {@link Model} (an ONNX graph when it compiles to layers). */
+    /** True for the extensions {@link #load} turns into a {@link Model}. */
     public static boolean isSequenceModel(Path file) {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".keras") || n.endsWith(".h5") || n.endsWith(".safetensors") || n.endsWith(".npz") || n.endsWith(".onnx");
@@ -41,7 +43,8 @@ public final class ModelFiles {
 
     /**
      * A Keras, PyTorch, TF1-variables or ONNX model file as a {@link Model} (an ONNX graph that does not compile to
-     * layers is refused, naming the node: {@link OnnxSession} runs it).
+     * layers runs in the interpreter as one {@link Model.Graph} layer; one that does not read {@code [batch, time,
+     * features]} is refused, naming why: {@link OnnxSession} runs it).
      *
      * @throws ModelFormatException for an unknown extension or a file that cannot be used (named)
      */
@@ -60,7 +63,11 @@ public final class ModelFiles {
         }
         try {
             Model m = loadFile(file, options);
-            return options.kernels() == null ? m : m.using(options.kernels());
+            try {
+                return options.kernels() == null ? m : m.using(options.kernels());
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file + ": " + e.getMessage(), e);
+            }
         } catch (ModelFormatException e) {
             // Every refusal names the file, whichever reader found the problem.
             if (e.getMessage() != null && e.getMessage().contains(file.toString())) {
@@ -98,7 +105,7 @@ public final class ModelFiles {
             if (options.torchNonlinearity() != null || options.tf1() != null) {
                 throw new ModelFormatException(file + ": PyTorch or TF1 options were given for an ONNX graph, which records its own activations");
             }
-            return new OnnxSession(OnnxModel.read(file)).toLayers();
+            return new OnnxSession(OnnxModel.read(file)).toModel();
         }
         throw new ModelFormatException(file + ": unknown model file type; expected .keras, .h5, .safetensors, .npz or .onnx");
     }

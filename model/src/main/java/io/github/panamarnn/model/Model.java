@@ -30,7 +30,7 @@ import java.util.List;
 public final class Model {
 
     /** One layer of the chain. */
-    public sealed interface Layer permits Embedding, Masking, Recurrent, Pointwise, LastStep {
+    public sealed interface Layer permits Embedding, Masking, Recurrent, Pointwise, LastStep, Graph {
         /** The layer's name, as the file names it. */
         String name();
 
@@ -148,6 +148,18 @@ public final class Model {
         }
     }
 
+    /**
+     * A whole-sequence computation its reader runs on its own engine ({@link SequenceFunction}: an ONNX graph that does
+     * not compile to layers, in the ONNX interpreter). Always the first layer, reading the model's input. A model with
+     * one cannot run one step at a time, and its sessions run it from scratch every run.
+     */
+    public record Graph(String name, SequenceFunction function) implements Layer {
+        @Override
+        public long parameters() {
+            return function.parameters();
+        }
+    }
+
     /** The widest row a model may read or write: 2^20 features (a recurrent model is far narrower; a file saying more is damaged). */
     public static final int MAX_WIDTH = 1 << 20;
 
@@ -235,6 +247,14 @@ public final class Model {
                         throw new IllegalArgumentException("layer " + s.name() + ": no time axis left to take the last step of");
                     }
                     time = false;
+                }
+                case Graph g -> {
+                    if (li != 0 || g.function().inputSize() != inputSize) {
+                        throw new IllegalArgumentException("layer " + g.name() + ": a graph layer must be the first layer and read the model's "
+                                + inputSize + " input features, got position " + li + " and " + g.function().inputSize() + " features");
+                    }
+                    width = g.function().outputSize();
+                    time = g.function().sequenceOutput();
                 }
             }
             max = Math.max(max, width);
@@ -347,10 +367,10 @@ public final class Model {
         return n;
     }
 
-    /** True when every layer can run one step at a time causally (no bidirectional, go_backwards or reverse layer). */
+    /** True when every layer can run one step at a time causally (no bidirectional, go_backwards or reverse layer, no {@link Graph}). */
     public boolean streamable() {
         for (Layer l : layers) {
-            if (l instanceof Recurrent r && (r.backward() != null || r.order() != Order.FORWARD)) {
+            if (l instanceof Recurrent r && (r.backward() != null || r.order() != Order.FORWARD) || l instanceof Graph) {
                 return false;
             }
         }
@@ -362,8 +382,17 @@ public final class Model {
         return batch * (sequenceOutput ? steps : 1) * outputSize;
     }
 
-    /** The same model on other kernels (e.g. {@link KernelProvider#scalar()}, the specification), same weights. */
+    /**
+     * The same model on other kernels (e.g. {@link KernelProvider#scalar()}, the specification), same weights.
+     *
+     * @throws IllegalArgumentException for kernels of a precision other than fp32 when the model has a {@link Graph}
+     *                                  layer (its engine computes in float32 only)
+     */
     public Model using(Kernels kernels) {
+        if (layers.get(0) instanceof Graph g && kernels.precision() != io.github.panamarnn.kernels.Precision.FP32) {
+            throw new IllegalArgumentException("layer " + g.name() + " runs in float32 on its reader's engine (" + source + "); it cannot store its "
+                    + "weights in " + kernels.precision());
+        }
         List<Layer> out = new ArrayList<>();
         for (Layer l : layers) {
             out.add(switch (l) {
@@ -445,7 +474,10 @@ public final class Model {
 
     private void newStreamCheck() {
         if (!streamable()) {
-            throw new IllegalStateException("this model cannot run one step at a time: it has a bidirectional, go_backwards or reverse layer "
+            throw new IllegalStateException(layers.get(0) instanceof Graph g
+                    ? "this model cannot run one step at a time: it is a graph run whole by its reader's engine (" + g.name() + "); run whole "
+                    + "windows with a Session"
+                    : "this model cannot run one step at a time: it has a bidirectional, go_backwards or reverse layer "
                     + "(its output at step t depends on later steps); run whole windows with a Session");
         }
     }
@@ -525,6 +557,8 @@ public final class Model {
          * product); other runs take the loop runner.
          */
         private final StaticRunner[] statics;
+        /** Per {@link Graph} layer its runner (null for the others). */
+        private final SequenceFunction.Runner[] graphs;
         /** For a layer with a static runner: the last layer of its group (consecutive eligible layers run as one stack). */
         private final int[] staticEnd;
         private final float[] a;
@@ -540,7 +574,11 @@ public final class Model {
             this.runners = new LayeredRunner[layers.size()];
             this.statics = new StaticRunner[layers.size()];
             this.staticEnd = new int[layers.size()];
+            this.graphs = new SequenceFunction.Runner[layers.size()];
             for (int i = 0; i < runners.length; i++) {
+                if (layers.get(i) instanceof Graph g) {
+                    graphs[i] = g.function().newRunner(batch, capacity);
+                }
                 if (layers.get(i) instanceof Recurrent r) {
                     runners[i] = new LayeredRunner(List.of(new LayeredRunner.Layer(r.forward(), r.order(),
                             r.backward(), r.backward() == null ? null : r.merge())), batch, capacity);
@@ -715,6 +753,11 @@ public final class Model {
                         }
                         time = false;
                         masked = false;
+                    }
+                    case Graph g -> {
+                        graphs[i].run(cur, steps, next);
+                        width = g.function().outputSize();
+                        time = g.function().sequenceOutput();
                     }
                 }
                 cur = next;
@@ -897,6 +940,7 @@ public final class Model {
                         java.util.Arrays.fill(masked, false);
                         anyMasked = false;
                     }
+                    case Graph g -> throw new IllegalStateException("a graph layer does not stream"); // refused by newStream
                 }
                 cur = next;
             }

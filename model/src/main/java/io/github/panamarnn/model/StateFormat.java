@@ -71,6 +71,7 @@ final class StateFormat {
                     yield PackedMatrix.combine(x, Float.floatToRawIntBits(p.activation().beta()));
                 }
                 case Model.LastStep s -> PackedMatrix.combine(h, 5);
+                case Model.Graph g -> PackedMatrix.combine(PackedMatrix.combine(h, 6), g.function().digest());
             };
         }
         return h;

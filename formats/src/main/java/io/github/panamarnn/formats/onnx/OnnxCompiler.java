@@ -154,7 +154,8 @@ final class OnnxCompiler {
         }
         Model m;
         try {
-            m = new Model("ONNX " + model.source() + " (compiled to layers)", dims[2], Math.max(0, dims[1]), d.layers());
+            m = new Model("ONNX " + model.source() + " (ir_version " + model.irVersion() + ", opset " + model.opset() + ", producer '"
+                    + model.producer() + "'; " + model.nodes().size() + " nodes compiled to layers)", dims[2], Math.max(0, dims[1]), d.layers());
         } catch (IllegalArgumentException e) {
             throw new NotCompilable("the layers do not chain: " + e.getMessage());
         }

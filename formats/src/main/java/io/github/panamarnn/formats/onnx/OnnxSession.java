@@ -28,9 +28,11 @@ import java.util.Set;
  * are initializers.
  *
  * <p>A node of any other type is an error when the session is made, naming the node and its op
- * type; nothing is skipped. Not thread-safe (it keeps runners per node); make one per thread. A run
- * allocates its intermediate tensors: it is the general path. For a per-step zero-allocation path
- * load the same weights as cells.
+ * type; nothing is skipped. Not thread-safe (it keeps runners and buffers per node); make one per
+ * thread. The buffers of every intermediate tensor are planned by the first run of an input shape
+ * and kept: {@link #runShared} of repeated shapes allocates nothing, {@link #run} copies the outputs
+ * out. A graph of recurrent nodes and their glue also compiles to layers ({@link #toLayers}): it then
+ * streams one step at a time.
  */
 public final class OnnxSession {
     /** The op types this session runs. */
@@ -39,12 +41,34 @@ public final class OnnxSession {
             "Relu", "Tanh", "Sigmoid", "Dropout");
 
     private final OnnxModel model;
-    private final Map<OnnxModel.Node, RnnCell[]> cells = new HashMap<>();
-    private final Map<OnnxModel.Node, LayeredRunner> runners = new HashMap<>();
+    /** The nodes in order, and per node its cells (recurrent nodes whose weights are initializers), runner and arrays. */
+    private final OnnxModel.Node[] nodes;
+    private final Map<OnnxModel.Node, RnnCell[]> cells = new java.util.IdentityHashMap<>();
+    private final LayeredRunner[] runners;
+    private final Scratch[] scratch;
+    /** Per node: its value when it is a Constant, made once. */
+    private final OnnxValue[] constants;
+    private final OnnxModel.ValueInfo[] inputs;
+    private final String[] outputs;
+    /** Every value of a run by name: the initializers, the inputs and each node's outputs (overwritten run by run). */
+    private final Map<String, OnnxValue> values;
+    /** The graph outputs of the last run ({@link #runShared}), in graph order, and a read-only view handed out. */
+    private final Map<String, OnnxValue> outputValues = new LinkedHashMap<>();
+    private final Map<String, OnnxValue> outputView = java.util.Collections.unmodifiableMap(outputValues);
 
     /** A session of {@code model}: every node's operator and attributes checked before any run. */
     public OnnxSession(OnnxModel model) throws ModelFormatException {
         this.model = model;
+        this.nodes = model.nodes().toArray(new OnnxModel.Node[0]);
+        this.runners = new LayeredRunner[nodes.length];
+        this.scratch = new Scratch[nodes.length];
+        this.constants = new OnnxValue[nodes.length];
+        this.inputs = model.inputs().toArray(new OnnxModel.ValueInfo[0]);
+        this.outputs = new String[model.outputs().size()];
+        for (int i = 0; i < outputs.length; i++) {
+            outputs[i] = model.outputs().get(i).name();
+        }
+        this.values = new HashMap<>(model.initializers());
         // The graph's wiring, checked once: every node reads only values computed before it (ONNX requires topological
         // order), and every graph output is computed, so a damaged name is refused here rather than at the first run.
         java.util.Set<String> available = new java.util.HashSet<>(model.initializers().keySet());
@@ -89,6 +113,35 @@ public final class OnnxSession {
                 }
             }
         }
+        for (int i = 0; i < nodes.length; i++) {
+            scratch[i] = Scratch.reusing();
+            if (nodes[i].opType().equals("Constant")) {
+                try {
+                    constants[i] = constant(nodes[i]);
+                } catch (IllegalArgumentException e) {
+                    throw new ModelFormatException(model.source() + ": " + nodes[i] + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Another session of {@code shared}'s graph: its checks, converted weights and constants shared (they never change),
+     * its own runners and buffers.
+     */
+    OnnxSession(OnnxSession shared) {
+        this.model = shared.model;
+        this.nodes = shared.nodes;
+        this.cells.putAll(shared.cells);
+        this.runners = new LayeredRunner[nodes.length];
+        this.scratch = new Scratch[nodes.length];
+        for (int i = 0; i < nodes.length; i++) {
+            scratch[i] = Scratch.reusing();
+        }
+        this.constants = shared.constants;
+        this.inputs = shared.inputs;
+        this.outputs = shared.outputs;
+        this.values = new HashMap<>(model.initializers());
     }
 
     /** The graph this session runs. */
@@ -228,10 +281,34 @@ public final class OnnxSession {
         return true;
     }
 
-    /** Runs the graph on {@code inputs} (by graph input name) and returns every graph output by name. */
+    /**
+     * Runs the graph on {@code inputs} (by graph input name) and returns every graph output by name, in graph order: new
+     * tensors, the caller's to keep.
+     *
+     * @throws IllegalArgumentException for a missing input or one of another rank or fixed dimension, or a node that
+     *                                  cannot run on these values, naming it
+     */
     public Map<String, OnnxValue> run(Map<String, OnnxValue> inputs) {
-        Map<String, OnnxValue> v = new HashMap<>(model.initializers());
-        for (OnnxModel.ValueInfo in : model.inputs()) {
+        Map<String, OnnxValue> out = new LinkedHashMap<>();
+        for (Map.Entry<String, OnnxValue> e : runShared(inputs).entrySet()) {
+            OnnxValue t = e.getValue();
+            out.put(e.getKey(), new OnnxValue(t.name(), t.shape().clone(), t.isFloat() ? t.floats().clone() : null,
+                    t.isFloat() ? null : t.longs().clone()));
+        }
+        return out;
+    }
+
+    /**
+     * {@link #run}, returning this session's own tensors: they hold the outputs until the next run, which overwrites
+     * them (copy what you keep). The arrays of every intermediate tensor are planned by the first run of an input shape
+     * and kept, so a repeated run with inputs of the same shapes allocates nothing (given inputs that are the same
+     * {@link OnnxValue}s with their values changed in place; a recurrent node whose weights are computed by the graph
+     * rather than stored builds its cells each run). The returned map is read-only and the same every run.
+     *
+     * @throws IllegalArgumentException as {@link #run} does
+     */
+    public Map<String, OnnxValue> runShared(Map<String, OnnxValue> inputs) {
+        for (OnnxModel.ValueInfo in : this.inputs) {
             OnnxValue t = inputs.get(in.name());
             if (t == null) {
                 throw new IllegalArgumentException("graph input '" + in.name() + "' was not given (given: " + inputs.keySet() + ")");
@@ -245,11 +322,20 @@ public final class OnnxSession {
                     throw new IllegalArgumentException("graph input '" + in.name() + "' has dimension " + k + " = " + dims[k] + ", got " + t);
                 }
             }
-            v.put(in.name(), t);
         }
-        for (OnnxModel.Node n : model.nodes()) {
+        for (OnnxModel.ValueInfo in : this.inputs) {
+            values.put(in.name(), inputs.get(in.name()));
+        }
+        for (int i = 0; i < nodes.length; i++) {
+            OnnxModel.Node n = nodes[i];
             try {
-                execute(n, v);
+                if (constants[i] != null) {
+                    put(n, values, 0, constants[i]);
+                } else if (isRecurrent(n)) {
+                    recurrent(i, n, values, scratch[i].begin());
+                } else {
+                    execute(n, values, scratch[i]);
+                }
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw new IllegalArgumentException(n + ": " + e.getMessage(), e);
             } catch (IndexOutOfBoundsException | NegativeArraySizeException | NullPointerException e) {
@@ -257,15 +343,10 @@ public final class OnnxSession {
                 throw new IllegalArgumentException(n + ": malformed attributes or inputs (" + e + ")", e);
             }
         }
-        Map<String, OnnxValue> out = new LinkedHashMap<>();
-        for (OnnxModel.ValueInfo o : model.outputs()) {
-            OnnxValue t = v.get(o.name());
-            if (t == null) {
-                throw new IllegalArgumentException("graph output '" + o.name() + "' was not computed by any node");
-            }
-            out.put(o.name(), t);
+        for (String o : outputs) {
+            outputValues.put(o, values.get(o)); // computed: checked when the session was made
         }
-        return out;
+        return outputView;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -313,7 +394,11 @@ public final class OnnxSession {
     }
 
     static long[] longs(OnnxValue t) {
-        long[] a = new long[t.size()];
+        return longs(t, Scratch.NONE);
+    }
+
+    private static long[] longs(OnnxValue t, Scratch m) {
+        long[] a = m.longs(t.size());
         for (int i = 0; i < a.length; i++) {
             a[i] = t.longAt(i);
         }
@@ -328,8 +413,8 @@ public final class OnnxSession {
         return (int) x;
     }
 
-    private static int[] strides(int[] shape) {
-        int[] s = new int[shape.length];
+    private static int[] strides(int[] shape, Scratch m) {
+        int[] s = m.ints(shape.length);
         int acc = 1;
         for (int k = shape.length - 1; k >= 0; k--) {
             s[k] = acc;
@@ -339,23 +424,23 @@ public final class OnnxSession {
     }
 
     /** A tensor of {@code t}'s type with {@code shape}, element {@code i} taken from {@code t} at {@code src[i]}. */
-    private static OnnxValue gather(OnnxValue t, int[] shape, int[] src) {
+    private static OnnxValue gather(OnnxValue t, int[] shape, int[] src, Scratch m) {
         if (t.isFloat()) {
-            float[] f = new float[src.length];
+            float[] f = m.floats(src.length);
             for (int i = 0; i < src.length; i++) {
                 f[i] = t.floats()[src[i]];
             }
-            return new OnnxValue(null, shape, f, null);
+            return m.value(shape, f, null);
         }
-        long[] l = new long[src.length];
+        long[] l = m.longs(src.length);
         for (int i = 0; i < src.length; i++) {
             l[i] = t.longs()[src[i]];
         }
-        return new OnnxValue(null, shape, null, l);
+        return m.value(shape, null, l);
     }
 
-    private static OnnxValue reshaped(OnnxValue t, int[] shape) {
-        return new OnnxValue(null, shape, t.floats(), t.longs());
+    private static OnnxValue reshaped(OnnxValue t, int[] shape, Scratch m) {
+        return m.value(shape, t.floats(), t.longs());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -377,15 +462,37 @@ public final class OnnxSession {
         }
     }
 
+    /**
+     * This graph as a {@link io.github.panamarnn.model.Model}: its layers when it compiles to them ({@link #toLayers}),
+     * else one {@link io.github.panamarnn.model.Model.Graph} layer that runs it in this interpreter (whole sequences,
+     * 0 bytes per repeated run; it cannot stream).
+     *
+     * @throws ModelFormatException when it does neither: it does not compile, and does not read one
+     *                              {@code [batch, time, features]} input into outputs of the batch (naming why)
+     */
+    public io.github.panamarnn.model.Model toModel() throws ModelFormatException {
+        try {
+            return OnnxCompiler.compile(model, this);
+        } catch (OnnxCompiler.NotCompilable e) {
+            return OnnxGraphFunction.model(this, e.getMessage());
+        }
+    }
+
     /** The cells of a recurrent node whose weights are initializers, built once at construction (null otherwise). */
     RnnCell[] cellsOf(OnnxModel.Node n) {
         return cells.get(n);
     }
 
-    /** Runs one node on the values in {@code v} (the interpreter's step; {@link OnnxCompiler} folds constants with it). */
+    /** Runs one node on the values in {@code v}, every array new (constant folding: {@link OnnxCompiler} keeps the values). */
     void execute(OnnxModel.Node n, Map<String, OnnxValue> v) {
+        execute(n, v, Scratch.NONE);
+    }
+
+    /** Runs one node on the values in {@code v}, its arrays from {@code m} (the interpreter's step). */
+    private void execute(OnnxModel.Node n, Map<String, OnnxValue> v, Scratch m) {
+        m.begin();
         switch (n.opType()) {
-            case "LSTM", "GRU", "RNN" -> recurrent(n, v);
+            case "LSTM", "GRU", "RNN" -> recurrent(-1, n, v, m);
             case "Identity", "Dropout" -> put(n, v, 0, need(n, v, 0));
             case "Constant" -> put(n, v, 0, constant(n));
             case "Shape" -> {
@@ -393,50 +500,55 @@ public final class OnnxSession {
                 int r = s.length;
                 int start = (int) clampAxis(intAttr(n, "start", 0), r);
                 int end = (int) clampAxis(intAttr(n, "end", r), r);
-                long[] out = new long[Math.max(0, end - start)];
-                for (int k = 0; k < out.length; k++) {
+                int len = Math.max(0, end - start);
+                long[] out = m.longs(len);
+                for (int k = 0; k < len; k++) {
                     out[k] = s[start + k];
                 }
-                put(n, v, 0, OnnxValue.ofLongs(null, out, out.length));
+                int[] shape = m.ints(1);
+                shape[0] = len;
+                put(n, v, 0, m.value(shape, null, out));
             }
             case "ConstantOfShape" -> {
-                long[] dims = longs(need(n, v, 0));
-                int[] shape = new int[dims.length];
+                long[] dims = longs(need(n, v, 0), m);
+                int[] shape = m.ints(dims.length);
                 for (int k = 0; k < dims.length; k++) {
                     shape[k] = Math.toIntExact(dims[k]);
                 }
                 int size = values(shape);
                 OnnxModel.Attribute a = n.attributes().get("value");
-                OnnxValue fill = a == null ? OnnxValue.of(null, new float[] {0f}, 1) : a.t();
-                if (fill.isFloat()) {
-                    float[] f = new float[size];
-                    Arrays.fill(f, fill.floats()[0]);
-                    put(n, v, 0, new OnnxValue(null, shape, f, null));
+                OnnxValue fill = a == null ? null : a.t();
+                if (fill == null || fill.isFloat()) {
+                    float[] f = m.floats(size);
+                    Arrays.fill(f, fill == null ? 0f : fill.floats()[0]);
+                    put(n, v, 0, m.value(shape, f, null));
                 } else {
-                    long[] l = new long[size];
+                    long[] l = m.longs(size);
                     Arrays.fill(l, fill.longs()[0]);
-                    put(n, v, 0, new OnnxValue(null, shape, null, l));
+                    put(n, v, 0, m.value(shape, null, l));
                 }
             }
             case "Cast" -> {
                 OnnxValue x = need(n, v, 0);
                 long to = intAttr(n, "to", OnnxModel.FLOAT);
                 if (to == OnnxModel.FLOAT || to == OnnxModel.DOUBLE) {
-                    float[] f = new float[x.size()];
+                    float[] f = m.floats(x.size());
                     for (int i = 0; i < f.length; i++) {
                         f[i] = x.floatAt(i);
                     }
-                    put(n, v, 0, new OnnxValue(null, x.shape(), f, null));
+                    put(n, v, 0, m.value(m.copy(x.shape()), f, null));
                 } else if (to == OnnxModel.INT64 || to == OnnxModel.INT32) {
-                    put(n, v, 0, new OnnxValue(null, x.shape(), null, longs(x)));
+                    long[] l = longs(x, m);
+                    put(n, v, 0, m.value(m.copy(x.shape()), null, l));
                 } else {
                     throw new IllegalArgumentException("Cast to data type " + to + " is not supported; expected FLOAT, DOUBLE, INT32 or INT64");
                 }
             }
             case "Squeeze" -> {
                 OnnxValue x = need(n, v, 0);
-                long[] axes = n.input(1).isEmpty() ? intsAttr(n, "axes") : longs(need(n, v, 1));
-                boolean[] drop = new boolean[x.rank()];
+                long[] axes = n.input(1).isEmpty() ? intsAttr(n, "axes") : longs(need(n, v, 1), m);
+                boolean[] drop = m.booleans(x.rank());
+                Arrays.fill(drop, false);
                 if (axes == null) {
                     for (int k = 0; k < drop.length; k++) {
                         drop[k] = x.shape()[k] == 1;
@@ -450,37 +562,42 @@ public final class OnnxSession {
                         drop[k] = true;
                     }
                 }
-                int[] s = new int[x.rank()];
                 int r = 0;
+                for (boolean d : drop) {
+                    r += d ? 0 : 1;
+                }
+                int[] s = m.ints(r);
+                r = 0;
                 for (int k = 0; k < drop.length; k++) {
                     if (!drop[k]) {
                         s[r++] = x.shape()[k];
                     }
                 }
-                put(n, v, 0, reshaped(x, Arrays.copyOf(s, r)));
+                put(n, v, 0, reshaped(x, s, m));
             }
             case "Unsqueeze" -> {
                 OnnxValue x = need(n, v, 0);
-                long[] axes = n.input(1).isEmpty() ? intsAttr(n, "axes") : longs(need(n, v, 1));
+                long[] axes = n.input(1).isEmpty() ? intsAttr(n, "axes") : longs(need(n, v, 1), m);
                 if (axes == null) {
                     throw new IllegalArgumentException("Unsqueeze needs axes");
                 }
                 int rank = x.rank() + axes.length;
-                boolean[] added = new boolean[rank];
+                boolean[] added = m.booleans(rank);
+                Arrays.fill(added, false);
                 for (long a : axes) {
                     added[axis(a, rank)] = true;
                 }
-                int[] s = new int[rank];
+                int[] s = m.ints(rank);
                 int src = 0;
                 for (int k = 0; k < rank; k++) {
                     s[k] = added[k] ? 1 : x.shape()[src++];
                 }
-                put(n, v, 0, reshaped(x, s));
+                put(n, v, 0, reshaped(x, s, m));
             }
             case "Reshape" -> {
                 OnnxValue x = need(n, v, 0);
-                long[] want = longs(need(n, v, 1));
-                int[] s = new int[want.length];
+                long[] want = longs(need(n, v, 1), m);
+                int[] s = m.ints(want.length);
                 int infer = -1;
                 long known = 1;
                 for (int k = 0; k < s.length; k++) {
@@ -497,7 +614,7 @@ public final class OnnxSession {
                 if (OnnxValue.count(s) != x.size()) {
                     throw new IllegalArgumentException("cannot reshape " + x + " to " + Arrays.toString(want));
                 }
-                put(n, v, 0, reshaped(x, s));
+                put(n, v, 0, reshaped(x, s, m));
             }
             case "Transpose" -> {
                 OnnxValue x = need(n, v, 0);
@@ -506,17 +623,18 @@ public final class OnnxSession {
                 if (perm != null && perm.length != r) {
                     throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " has " + perm.length + " axes, the input " + x + " has " + r);
                 }
-                int[] p = new int[r];
+                int[] p = m.ints(r);
                 for (int k = 0; k < r; k++) {
                     p[k] = perm == null ? r - 1 - k : axis(perm[k], r); // a permutation: checked at load
                 }
-                int[] s = new int[r];
+                int[] s = m.ints(r);
                 for (int k = 0; k < r; k++) {
                     s[k] = x.shape()[p[k]];
                 }
-                int[] xs = strides(x.shape());
-                int[] src = new int[x.size()];
-                int[] idx = new int[r];
+                int[] xs = strides(x.shape(), m);
+                int[] src = m.ints(x.size());
+                int[] idx = m.ints(r);
+                Arrays.fill(idx, 0);
                 for (int i = 0; i < src.length; i++) {
                     int off = 0;
                     for (int k = 0; k < r; k++) {
@@ -527,7 +645,7 @@ public final class OnnxSession {
                         idx[k] = 0;
                     }
                 }
-                put(n, v, 0, gather(x, s, src));
+                put(n, v, 0, gather(x, s, src, m));
             }
             case "Gather" -> {
                 OnnxValue x = need(n, v, 0);
@@ -542,11 +660,11 @@ public final class OnnxSession {
                 for (int k = ax + 1; k < xsh.length; k++) {
                     inner *= xsh[k];
                 }
-                int[] s = new int[xsh.length - 1 + ind.rank()];
+                int[] s = m.ints(xsh.length - 1 + ind.rank());
                 System.arraycopy(xsh, 0, s, 0, ax);
                 System.arraycopy(ind.shape(), 0, s, ax, ind.rank());
                 System.arraycopy(xsh, ax + 1, s, ax + ind.rank(), xsh.length - ax - 1);
-                int[] src = new int[outer * ind.size() * inner];
+                int[] src = m.ints(values(s));
                 int o = 0;
                 for (int a = 0; a < outer; a++) {
                     for (int j = 0; j < ind.size(); j++) {
@@ -560,9 +678,9 @@ public final class OnnxSession {
                         }
                     }
                 }
-                put(n, v, 0, gather(x, s, src));
+                put(n, v, 0, gather(x, s, src, m));
             }
-            case "Slice" -> slice(n, v);
+            case "Slice" -> slice(n, v, m);
             case "Concat" -> {
                 OnnxValue first = need(n, v, 0);
                 int ax = axis(intAttr(n, "axis", 0), first.rank());
@@ -572,9 +690,14 @@ public final class OnnxSession {
                     if (t.rank() != first.rank() || t.isFloat() != first.isFloat()) {
                         throw new IllegalArgumentException("Concat inputs " + first + " and " + t + " differ in rank or type");
                     }
+                    for (int k = 0; k < t.rank(); k++) {
+                        if (k != ax && t.shape()[k] != first.shape()[k]) {
+                            throw new IllegalArgumentException("Concat inputs " + first + " and " + t + " differ outside axis " + ax);
+                        }
+                    }
                     total += t.shape()[ax];
                 }
-                int[] s = first.shape().clone();
+                int[] s = m.copy(first.shape());
                 s[ax] = total;
                 int outer = 1;
                 for (int k = 0; k < ax; k++) {
@@ -584,8 +707,9 @@ public final class OnnxSession {
                 for (int k = ax + 1; k < s.length; k++) {
                     inner *= s[k];
                 }
-                float[] f = first.isFloat() ? new float[outer * total * inner] : null;
-                long[] l = first.isFloat() ? null : new long[outer * total * inner];
+                int size = values(s);
+                float[] f = first.isFloat() ? m.floats(size) : null;
+                long[] l = first.isFloat() ? null : m.longs(size);
                 int at = 0;
                 for (int i = 0; i < n.inputs().size(); i++) {
                     OnnxValue t = need(n, v, i);
@@ -599,23 +723,31 @@ public final class OnnxSession {
                     }
                     at += w;
                 }
-                put(n, v, 0, new OnnxValue(null, s, f, l));
+                put(n, v, 0, m.value(s, f, l));
             }
-            case "Add", "Sub", "Mul", "Div" -> put(n, v, 0, binary(n.opType(), need(n, v, 0), need(n, v, 1)));
+            case "Add", "Sub", "Mul", "Div" -> put(n, v, 0, binary(n.opType(), need(n, v, 0), need(n, v, 1), m));
             case "Relu", "Tanh", "Sigmoid" -> {
                 OnnxValue x = need(n, v, 0);
-                Activation a = Activation.named(n.opType());
-                float[] f = new float[x.size()];
+                Activation a = switch (n.opType()) {
+                    case "Relu" -> RELU;
+                    case "Tanh" -> TANH;
+                    default -> SIGMOID;
+                };
+                float[] f = m.floats(x.size());
                 for (int i = 0; i < f.length; i++) {
                     f[i] = (float) a.exact(x.floatAt(i));
                 }
-                put(n, v, 0, new OnnxValue(null, x.shape(), f, null));
+                put(n, v, 0, m.value(m.copy(x.shape()), f, null));
             }
-            case "Gemm" -> gemm(n, v);
-            case "MatMul" -> matMul(n, v);
+            case "Gemm" -> gemm(n, v, m);
+            case "MatMul" -> matMul(n, v, m);
             default -> throw new IllegalArgumentException("op type " + n.opType() + " is not supported");
         }
     }
+
+    private static final Activation RELU = Activation.named("Relu");
+    private static final Activation TANH = Activation.named("Tanh");
+    private static final Activation SIGMOID = Activation.named("Sigmoid");
 
     /**
      * The most values one intermediate tensor of a run may hold (2^26, 256 MiB of floats) and the most
@@ -680,7 +812,7 @@ public final class OnnxSession {
         throw new IllegalArgumentException("Constant without a supported value attribute (value, value_float(s), value_int(s)): " + n.attributes().keySet());
     }
 
-    private static void slice(OnnxModel.Node n, Map<String, OnnxValue> v) {
+    private static void slice(OnnxModel.Node n, Map<String, OnnxValue> v, Scratch m) {
         OnnxValue x = need(n, v, 0);
         int r = x.rank();
         long[] starts;
@@ -688,21 +820,26 @@ public final class OnnxSession {
         long[] axes;
         long[] steps;
         if (n.inputs().size() > 1) {
-            starts = longs(need(n, v, 1));
-            ends = longs(need(n, v, 2));
+            starts = longs(need(n, v, 1), m);
+            ends = longs(need(n, v, 2), m);
             OnnxValue a = in(n, v, 3);
             OnnxValue s = in(n, v, 4);
-            axes = a == null ? null : longs(a);
-            steps = s == null ? null : longs(s);
+            axes = a == null ? null : longs(a, m);
+            steps = s == null ? null : longs(s, m);
         } else {
             starts = intsAttr(n, "starts");
             ends = intsAttr(n, "ends");
             axes = intsAttr(n, "axes");
             steps = null;
         }
-        int[] lo = new int[r];
-        int[] step = new int[r];
-        int[] s = x.shape().clone();
+        if (ends.length != starts.length || axes != null && axes.length != starts.length || steps != null && steps.length != starts.length) {
+            throw new IllegalArgumentException("starts, ends, axes and steps must have one value per sliced axis, got " + Arrays.toString(starts)
+                    + ", " + Arrays.toString(ends) + ", " + Arrays.toString(axes) + ", " + Arrays.toString(steps));
+        }
+        int[] lo = m.ints(r);
+        int[] step = m.ints(r);
+        int[] s = m.copy(x.shape());
+        Arrays.fill(lo, 0);
         Arrays.fill(step, 1);
         for (int j = 0; j < starts.length; j++) {
             int ax = axis(axes == null ? j : axes[j], r);
@@ -725,9 +862,10 @@ public final class OnnxSession {
             lo[ax] = (int) b;
             step[ax] = (int) st;
         }
-        int[] xs = strides(x.shape());
-        int[] src = new int[Math.toIntExact(OnnxValue.count(s))];
-        int[] idx = new int[r];
+        int[] xs = strides(x.shape(), m);
+        int[] src = m.ints(values(s));
+        int[] idx = m.ints(r);
+        Arrays.fill(idx, 0);
         for (int i = 0; i < src.length; i++) {
             int off = 0;
             for (int k = 0; k < r; k++) {
@@ -738,13 +876,13 @@ public final class OnnxSession {
                 idx[k] = 0;
             }
         }
-        put(n, v, 0, gather(x, s, src));
+        put(n, v, 0, gather(x, s, src, m));
     }
 
     /** Numpy-broadcast elementwise arithmetic. */
-    private static OnnxValue binary(String op, OnnxValue a, OnnxValue b) {
+    private static OnnxValue binary(String op, OnnxValue a, OnnxValue b, Scratch m) {
         int r = Math.max(a.rank(), b.rank());
-        int[] s = new int[r];
+        int[] s = m.ints(r);
         for (int k = 0; k < r; k++) {
             int da = k - (r - a.rank()) >= 0 ? a.shape()[k - (r - a.rank())] : 1;
             int db = k - (r - b.rank()) >= 0 ? b.shape()[k - (r - b.rank())] : 1;
@@ -753,13 +891,20 @@ public final class OnnxSession {
             }
             s[k] = Math.max(da, db);
         }
-        int[] as = bstrides(a.shape(), r, s);
-        int[] bs = bstrides(b.shape(), r, s);
-        int size = Math.toIntExact(OnnxValue.count(s));
+        int[] as = bstrides(a.shape(), r, s, m);
+        int[] bs = bstrides(b.shape(), r, s, m);
+        int size = values(s);
         boolean fl = a.isFloat() || b.isFloat();
-        float[] f = fl ? new float[size] : null;
-        long[] l = fl ? null : new long[size];
-        int[] idx = new int[r];
+        float[] f = fl ? m.floats(size) : null;
+        long[] l = fl ? null : m.longs(size);
+        int kind = switch (op) {
+            case "Add" -> 0;
+            case "Sub" -> 1;
+            case "Mul" -> 2;
+            default -> 3;
+        };
+        int[] idx = m.ints(r);
+        Arrays.fill(idx, 0);
         for (int i = 0; i < size; i++) {
             int ia = 0;
             int ib = 0;
@@ -770,19 +915,19 @@ public final class OnnxSession {
             if (fl) {
                 float x = a.floatAt(ia);
                 float y = b.floatAt(ib);
-                f[i] = switch (op) {
-                    case "Add" -> x + y;
-                    case "Sub" -> x - y;
-                    case "Mul" -> x * y;
+                f[i] = switch (kind) {
+                    case 0 -> x + y;
+                    case 1 -> x - y;
+                    case 2 -> x * y;
                     default -> x / y;
                 };
             } else {
                 long x = a.longs()[ia];
                 long y = b.longs()[ib];
-                l[i] = switch (op) {
-                    case "Add" -> x + y;
-                    case "Sub" -> x - y;
-                    case "Mul" -> x * y;
+                l[i] = switch (kind) {
+                    case 0 -> x + y;
+                    case 1 -> x - y;
+                    case 2 -> x * y;
                     default -> x / y;
                 };
             }
@@ -790,12 +935,12 @@ public final class OnnxSession {
                 idx[k] = 0;
             }
         }
-        return new OnnxValue(null, s, f, l);
+        return m.value(s, f, l);
     }
 
-    private static int[] bstrides(int[] shape, int r, int[] out) {
-        int[] st = strides(shape);
-        int[] res = new int[r];
+    private static int[] bstrides(int[] shape, int r, int[] out, Scratch m) {
+        int[] st = strides(shape, m);
+        int[] res = m.ints(r);
         for (int k = 0; k < r; k++) {
             int j = k - (r - shape.length);
             res[k] = j < 0 || shape[j] == 1 && out[k] != 1 ? 0 : st[j];
@@ -803,7 +948,7 @@ public final class OnnxSession {
         return res;
     }
 
-    private static void gemm(OnnxModel.Node n, Map<String, OnnxValue> v) {
+    private static void gemm(OnnxModel.Node n, Map<String, OnnxValue> v, Scratch m) {
         OnnxValue a = need(n, v, 0);
         OnnxValue b = need(n, v, 1);
         OnnxValue c = in(n, v, 2);
@@ -814,33 +959,36 @@ public final class OnnxSession {
         if (a.rank() != 2 || b.rank() != 2) {
             throw new IllegalArgumentException("Gemm needs 2-D A and B, got " + a + ", " + b);
         }
-        int m = ta ? a.shape()[1] : a.shape()[0];
+        int rows = ta ? a.shape()[1] : a.shape()[0];
         int k = ta ? a.shape()[0] : a.shape()[1];
         int k2 = tb ? b.shape()[1] : b.shape()[0];
         int nn = tb ? b.shape()[0] : b.shape()[1];
         if (k != k2) {
             throw new IllegalArgumentException("Gemm inner dimensions differ: A " + a + (ta ? " (transposed)" : "") + ", B " + b + (tb ? " (transposed)" : ""));
         }
-        float[] y = new float[work(m, k, nn)];
-        for (int i = 0; i < m; i++) {
+        float[] y = m.floats(work(rows, k, nn));
+        for (int i = 0; i < rows; i++) {
             for (int j = 0; j < nn; j++) {
                 double acc = 0;
                 for (int q = 0; q < k; q++) {
-                    float x = ta ? a.floatAt(q * m + i) : a.floatAt(i * k + q);
+                    float x = ta ? a.floatAt(q * rows + i) : a.floatAt(i * k + q);
                     float w = tb ? b.floatAt(j * k + q) : b.floatAt(q * nn + j);
                     acc += (double) x * w;
                 }
                 y[i * nn + j] = (float) (alpha * acc);
             }
         }
-        OnnxValue out = OnnxValue.of(null, y, m, nn);
+        int[] shape = m.ints(2);
+        shape[0] = rows;
+        shape[1] = nn;
+        OnnxValue out = m.value(shape, y, null);
         if (c != null && beta != 0) {
-            out = binary("Add", out, beta == 1f ? c : binary("Mul", c, OnnxValue.of(null, new float[] {beta})));
+            out = binary("Add", out, beta == 1f ? c : binary("Mul", c, m.scalar(beta), m), m);
         }
         put(n, v, 0, out);
     }
 
-    private static void matMul(OnnxModel.Node n, Map<String, OnnxValue> v) {
+    private static void matMul(OnnxModel.Node n, Map<String, OnnxValue> v, Scratch m) {
         OnnxValue a = need(n, v, 0);
         OnnxValue b = need(n, v, 1);
         if (b.rank() != 2 || a.rank() < 1) {
@@ -852,7 +1000,7 @@ public final class OnnxSession {
         }
         int nn = b.shape()[1];
         int rows = a.size() / Math.max(1, k);
-        float[] y = new float[work(rows, k, nn)];
+        float[] y = m.floats(work(rows, k, nn));
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < nn; j++) {
                 double acc = 0;
@@ -862,9 +1010,9 @@ public final class OnnxSession {
                 y[i * nn + j] = (float) acc;
             }
         }
-        int[] s = a.shape().clone();
+        int[] s = m.copy(a.shape());
         s[s.length - 1] = nn;
-        put(n, v, 0, OnnxValue.of(null, y, s));
+        put(n, v, 0, m.value(s, y, null));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1007,7 +1155,8 @@ public final class OnnxSession {
         }
     }
 
-    private void recurrent(OnnxModel.Node n, Map<String, OnnxValue> v) {
+    /** Runs recurrent node {@code n} (node {@code index} of the graph, whose runner is kept; -1: a runner for this call only). */
+    private void recurrent(int index, OnnxModel.Node n, Map<String, OnnxValue> v, Scratch m) {
         RnnCell[] cs = cells.get(n);
         if (cs == null) {
             cs = buildCells(n, v);
@@ -1032,14 +1181,17 @@ public final class OnnxSession {
             if (lens.size() != batch) {
                 throw new IllegalArgumentException("sequence_lens is " + lens + ", expected [" + batch + "]");
             }
-            lengths = new int[batch];
+            lengths = m.ints(batch);
             for (int b = 0; b < batch; b++) {
                 lengths[b] = Math.toIntExact(lens.longAt(b));
             }
         }
         OnnxValue h0 = in(n, v, 5);
         OnnxValue c0 = lstm ? in(n, v, 6) : null;
-        int[] stateShape = layout == 0 ? new int[] {dirs, batch, hidden} : new int[] {batch, dirs, hidden};
+        int[] stateShape = m.ints(3);
+        stateShape[0] = layout == 0 ? dirs : batch;
+        stateShape[1] = layout == 0 ? batch : dirs;
+        stateShape[2] = hidden;
         if (h0 != null) {
             check("initial_h", h0, stateShape);
         }
@@ -1047,11 +1199,13 @@ public final class OnnxSession {
             check("initial_c", c0, stateShape);
         }
         boolean reverseOnly = "reverse".equals(n.attributes().containsKey("direction") ? n.attributes().get("direction").s() : "forward");
-        LayeredRunner r = runners.get(n);
-        if (r == null || r.batch() != batch) {
+        LayeredRunner r = index < 0 ? null : runners[index];
+        if (r == null || r.batch() != batch || r.layer(0).forward() != cs[0]) {
             r = new LayeredRunner(List.of(dirs == 1 ? LayeredRunner.Layer.of(cs[0], reverseOnly ? Order.REVERSE_WITHIN_LENGTH : Order.FORWARD)
                     : LayeredRunner.Layer.bidirectional(cs[0], cs[1], LayeredRunner.Merge.NONE)), batch, Math.max(1, steps));
-            runners.put(n, r);
+            if (index >= 0) {
+                runners[index] = r;
+            }
         }
         if (r.capacity() < steps) {
             r.growCapacity(steps);
@@ -1070,20 +1224,33 @@ public final class OnnxSession {
                 }
             }
         }
-        float[][] seq = new float[dirs][steps * batch * hidden];
-        if (steps > 0) {
-            r.run(x.floats(), steps, layout == 0, lengths, null, Padding.ZERO, seq[0], dirs == 2 ? seq[1] : null);
+        if ((long) steps * dirs * batch * hidden > MAX_VALUES) {
+            throw new IllegalArgumentException("Y of [" + steps + ", " + dirs + ", " + batch + ", " + hidden + "] holds more than " + MAX_VALUES
+                    + " values, over the budget of one intermediate tensor");
         }
-        float[] y = new float[steps * dirs * batch * hidden];
-        float[] yh = new float[dirs * batch * hidden];
-        float[] yc = new float[dirs * batch * hidden];
+        int per = steps * batch * hidden;
+        float[] seq0 = m.floats(per);
+        float[] seq1 = dirs == 2 ? m.floats(per) : null;
+        if (lengths != null) {
+            // Padded steps are written as zeros by the runner; cleared anyway, as a new array would be.
+            Arrays.fill(seq0, 0f);
+            if (seq1 != null) {
+                Arrays.fill(seq1, 0f);
+            }
+        }
+        if (steps > 0) {
+            r.run(x.floats(), steps, layout == 0, lengths, null, Padding.ZERO, seq0, seq1);
+        }
+        float[] y = m.floats(steps * dirs * batch * hidden);
+        float[] yh = m.floats(dirs * batch * hidden);
+        float[] yc = lstm ? m.floats(dirs * batch * hidden) : null;
         for (int d = 0; d < dirs; d++) {
             CellState s = r.state(0, d);
             for (int b = 0; b < batch; b++) {
                 for (int t = 0; t < steps; t++) {
                     int src = layout == 0 ? (t * batch + b) * hidden : (b * steps + t) * hidden;
                     int dst = layout == 0 ? ((t * dirs + d) * batch + b) * hidden : ((b * steps + t) * dirs + d) * hidden;
-                    System.arraycopy(seq[d], src, y, dst, hidden);
+                    System.arraycopy(d == 0 ? seq0 : seq1, src, y, dst, hidden);
                 }
                 int at = layout == 0 ? (d * batch + b) * hidden : (b * dirs + d) * hidden;
                 System.arraycopy(s.part(hPart), b * hidden, yh, at, hidden);
@@ -1092,10 +1259,15 @@ public final class OnnxSession {
                 }
             }
         }
-        put(n, v, 0, OnnxValue.of(null, y, layout == 0 ? new int[] {steps, dirs, batch, hidden} : new int[] {batch, steps, dirs, hidden}));
-        put(n, v, 1, OnnxValue.of(null, yh, stateShape));
+        int[] yShape = m.ints(4);
+        yShape[0] = layout == 0 ? steps : batch;
+        yShape[1] = layout == 0 ? dirs : steps;
+        yShape[2] = layout == 0 ? batch : dirs;
+        yShape[3] = hidden;
+        put(n, v, 0, m.value(yShape, y, null));
+        put(n, v, 1, m.value(stateShape, yh, null));
         if (lstm) {
-            put(n, v, 2, OnnxValue.of(null, yc, stateShape));
+            put(n, v, 2, m.value(m.copy(stateShape), yc, null));
         }
     }
 }

@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * An ONNX tensor value: a shape and either float32 values ({@code floats}) or integer values
  * ({@code longs}, for ONNX INT32/INT64: shapes, indices, sequence lengths). Row-major. The arrays are
- * not copied: treat an instance as immutable once made.
+ * not copied. An input may be given again with new values written into its array (a run reads them
+ * then); the outputs of {@link OnnxSession#runShared} are the session's and change with its next run.
  */
 public record OnnxValue(String name, int[] shape, float[] floats, long[] longs) {
     /** Checks that exactly one of the value arrays is given and that it holds the shape's product. */
