@@ -168,7 +168,7 @@ final class LoadedModel {
                 out.println("assumed:      " + a);
             }
         }
-        out.println("kernels:      " + KernelProvider.get().name() + (KernelProvider.get().isVectorized() ? "" : " (" + KernelProvider.fallbackReason() + ")"));
+        out.println("kernels:      " + seq.kernels().name() + (seq.kernels().isVectorized() ? "" : " (" + KernelProvider.fallbackReason() + ")"));
     }
 
     private static String gateLayout(Model.Recurrent r) {
