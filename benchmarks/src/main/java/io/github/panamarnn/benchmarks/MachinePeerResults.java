@@ -76,6 +76,9 @@ final class MachinePeerResults {
         if (s256 != null) {
             md.append("\n## The same targets with the species forced to 256 bits\n\n").append(targets(s256, roof, peak12, lanes));
         }
+        if (Files.exists(dir.resolve("matvec.json"))) {
+            md.append("\n## The batched product against the peak\n\n").append(products(dir, peak12));
+        }
         Map<String, Double> exact = PeerResults.exactAllocation(dir);
         md.append("\n## Every measurement, preferred width\n\n");
         table(md, s, exact, false);
@@ -112,6 +115,54 @@ final class MachinePeerResults {
             }
         }
         return best;
+    }
+
+    /**
+     * {@code matvec.json} ({@link MatVecBench}: the LSTM gate product {@code [B, 2h] x [2h, 4h]}, ours at the preferred
+     * width and forced to 256 bits when {@code matvec-256.json} is there) as GFLOP/s and the fraction of the 12-chain
+     * peak, against issue 17's floor: 85% at h = 128..512 for batch 8..64, 75% at h = 1024 for batch >= 32.
+     */
+    private static String products(Path dir, double peak12) throws IOException {
+        Map<String, Score> s = new LinkedHashMap<>();
+        Results.read(dir.resolve("matvec.json"), s);
+        Map<String, Score> s256 = new LinkedHashMap<>();
+        if (Files.exists(dir.resolve("matvec-256.json"))) {
+            Results.read(dir.resolve("matvec-256.json"), s256);
+        }
+        StringBuilder md = new StringBuilder("`MatVecBench.vector` (`matvec.json`").append(s256.isEmpty() ? "" : "; `matvec-256.json` forced to 256 bits")
+                .append("), one run in the sitting of `roofline.json`: the\nmedian iteration, `2 B 2h 4h` flops per op, over the 12-chain peak. The floor issue 17 asks: 85% at h = 128..512\n")
+                .append("for batch 8..64, 75% at h = 1024 for batch >= 32.\n\n| h | batch | ns per product | GFLOP/s | of the peak | floor |")
+                .append(s256.isEmpty() ? "" : " 256 bits: GFLOP/s | of the peak |").append("\n|---|---|---|---|---|---|").append(s256.isEmpty() ? "" : "---|---|")
+                .append('\n');
+        int met = 0;
+        int asked = 0;
+        for (int h : new int[] {128, 256, 512, 1024}) {
+            for (int b : new int[] {8, 32, 64}) {
+                Score o = s.get("MatVecBench.vector batch=" + b + " hidden=" + h);
+                if (o == null) {
+                    o = s.get("MatVecBench.vector hidden=" + h + " batch=" + b);
+                }
+                if (o == null) {
+                    continue;
+                }
+                double gflops = 2.0 * b * 2 * h * 4 * h / o.median();
+                double floor = h == 1024 ? (b >= 32 ? 0.75 : Double.NaN) : 0.85;
+                boolean ok = gflops >= floor * peak12;
+                if (!Double.isNaN(floor)) {
+                    asked++;
+                    met += ok ? 1 : 0;
+                }
+                md.append(fmt("| %d | %d | %s | %.0f | %.0f%% | %s |", h, b, Results.pm(o, 1), gflops, 100 * gflops / peak12,
+                        Double.isNaN(floor) ? "-" : fmt("%.0f%%: %s", 100 * floor, ok ? "met" : "**not met**")));
+                Score q = s256.get("MatVecBench.vector batch=" + b + " hidden=" + h);
+                if (!s256.isEmpty()) {
+                    double g = q == null ? Double.NaN : 2.0 * b * 2 * h * 4 * h / q.median();
+                    md.append(q == null ? " - | - |" : fmt(" %.0f | %.0f%% |", g, 100 * g / peak12));
+                }
+                md.append('\n');
+            }
+        }
+        return md.append(fmt("%n%d of %d floors met at the preferred width.%n", met, asked)).toString();
     }
 
     private static int gates(String cell) {

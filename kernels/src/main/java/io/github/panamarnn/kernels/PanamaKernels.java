@@ -79,12 +79,12 @@ final class PanamaKernels implements Kernels {
         return cols < P ? L : P;
     }
 
-    /** Rows are register-blocked six at a time ({@code matMulBlock6}, {@code matMulNarrow6}, the quantized blocks). */
+    /** Rows of the narrow and quantized register blocks ({@code matMulNarrow6}, the bf16 and int8 blocks); float32 panels use {@link #MAX_BLOCK_ROWS}. */
     static final int ROW_BLOCK = 6;
 
     /**
      * 1: rows in whole blocks and rows outside them (batch 1 among them) sum every output over the rows of the weights
-     * in the same order, from the bias, each in its own chain ({@code matMulBlock6} and {@code matVecPanelPair},
+     * in the same order, from the bias, each in its own chain ({@link PanamaBlocks} and {@code matVecPanelPair},
      * {@code matMulNarrow6} and {@code matVecNarrow}, their bf16 and int8 forms), so every row of every batch is
      * computed alike.
      */
@@ -286,7 +286,7 @@ final class PanamaKernels implements Kernels {
 
     /**
      * One panel, one batch row: four fma chains (the panel's four column vectors), each over the rows in order, the
-     * order of {@link #matMulBlock6} (a row's result is the same in any batch). {@link #matVecPanelPair} does two
+     * order of the {@link PanamaBlocks} (a row's result is the same in any batch). {@link #matVecPanelPair} does two
      * panels at once for eight chains.
      */
     private static void matVecPanel(float[] a, int base, int rows, float[] x, int xOff, float[] bias, int biasAt,
@@ -316,7 +316,7 @@ final class PanamaKernels implements Kernels {
 
     /**
      * Two panels, one batch row: eight fma chains (four column vectors of each), every chain over the rows in order
-     * (the order of {@link #matMulBlock6}); bandwidth-bound at batch 1, it streams the two panels side by side. The
+     * (the order of the {@link PanamaBlocks}); bandwidth-bound at batch 1, it streams the two panels side by side. The
      * first panel is written first.
      */
     private static void matVecPanelPair(float[] a, int base, int base2, int rows, float[] x, int xOff, float[] bias, int biasAt, int biasAt2,
@@ -363,11 +363,9 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * Batch 2..64: register-blocked 6 rows x 2 vectors (twelve accumulators, enough independent fma
-     * chains to cover the fma latency at two per cycle, plus two weight vectors and a broadcast:
-     * fifteen of the sixteen ymm registers). Loop order panel -> half panel -> row block keeps the
-     * half panel's weights in L1 while every row block uses them; leftover rows take the batch-1
-     * panel kernel (eight chains).
+     * Batch 2 and up, float32 in whole panels: register blocks of up to {@link #MAX_BLOCK_ROWS} rows x 2 vectors
+     * ({@link #fp32Blocks}, rows copied k-major; every row in a block, none left to a batch-1 kernel). bf16 and int8:
+     * 6-row blocks, leftover rows on the batch-1 panel kernel. Products narrower than a panel: 6-row blocks of one vector.
      */
     @Override
     public void matMul(PackedMatrix w, float[] x, int xOff, int xStride, int batch,
@@ -423,6 +421,10 @@ final class PanamaKernels implements Kernels {
      */
     static void panels(PackedMatrix w, float[] x, int xOff, int xStride, int batch,
                        float[] y, int yOff, int yStride, boolean accumulate, int lo, int hi) {
+        if (w.precision == Precision.FP32 && batch > 1) {
+            fp32Blocks(w, x, xOff, xStride, batch, y, yOff, yStride, accumulate, lo, hi);
+            return;
+        }
         final int blocked = batch == 1 ? 0 : batch - batch % ROW_BLOCK;
         for (int q = lo; q < hi; q++) {
             final int p = hi == w.panels ? (q == lo ? w.panels - 1 : q - 1) : q;
@@ -435,7 +437,7 @@ final class PanamaKernels implements Kernels {
                     final int xb = xOff + b * xStride;
                     final int yb = yOff + b * yStride + col;
                     switch (w.precision) {
-                        case FP32 -> matMulBlock6(w.data, base, w.rows, x, xb, xStride, w.bias, biasAt, y, yb, yStride, accumulate);
+                        case FP32 -> throw new AssertionError("float32 batches run in fp32Blocks");
                         case BF16 -> QuantizedProducts.bf16Block6(w.packed, base, w.rows, x, xb, xStride, w.bias, biasAt,
                                 y, yb, yStride, accumulate);
                         case INT8 -> QuantizedProducts.int8Block6(w.bytes, base, w.rows, x, xb, xStride, w.scale, w.bias, biasAt,
@@ -456,6 +458,68 @@ final class PanamaKernels implements Kernels {
             } else {
                 for (int b = blocked; b < batch; b++) {
                     panel(w, p, x, xOff + b * xStride, y, yOff + b * yStride, accumulate);
+                }
+            }
+        }
+    }
+
+    /**
+     * The most rows of one float32 register block ({@link PanamaBlocks}): twelve on a CPU with 32 vector registers
+     * (AVX-512, whatever width the species is forced to: 24 accumulators, 2 weight vectors, a broadcast), six on one
+     * with 16 (AVX2: 12 + 2 + 1). More rows per block load each weight vector for more rows, and on Zen 4 a 12-row block
+     * ran the product about 10% faster than a 6-row one (issue 17's measurements in jmh-results).
+     */
+    static final int MAX_BLOCK_ROWS = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? PanamaBlocks.MAX_ROWS : 6;
+
+    /** Per thread, the k-major copy of X that {@link #fp32Blocks} reads (grown when a product needs more; never shrunk). */
+    private static final ThreadLocal<float[][]> ROWS_K_MAJOR = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * A float32 product of {@code batch >= 2} rows, panels {@code [lo, hi)} as {@link #panels}: the rows are split into
+     * as few blocks of at most {@link #MAX_BLOCK_ROWS} as possible, of sizes that differ by at most one (32 rows on
+     * AVX-512: 11, 11, 10), each copied k-major once per call ({@code B x K} floats, against {@code 2 B K N} flops);
+     * then panel by panel, half panel by half panel, every block runs on the half panel's weights while they are in
+     * cache. Each output is one chain from its bias over the rows of W, as in the batch-1 kernels.
+     */
+    private static void fp32Blocks(PackedMatrix w, float[] x, int xOff, int xStride, int batch,
+                                   float[] y, int yOff, int yStride, boolean accumulate, int lo, int hi) {
+        final int depth = w.rows;
+        final int blocks = (batch + MAX_BLOCK_ROWS - 1) / MAX_BLOCK_ROWS;
+        final int small = batch / blocks;
+        final int big = batch % blocks; // the first `big` blocks have one row more
+        float[][] holder = ROWS_K_MAJOR.get();
+        float[] xp = holder[0];
+        if (xp.length < batch * depth) {
+            xp = new float[batch * depth];
+            holder[0] = xp;
+        }
+        int row = 0;
+        int at = 0;
+        for (int bl = 0; bl < blocks; bl++) {
+            final int n = bl < big ? small + 1 : small;
+            for (int r = 0; r < n; r++) {
+                final int src = xOff + (row + r) * xStride;
+                for (int k = 0; k < depth; k++) {
+                    xp[at + k * n + r] = x[src + k];
+                }
+            }
+            row += n;
+            at += n * depth;
+        }
+        for (int q = lo; q < hi; q++) {
+            final int p = hi == w.panels ? (q == lo ? w.panels - 1 : q - 1) : q;
+            final int start = panelStart(w, p);
+            for (int half = 0; half < P; half += 2 * L) {
+                final int base = p * w.depth * P + half;
+                final int biasAt = p * P + half;
+                final int col = start + half;
+                row = 0;
+                at = 0;
+                for (int bl = 0; bl < blocks; bl++) {
+                    final int n = bl < big ? small + 1 : small;
+                    PanamaBlocks.block(n, w.data, base, depth, xp, at, w.bias, biasAt, y, yOff + row * yStride + col, yStride, accumulate);
+                    row += n;
+                    at += n * depth;
                 }
             }
         }
@@ -504,81 +568,6 @@ final class PanamaKernels implements Kernels {
         a3.intoArray(y, y3);
         a4.intoArray(y, y4);
         a5.intoArray(y, y5);
-    }
-
-    private static void matMulBlock6(float[] a, int base, int rows, float[] x, int x0, int xStride, float[] bias, int biasAt,
-                                     float[] y, int y0, int yStride, boolean accumulate) {
-        final int x1 = x0 + xStride;
-        final int x2 = x1 + xStride;
-        final int x3 = x2 + xStride;
-        final int x4 = x3 + xStride;
-        final int x5 = x4 + xStride;
-        FloatVector a00 = FloatVector.fromArray(S, bias, biasAt);
-        FloatVector a01 = FloatVector.fromArray(S, bias, biasAt + L);
-        FloatVector a10 = a00;
-        FloatVector a11 = a01;
-        FloatVector a20 = a00;
-        FloatVector a21 = a01;
-        FloatVector a30 = a00;
-        FloatVector a31 = a01;
-        FloatVector a40 = a00;
-        FloatVector a41 = a01;
-        FloatVector a50 = a00;
-        FloatVector a51 = a01;
-        int o = base;
-        for (int k = 0; k < rows; k++, o += P) {
-            final FloatVector wa = FloatVector.fromArray(S, a, o);
-            final FloatVector wb = FloatVector.fromArray(S, a, o + L);
-            FloatVector v = FloatVector.broadcast(S, x[x0 + k]);
-            a00 = wa.fma(v, a00);
-            a01 = wb.fma(v, a01);
-            v = FloatVector.broadcast(S, x[x1 + k]);
-            a10 = wa.fma(v, a10);
-            a11 = wb.fma(v, a11);
-            v = FloatVector.broadcast(S, x[x2 + k]);
-            a20 = wa.fma(v, a20);
-            a21 = wb.fma(v, a21);
-            v = FloatVector.broadcast(S, x[x3 + k]);
-            a30 = wa.fma(v, a30);
-            a31 = wb.fma(v, a31);
-            v = FloatVector.broadcast(S, x[x4 + k]);
-            a40 = wa.fma(v, a40);
-            a41 = wb.fma(v, a41);
-            v = FloatVector.broadcast(S, x[x5 + k]);
-            a50 = wa.fma(v, a50);
-            a51 = wb.fma(v, a51);
-        }
-        final int y1 = y0 + yStride;
-        final int y2 = y1 + yStride;
-        final int y3 = y2 + yStride;
-        final int y4 = y3 + yStride;
-        final int y5 = y4 + yStride;
-        if (accumulate) {
-            a00 = a00.add(FloatVector.fromArray(S, y, y0));
-            a01 = a01.add(FloatVector.fromArray(S, y, y0 + L));
-            a10 = a10.add(FloatVector.fromArray(S, y, y1));
-            a11 = a11.add(FloatVector.fromArray(S, y, y1 + L));
-            a20 = a20.add(FloatVector.fromArray(S, y, y2));
-            a21 = a21.add(FloatVector.fromArray(S, y, y2 + L));
-            a30 = a30.add(FloatVector.fromArray(S, y, y3));
-            a31 = a31.add(FloatVector.fromArray(S, y, y3 + L));
-            a40 = a40.add(FloatVector.fromArray(S, y, y4));
-            a41 = a41.add(FloatVector.fromArray(S, y, y4 + L));
-            a50 = a50.add(FloatVector.fromArray(S, y, y5));
-            a51 = a51.add(FloatVector.fromArray(S, y, y5 + L));
-        }
-        a00.intoArray(y, y0);
-        a01.intoArray(y, y0 + L);
-        a10.intoArray(y, y1);
-        a11.intoArray(y, y1 + L);
-        a20.intoArray(y, y2);
-        a21.intoArray(y, y2 + L);
-        a30.intoArray(y, y3);
-        a31.intoArray(y, y3 + L);
-        a40.intoArray(y, y4);
-        a41.intoArray(y, y4 + L);
-        a50.intoArray(y, y5);
-        a51.intoArray(y, y5 + L);
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ class MatrixPropertiesTest {
 
     @Property(tries = 250)
     void quantizedMatMulMatchesExactProduct(@ForAll("quantized") Precision precision, @ForAll("sizes") int rows, @ForAll("sizes") int cols,
-                                            @ForAll @IntRange(min = 1, max = 64) int batch, @ForAll boolean accumulate,
+                                            @ForAll @IntRange(min = 1, max = 65) int batch, @ForAll boolean accumulate,
                                             @ForAll boolean withBias, @ForAll @IntRange(max = 3) int xOff, @ForAll @IntRange(max = 3) int yOff,
                                             @ForAll @IntRange(max = 7) int xPad, @ForAll @IntRange(max = 7) int yPad, @ForAll long seed) {
         if ((long) rows * cols * batch > 4_000_000) {
@@ -150,7 +150,7 @@ class MatrixPropertiesTest {
     }
 
     @Property(tries = 250)
-    void matMulMatchesExactProduct(@ForAll("sizes") int rows, @ForAll("sizes") int cols, @ForAll @IntRange(min = 1, max = 64) int batch,
+    void matMulMatchesExactProduct(@ForAll("sizes") int rows, @ForAll("sizes") int cols, @ForAll @IntRange(min = 1, max = 65) int batch,
                                    @ForAll boolean accumulate, @ForAll boolean withBias, @ForAll @IntRange(max = 3) int xOff,
                                    @ForAll @IntRange(max = 3) int yOff, @ForAll @IntRange(max = 7) int xPad, @ForAll @IntRange(max = 7) int yPad,
                                    @ForAll long seed) {
