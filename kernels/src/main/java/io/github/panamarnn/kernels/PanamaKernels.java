@@ -47,8 +47,8 @@ final class PanamaKernels implements Kernels {
 
     @Override
     public String name() {
-        return "panama (FloatVector " + S.vectorBitSize() + " bits, " + L + " lanes, panels of " + P + ")"
-                + (precision == Precision.FP32 ? "" : ", " + precision.label() + " weights");
+        return "panama (FloatVector " + S.vectorBitSize() + " bits, " + L + " lanes, panels of " + P + ", batches in blocks of up to "
+                + (precision == Precision.FP32 ? MAX_BLOCK_ROWS : ROW_BLOCK) + " rows)" + (precision == Precision.FP32 ? "" : ", " + precision.label() + " weights");
     }
 
     @Override

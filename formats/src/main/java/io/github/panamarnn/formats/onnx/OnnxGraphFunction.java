@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 /**
  * An ONNX graph that does not compile to layers, as the one layer of a {@link Model} ({@link Model.Graph}): each
  * session runs it in its own {@link OnnxSession} (sharing the converted recurrent weights), whose buffers are planned
- * once per number of steps, so a repeated run allocates nothing.
+ * by the first run of a number of steps, so a run of as many steps as the one before allocates nothing.
  *
  * <p>The graph must read one float input {@code [batch, time, features]} with a known number of features and write
  * float outputs that start with the batch axis, all with the time axis next or all without it; several outputs are
@@ -212,26 +212,28 @@ final class OnnxGraphFunction implements SequenceFunction {
         return new Runner(batch, capacity);
     }
 
-    /** One session's interpreter, input tensors (one per number of steps run) and feed. */
+    /**
+     * One session's interpreter, its input tensor (for the number of steps of the last run: a run of as many steps as the
+     * one before it allocates nothing, as the interpreter's own buffers) and feed.
+     */
     private final class Runner implements SequenceFunction.Runner {
         private final OnnxSession session = new OnnxSession(template);
         private final int batch;
         private final int rows;
-        private final OnnxValue[] inputs;
         private final Map<String, OnnxValue> feed = new HashMap<>();
+        private OnnxValue in;
 
         Runner(int batch, int capacity) {
             this.batch = batch;
             this.rows = oneRow ? 1 : batch;
-            this.inputs = new OnnxValue[capacity + 1];
         }
 
         @Override
         public void run(float[] x, int steps, float[] out) {
-            OnnxValue in = inputs[steps];
-            if (in == null) {
+            OnnxValue in = this.in;
+            if (in == null || in.shape()[1] != steps) {
                 in = OnnxValue.of(input, new float[rows * steps * features], rows, steps, features);
-                inputs[steps] = in;
+                this.in = in;
             }
             int perRow = steps * features;
             int outSteps = sequence ? steps : 1;
