@@ -236,7 +236,7 @@ class CellPropertiesTest {
 
     @Property(tries = 300)
     void everyCellMatchesItsReference(@ForAll("families") String family, @ForAll("sizes") int in, @ForAll("sizes") int units,
-                                      @ForAll @IntRange(min = 1, max = 13) int batch, @ForAll @IntRange(min = 1, max = 4) int steps,
+                                      @ForAll @IntRange(min = 1, max = 25) int batch, @ForAll @IntRange(min = 1, max = 4) int steps,
                                       @ForAll long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         Pair p = build(family, in, units, batch, r);
@@ -272,7 +272,7 @@ class CellPropertiesTest {
 
     @Property(tries = 60)
     void aRowDoesNotDependOnTheOtherRows(@ForAll("families") String family, @ForAll("sizes") int in, @ForAll("sizes") int units,
-                                         @ForAll @IntRange(min = 2, max = 13) int batch, @ForAll long seed) {
+                                         @ForAll @IntRange(min = 2, max = 25) int batch, @ForAll long seed) {
         Pair p = build(family, in, units, batch, new SplittableRandom(seed));
         CellState other = p.cell.zeroState(batch);
         SplittableRandom r = new SplittableRandom(seed + 1);
