@@ -24,6 +24,12 @@ public final class KernelProvider {
     public static final String SCALAR_PROPERTY = "panamarnn.scalar";
     /** System property: the vector width in bits (128, 256 or 512) instead of the JVM's preferred one (tests of every width). */
     public static final String VECTOR_BITS_PROPERTY = "panamarnn.vectorBits";
+    /**
+     * System property: the most rows of one float32 register block of a batched product (2 to 12) instead of what the
+     * register file suggests (12 with 32 vector registers, 6 with 16): the tests run the AVX2 configuration on an
+     * AVX-512 machine with it.
+     */
+    public static final String BLOCK_ROWS_PROPERTY = "panamarnn.blockRows";
     /** System property: {@code true} makes the scalar fallback an error instead of a warning. */
     public static final String REQUIRE_VECTOR_PROPERTY = "panamarnn.requireVector";
 

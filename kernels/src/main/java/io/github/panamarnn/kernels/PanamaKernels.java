@@ -467,9 +467,20 @@ final class PanamaKernels implements Kernels {
      * The most rows of one float32 register block ({@link PanamaBlocks}): twelve on a CPU with 32 vector registers
      * (AVX-512, whatever width the species is forced to: 24 accumulators, 2 weight vectors, a broadcast), six on one
      * with 16 (AVX2: 12 + 2 + 1). More rows per block load each weight vector for more rows, and on Zen 4 a 12-row block
-     * ran the product about 10% faster than a 6-row one (issue 17's measurements in jmh-results).
+     * ran the product about 10% faster than a 6-row one (issue 17's measurements in jmh-results). The tests force 6 in their
+     * 256-bit run ({@link KernelProvider#BLOCK_ROWS_PROPERTY}), the AVX2 configuration.
      */
-    static final int MAX_BLOCK_ROWS = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? PanamaBlocks.MAX_ROWS : 6;
+    static final int MAX_BLOCK_ROWS = blockRows();
+
+    /** {@link #MAX_BLOCK_ROWS}: by the register file, or {@link KernelProvider#BLOCK_ROWS_PROPERTY} when set. */
+    private static int blockRows() {
+        int rows = Integer.getInteger(KernelProvider.BLOCK_ROWS_PROPERTY,
+                FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? PanamaBlocks.MAX_ROWS : 6);
+        if (rows < 2 || rows > PanamaBlocks.MAX_ROWS) {
+            throw new IllegalArgumentException(KernelProvider.BLOCK_ROWS_PROPERTY + " must be 2 to " + PanamaBlocks.MAX_ROWS + ", got " + rows);
+        }
+        return rows;
+    }
 
     /** Per thread, the k-major copy of X that {@link #fp32Blocks} reads (grown when a product needs more; never shrunk). */
     private static final ThreadLocal<float[][]> ROWS_K_MAJOR = ThreadLocal.withInitial(() -> new float[1][0]);

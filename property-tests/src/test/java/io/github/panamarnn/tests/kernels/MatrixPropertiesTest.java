@@ -29,6 +29,14 @@ class MatrixPropertiesTest {
     private static final Kernels SCALAR = KernelProvider.scalar();
     private static final float CANARY = -123456.75f;
 
+    /** The register blocks these runs exercise are the ones asked for: the 256-bit run forces the AVX2 configuration's 6 rows. */
+    @net.jqwik.api.Example
+    void theBlockRowsAreTheConfiguredOnes() {
+        String forced = System.getProperty(KernelProvider.BLOCK_ROWS_PROPERTY);
+        String want = forced != null ? forced : jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "12" : "6";
+        assertTrue(VECTOR.name().contains("batches in blocks of up to " + want + " rows"), VECTOR.name());
+    }
+
     @Provide
     Arbitrary<Integer> sizes() {
         return Arbitraries.oneOf(Arbitraries.of(Arrays.stream(TestData.AWKWARD_SIZES).boxed().toList()),
