@@ -44,6 +44,11 @@ final class BeforeAfterResults {
                 + "registers; 6 with 16) as possible, sizes within one of each other, each copied k-major once per call (`PanamaBlocks`).\n"
                 + "`MatVecBench.vector` is the LSTM gate product `[B, 2h] x [2h, 4h]` (flops per op: `16 B h^2`); `RooflineBench.fmaPeak12`\n"
                 + "is the FMA peak in the same sitting (12,000 fmas of 16 lanes per op), the control."},
+        {"block-rows-256", "The same change in the AVX2 configuration: 256-bit vectors, blocks of at most 6 rows",
+            "`before`: commit f136b31 with `-Dpanamarnn.vectorBits=256` (6-row blocks read in place, the leftover rows on the batch-1\n"
+                + "kernel); `after`: the change with `-Dpanamarnn.vectorBits=256 -Dpanamarnn.blockRows=6` (6-row blocks read k-major, every\n"
+                + "row in a block), as an AVX2 machine runs it. Measured on the AVX-512 machine (its 32 registers and double-pumped FMAs\n"
+                + "are not Zen 3's): an indication for AVX2, not its measurement. `RooflineBench.fmaPeak12` is the control."},
         {"head-columns", "Products narrower than one vector (dense heads) in lanes instead of the scalar loop",
             "`before`: commit c65344a, where a float32 product with fewer columns than one vector (a `Dense(1)` head) ran the scalar\n"
                 + "loop; `after`: it is packed one column per panel and each output is a dot product along the rows in lanes. The three\n"
