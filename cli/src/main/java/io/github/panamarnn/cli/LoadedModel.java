@@ -74,7 +74,6 @@ final class LoadedModel {
      */
     float[][] predictAll(java.util.List<Tables.Sequences> inputs, int[] widthOut) throws UserError {
         float[][] ys = new float[inputs.size()][];
-        Model seq = model;
         int batch = inputs.get(0).batch();
         int capacity = 1;
         for (Tables.Sequences s : inputs) {
@@ -88,24 +87,24 @@ final class LoadedModel {
         // session of bounded buffers (CHUNK_VALUES floats each; a second for a shorter last chunk): a large input needs
         // memory for itself and its output, not for buffers the size of the whole batch. A stateful model keeps one
         // session (its state is per row of that session).
-        int perRow = Math.max(1, capacity * seq.maxWidth());
-        int chunk = seq.stateful() ? batch : (int) Math.max(1, Math.min(batch, CHUNK_VALUES / perRow));
+        int perRow = Math.max(1, capacity * model.maxWidth());
+        int chunk = model.stateful() ? batch : (int) Math.max(1, Math.min(batch, CHUNK_VALUES / perRow));
         int chunks = (batch + chunk - 1) / chunk;
         int tail = batch - (chunks - 1) * chunk;
         Model.Session full;
         Model.Session last;
         try {
-            full = seq.newSession(chunk, capacity);
-            last = tail == chunk ? full : seq.newSession(tail, capacity);
+            full = model.newSession(chunk, capacity);
+            last = tail == chunk ? full : model.newSession(tail, capacity);
         } catch (IllegalArgumentException e) {
             throw new UserError(file + ": " + e.getMessage());
         }
-        int in = seq.inputSize();
+        int in = model.inputSize();
         for (int i = 0; i < ys.length; i++) {
             Tables.Sequences s = inputs.get(i);
             int t = s.steps();
-            ys[i] = new float[seq.outputLength(batch, t)];
-            int outRow = seq.outputLength(1, t);
+            ys[i] = new float[model.outputLength(batch, t)];
+            int outRow = model.outputLength(1, t);
             for (int c = 0; c < chunks; c++) {
                 int from = c * chunk;
                 Model.Session session = c == chunks - 1 ? last : full;
@@ -123,26 +122,25 @@ final class LoadedModel {
                 }
             }
         }
-        widthOut[0] = seq.outputSize();
+        widthOut[0] = model.outputSize();
         return ys;
     }
 
     void describe(PrintStream out) {
-        Model seq = model;
         out.println("model:        " + file);
-        out.println("format:       " + seq.source());
-        out.println("input:        [batch, " + (seq.fixedSteps() > 0 ? seq.fixedSteps() + " (declared)" : "time")
-                + (tokenIds() ? "] token ids" : ", " + seq.inputSize() + "]"));
-        out.println("output:       " + (seq.sequenceOutput() ? "[batch, time, " : "[batch, ") + seq.outputSize() + "]");
-        if (seq.outputs().size() > 1) {
+        out.println("format:       " + model.source());
+        out.println("input:        [batch, " + (model.fixedSteps() > 0 ? model.fixedSteps() + " (declared)" : "time")
+                + (tokenIds() ? "] token ids" : ", " + model.inputSize() + "]"));
+        out.println("output:       " + (model.sequenceOutput() ? "[batch, time, " : "[batch, ") + model.outputSize() + "]");
+        if (model.outputs().size() > 1) {
             int from = 0;
-            for (Model.Output part : seq.outputs()) {
+            for (Model.Output part : model.outputs()) {
                 out.println("  part        " + part.name() + ": features [" + from + ", " + (from + part.width()) + ")");
                 from += part.width();
             }
         }
         out.println("layers:");
-        for (Model.Layer l : seq.layers()) {
+        for (Model.Layer l : model.layers()) {
             String what = switch (l) {
                 case Model.Recurrent r -> r.description() + "; gates " + gateLayout(r) + "; cell " + r.forward().getClass().getSimpleName()
                         + " " + r.forward().inputSize() + " -> " + r.outputWidth();
@@ -156,19 +154,19 @@ final class LoadedModel {
             out.printf(java.util.Locale.ROOT, "  %-14s %-8s params %,d%n", l.name(), "", l.parameters());
             out.println("      " + what);
         }
-        out.printf(java.util.Locale.ROOT, "parameters:   %,d%n", seq.parameterCount());
-        out.println("streamable:   " + (seq.streamable() ? "yes (one step at a time, state kept)"
-                : seq.layers().get(0) instanceof Model.Graph ? "no (an ONNX graph run whole by the interpreter)"
+        out.printf(java.util.Locale.ROOT, "parameters:   %,d%n", model.parameterCount());
+        out.println("streamable:   " + (model.streamable() ? "yes (one step at a time, state kept)"
+                : model.layers().get(0) instanceof Model.Graph ? "no (an ONNX graph run whole by the interpreter)"
                 : "no (a bidirectional, go_backwards or reverse layer)"));
-        out.println("stateful:     " + (seq.stateful() ? "yes (state carried from one run to the next, as the file says)" : "no"));
-        if (seq.assumptions().isEmpty()) {
+        out.println("stateful:     " + (model.stateful() ? "yes (state carried from one run to the next, as the file says)" : "no"));
+        if (model.assumptions().isEmpty()) {
             out.println("assumed:      nothing (every option that changes the numbers is read from the file)");
         } else {
-            for (String a : seq.assumptions()) {
+            for (String a : model.assumptions()) {
                 out.println("assumed:      " + a);
             }
         }
-        out.println("kernels:      " + seq.kernels().name() + (seq.kernels().isVectorized() ? "" : " (" + KernelProvider.fallbackReason() + ")"));
+        out.println("kernels:      " + model.kernels().name() + (model.kernels().isVectorized() ? "" : " (" + KernelProvider.fallbackReason() + ")"));
     }
 
     private static String gateLayout(Model.Recurrent r) {

@@ -494,14 +494,14 @@ final class PanamaKernels implements Kernels {
      */
     private static void fp32Blocks(PackedMatrix w, float[] x, int xOff, int xStride, int batch,
                                    float[] y, int yOff, int yStride, boolean accumulate, int lo, int hi) {
-        final int depth = w.rows;
+        final int k = w.rows; // the rows of W a block sums over (w.depth, the panel stride, may be padded beyond them)
         final int blocks = (batch + MAX_BLOCK_ROWS - 1) / MAX_BLOCK_ROWS;
         final int small = batch / blocks;
         final int big = batch % blocks; // the first `big` blocks have one row more
         float[][] holder = ROWS_K_MAJOR.get();
         float[] xp = holder[0];
-        if (xp.length < batch * depth) {
-            xp = new float[batch * depth];
+        if (xp.length < batch * k) {
+            xp = new float[batch * k];
             holder[0] = xp;
         }
         int row = 0;
@@ -510,12 +510,12 @@ final class PanamaKernels implements Kernels {
             final int n = bl < big ? small + 1 : small;
             for (int r = 0; r < n; r++) {
                 final int src = xOff + (row + r) * xStride;
-                for (int k = 0; k < depth; k++) {
-                    xp[at + k * n + r] = x[src + k];
+                for (int i = 0; i < k; i++) {
+                    xp[at + i * n + r] = x[src + i];
                 }
             }
             row += n;
-            at += n * depth;
+            at += n * k;
         }
         for (int q = lo; q < hi; q++) {
             final int p = hi == w.panels ? (q == lo ? w.panels - 1 : q - 1) : q;
@@ -528,9 +528,9 @@ final class PanamaKernels implements Kernels {
                 at = 0;
                 for (int bl = 0; bl < blocks; bl++) {
                     final int n = bl < big ? small + 1 : small;
-                    PanamaBlocks.block(n, w.data, base, depth, xp, at, w.bias, biasAt, y, yOff + row * yStride + col, yStride, accumulate);
+                    PanamaBlocks.block(n, w.data, base, k, xp, at, w.bias, biasAt, y, yOff + row * yStride + col, yStride, accumulate);
                     row += n;
-                    at += n * depth;
+                    at += n * k;
                 }
             }
         }

@@ -81,6 +81,9 @@ final class OnnxGraphFunction implements SequenceFunction {
         SplittableRandom r = new SplittableRandom(0x0_1234_5678L);
         int n = g.outputs().size();
         String[] names = new String[n];
+        for (int o = 0; o < n; o++) {
+            names[o] = g.outputs().get(o).name();
+        }
         int[] widths = new int[n];
         Boolean sequence = null;
         float[] probe0 = null;
@@ -103,7 +106,6 @@ final class OnnxGraphFunction implements SequenceFunction {
                 first = y;
             }
             for (int o = 0; o < n; o++) {
-                names[o] = g.outputs().get(o).name();
                 OnnxValue v = y.get(names[o]);
                 int[] s = v.shape();
                 if (!v.isFloat() || s.length < 1 || s[0] != b) {
@@ -209,7 +211,7 @@ final class OnnxGraphFunction implements SequenceFunction {
 
     @Override
     public SequenceFunction.Runner newRunner(int batch, int capacity) {
-        return new Runner(batch, capacity);
+        return new Runner(batch);
     }
 
     /**
@@ -223,7 +225,7 @@ final class OnnxGraphFunction implements SequenceFunction {
         private final Map<String, OnnxValue> feed = new HashMap<>();
         private OnnxValue in;
 
-        Runner(int batch, int capacity) {
+        Runner(int batch) {
             this.batch = batch;
             this.rows = oneRow ? 1 : batch;
         }

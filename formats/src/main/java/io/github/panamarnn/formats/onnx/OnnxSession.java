@@ -43,7 +43,8 @@ public final class OnnxSession {
     private final OnnxModel model;
     /** The nodes in order, and per node its cells (recurrent nodes whose weights are initializers), runner and arrays. */
     private final OnnxModel.Node[] nodes;
-    private final Map<OnnxModel.Node, RnnCell[]> cells = new java.util.IdentityHashMap<>();
+    /** Filled when the session is made, read-only after: sessions of one graph share it. */
+    private final Map<OnnxModel.Node, RnnCell[]> cells;
     private final LayeredRunner[] runners;
     private final Scratch[] scratch;
     /** Per node: its value when it is a Constant, made once. */
@@ -60,8 +61,9 @@ public final class OnnxSession {
     public OnnxSession(OnnxModel model) throws ModelFormatException {
         this.model = model;
         this.nodes = model.nodes().toArray(new OnnxModel.Node[0]);
+        this.cells = new java.util.IdentityHashMap<>();
         this.runners = new LayeredRunner[nodes.length];
-        this.scratch = new Scratch[nodes.length];
+        this.scratch = reusingScratch(nodes.length);
         this.constants = new OnnxValue[nodes.length];
         this.inputs = model.inputs().toArray(new OnnxModel.ValueInfo[0]);
         this.outputs = new String[model.outputs().size()];
@@ -114,7 +116,6 @@ public final class OnnxSession {
             }
         }
         for (int i = 0; i < nodes.length; i++) {
-            scratch[i] = Scratch.reusing();
             if (nodes[i].opType().equals("Constant")) {
                 try {
                     constants[i] = constant(nodes[i]);
@@ -132,16 +133,21 @@ public final class OnnxSession {
     OnnxSession(OnnxSession shared) {
         this.model = shared.model;
         this.nodes = shared.nodes;
-        this.cells.putAll(shared.cells);
+        this.cells = shared.cells;
         this.runners = new LayeredRunner[nodes.length];
-        this.scratch = new Scratch[nodes.length];
-        for (int i = 0; i < nodes.length; i++) {
-            scratch[i] = Scratch.reusing();
-        }
+        this.scratch = reusingScratch(nodes.length);
         this.constants = shared.constants;
         this.inputs = shared.inputs;
         this.outputs = shared.outputs;
         this.values = new HashMap<>(model.initializers());
+    }
+
+    private static Scratch[] reusingScratch(int nodes) {
+        Scratch[] s = new Scratch[nodes];
+        for (int i = 0; i < nodes; i++) {
+            s[i] = Scratch.reusing();
+        }
+        return s;
     }
 
     /** The graph this session runs. */

@@ -88,13 +88,6 @@ final class Scratch {
         return s;
     }
 
-    /** {@code shape[0 .. n)} in a kept array. */
-    int[] copy(int[] shape, int n) {
-        int[] s = ints(n);
-        System.arraycopy(shape, 0, s, 0, n);
-        return s;
-    }
-
     /** A tensor of these arrays: the previous run's when it holds the very same arrays (its shape array is this run's). */
     OnnxValue value(int[] shape, float[] floats, long[] longs) {
         if (current() instanceof OnnxValue v && v.shape() == shape && v.floats() == floats && v.longs() == longs) {
