@@ -187,8 +187,12 @@ final class KeyedModelOperator<T, R> extends AbstractStreamOperator<R> implement
             return;
         }
         Object restoreKey = getCurrentKey();
-        int left = count;
-        Arrays.fill(done, 0, count, false);
+        // A tick is marked done when its state is written, and the marks are cleared only once every buffered tick is:
+        // if an emit throws mid-wave and the task survives it, a later flush never applies a tick twice.
+        int left = 0;
+        for (int i = 0; i < count; i++) {
+            left += done[i] ? 0 : 1;
+        }
         while (left > 0) {
             // A tick joins the wave unless its key is already there or an earlier tick of its key waits (order per key).
             inWave.clear();
@@ -203,6 +207,7 @@ final class KeyedModelOperator<T, R> extends AbstractStreamOperator<R> implement
         }
         Arrays.fill(keys, 0, count, null);
         Arrays.fill(records, 0, count, null);
+        Arrays.fill(done, 0, count, false);
         count = 0;
         if (restoreKey != null) {
             setCurrentKey(restoreKey);
