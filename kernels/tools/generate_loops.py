@@ -146,39 +146,43 @@ lstm = f"""    /**
         for (int b = 0; b < batch; b++) {{
             final int gi = gOff + b * 4 * u;
             final int co = cOff + b * u;
-            lstmInputPass(u, gates, gi, g.peepholes, c, co);
-            lstmCellPass(u, gates, gi, g.peepholes, g.forgetBias, g.cellClip, c, co);
-            lstmOutputPass(u, gates, gi + 3 * u, g.peepholes, c, co, h, hOff + b * u);
+            lstmInputPass(u, u, 1, gates, gi, g.peepholes, 0, c, co);
+            lstmCellPass(u, u, 1, gates, gi, g.peepholes, 0, g.forgetBias, g.cellClip, c, co);
+            lstmOutputPass(u, u, 1, gates, gi + 3 * u, g.peepholes, 0, c, co, h, hOff + b * u);
         }}
     }}
 
-    /** {{@code sigmoid(zi + pi*c) * tanh(zg)}} into the g block. */
-    private static void lstmInputPass(int u, float[] gates, int gi, float[] p, float[] c, int co) {{
+    /**
+     * {{@code sigmoid(zi + pi*c) * tanh(zg)}} into the g block, for {{@code n}} units of gates {{@code u}} apart, in
+     * {{@code rows}} consecutive rows (gate rows {{@code 4u}} apart, state rows {{@code u}}); the passes below alike: a whole row
+     * is {{@code n == u}}; peepholes from {{@code p[pOff ..]}}. Several rows per call load the constants once for them all.
+     */
+    private static void lstmInputPass(int u, int n, int rows, float[] gates, int gi, float[] p, int pOff, float[] c, int co) {{
         int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {{
-            FloatVector zi = {LOAD('p','0','j','u')}.fma({LOAD('c','co','j','u')}, {LOAD('gates','gi','j','u')});
+        for (int upper = S.loopBound(n); j < upper; j += L) {{
+            FloatVector zi = {LOAD('p','pOff','j','u')}.fma({LOAD('c','co','j','u')}, {LOAD('gates','gi','j','u')});
             FloatVector zg = {LOAD('gates','gi + 2 * u','j','u')};
 {ind(sigmoid_fast('zi','ig','si'),12)}{ind(tanh('zg','gg','tg'),12)}            FloatVector v = ig.mul(gg);
 {ind(STORE('v','gates','gi + 2 * u','j','u'),12)}        }}
     }}
 
     /** {{@code c' = clip(sigmoid(zf + fb + pf*c) * c + i*g)}}, in place. */
-    private static void lstmCellPass(int u, float[] gates, int gi, float[] p, float fb, float clip, float[] c, int co) {{
+    private static void lstmCellPass(int u, int n, int rows, float[] gates, int gi, float[] p, int pOff, float fb, float clip, float[] c, int co) {{
         int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {{
+        for (int upper = S.loopBound(n); j < upper; j += L) {{
             FloatVector cp = {LOAD('c','co','j','u')};
-            FloatVector zf = {LOAD('p','u','j','u')}.fma(cp, {LOAD('gates','gi + u','j','u')}).add(fb);
+            FloatVector zf = {LOAD('p','pOff + u','j','u')}.fma(cp, {LOAD('gates','gi + u','j','u')}).add(fb);
 {ind(sigmoid_fast('zf','fg','sf'),12)}            FloatVector cn = fg.fma(cp, {LOAD('gates','gi + 2 * u','j','u')});
             cn = cn.blend(clip, cn.compare(GT, clip)).blend(-clip, cn.compare(LT, -clip));
 {ind(STORE('cn','c','co','j','u'),12)}        }}
     }}
 
     /** {{@code h = sigmoid(zo + po*c') * tanh(c')}}. */
-    private static void lstmOutputPass(int u, float[] gates, int go, float[] p, float[] c, int co, float[] h, int ho) {{
+    private static void lstmOutputPass(int u, int n, int rows, float[] gates, int go, float[] p, int pOff, float[] c, int co, float[] h, int ho) {{
         int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {{
+        for (int upper = S.loopBound(n); j < upper; j += L) {{
             FloatVector cn = {LOAD('c','co','j','u')};
-            FloatVector zo = {LOAD('p','2 * u','j','u')}.fma(cn, {LOAD('gates','go','j','u')});
+            FloatVector zo = {LOAD('p','pOff + 2 * u','j','u')}.fma(cn, {LOAD('gates','go','j','u')});
 {ind(sigmoid_fast('zo','og','so'),12)}{ind(tanh('cn','tc','tc'),12)}            FloatVector hn = og.mul(tc);
 {ind(STORE('hn','h','ho','j','u'),12)}        }}
     }}
@@ -197,33 +201,33 @@ gru_after = f"""    /**
         for (int b = 0; b < batch; b++) {{
             final int xo = gxOff + b * 3 * u;
             final int ho = ghOff + b * 3 * u;
-            sigmoidSumPass(u, gx, xo, gh, ho);
-            gruResetPass(u, gx, xo, gh, ho);
-            gruTanhBlendPass(u, gx, xo, hPrev, hPrevOff + b * u, hOut, hOutOff + b * u);
+            sigmoidSumPass(u, u, 1, gx, xo, gh, ho);
+            gruResetPass(u, u, 1, gx, xo, gh, ho);
+            gruTanhBlendPass(u, u, 1, gx, xo, hPrev, hPrevOff + b * u, hOut, hOutOff + b * u);
         }}
     }}
 
-    /** {{@code gx[xo+j] = sigmoid(gx[xo+j] + gh[ho+j])}}. */
-    private static void sigmoidSumPass(int u, float[] gx, int xo, float[] gh, int ho) {{
+    /** {{@code gx[xo+j] = sigmoid(gx[xo+j] + gh[ho+j])}} for {{@code n}} units of {{@code rows}} rows ({{@code 3u}} apart). */
+    private static void sigmoidSumPass(int u, int n, int rows, float[] gx, int xo, float[] gh, int ho) {{
         int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {{
+        for (int upper = S.loopBound(n); j < upper; j += L) {{
             FloatVector zz = {LOAD('gx','xo','j','u')}.add({LOAD('gh','ho','j','u')});
 {ind(sigmoid_fast('zz','z','sz'),12)}{ind(STORE('z','gx','xo','j','u'),12)}        }}
     }}
 
-    /** {{@code xn + sigmoid(xr + hr) * hn}} into the n block of {{@code gx}}. */
-    private static void gruResetPass(int u, float[] gx, int xo, float[] gh, int ho) {{
+    /** {{@code xn + sigmoid(xr + hr) * hn}} into the n block of {{@code gx}}, for {{@code n}} units of gates {{@code u}} apart. */
+    private static void gruResetPass(int u, int n, int rows, float[] gx, int xo, float[] gh, int ho) {{
         int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {{
+        for (int upper = S.loopBound(n); j < upper; j += L) {{
             FloatVector zr = {LOAD('gx','xo + u','j','u')}.add({LOAD('gh','ho + u','j','u')});
 {ind(sigmoid_fast('zr','r','sr'),12)}            FloatVector zn = r.fma({LOAD('gh','ho + 2 * u','j','u')}, {LOAD('gx','xo + 2 * u','j','u')});
 {ind(STORE('zn','gx','xo + 2 * u','j','u'),12)}        }}
     }}
 
-    /** {{@code h' = n + z*(h - n)}}, {{@code z}} activated at {{@code go}}, {{@code n = tanh(gates[go+2u..])}}. */
-    private static void gruTanhBlendPass(int u, float[] gates, int go, float[] hPrev, int po, float[] hOut, int oo) {{
+    /** {{@code h' = n + z*(h - n)}}, {{@code z}} activated at {{@code go}}, {{@code n = tanh(gates[go+2u..])}}, for {{@code n}} units. */
+    private static void gruTanhBlendPass(int u, int n, int rows, float[] gates, int go, float[] hPrev, int po, float[] hOut, int oo) {{
         int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {{
+        for (int upper = S.loopBound(n); j < upper; j += L) {{
             FloatVector zn = {LOAD('gates','go + 2 * u','j','u')};
 {ind(tanh('zn','nn','tn'),12)}            FloatVector hp = {LOAD('hPrev','po','j','u')};
             FloatVector hn = {LOAD('gates','go','j','u')}.fma(hp.sub(nn), nn);
@@ -236,31 +240,35 @@ parts.append(gru_after)
 gru_rh = f'''    /** Reset-before GRU, first half: {{@code rh = sigmoid(zr) * h}}. */
     private static void gruResetHiddenFused(int u, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff, float[] rh, int rhOff) {{
         for (int b = 0; b < batch; b++) {{
-            final int ro = gOff + b * 3 * u + u;
-            final int po = hPrevOff + b * u;
-            final int oo = rhOff + b * u;
-            int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {{
-                FloatVector zr = {LOAD('gates','ro','j','u')};
-{ind(sigmoid_fast('zr','r','sr'),16)}                FloatVector v = r.mul({LOAD('hPrev','po','j','u')});
-{ind(STORE('v','rh','oo','j','u'),16)}            }}
+            gruResetHiddenPass(u, u, 1, gates, gOff + b * 3 * u + u, hPrev, hPrevOff + b * u, rh, rhOff + b * u);
         }}
+    }}
+
+    /** {{@code rh = sigmoid(zr) * h}} for {{@code n}} units of {{@code rows}} rows. */
+    private static void gruResetHiddenPass(int u, int n, int rows, float[] gates, int ro, float[] hPrev, int po, float[] rh, int oo) {{
+        int j = 0;
+        for (int upper = S.loopBound(n); j < upper; j += L) {{
+            FloatVector zr = {LOAD('gates','ro','j','u')};
+{ind(sigmoid_fast('zr','r','sr'),12)}            FloatVector v = r.mul({LOAD('hPrev','po','j','u')});
+{ind(STORE('v','rh','oo','j','u'),12)}        }}
     }}
 
     /** Reset-before GRU, second half: {{@code h' = n + z*(h - n)}} with {{@code z = sigmoid(zz)}}, {{@code n = tanh(zn)}}. */
     private static void gruResetBeforeFused(int u, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff, float[] hOut, int hOutOff) {{
         for (int b = 0; b < batch; b++) {{
-            final int go = gOff + b * 3 * u;
-            final int po = hPrevOff + b * u;
-            final int oo = hOutOff + b * u;
-            int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {{
-                FloatVector zz = {LOAD('gates','go','j','u')};
-                FloatVector zn = {LOAD('gates','go + 2 * u','j','u')};
-{ind(sigmoid_fast('zz','z','sz'),16)}{ind(tanh('zn','nn','tn'),16)}                FloatVector hp = {LOAD('hPrev','po','j','u')};
-                FloatVector hn = z.fma(hp.sub(nn), nn);
-{ind(STORE('hn','hOut','oo','j','u'),16)}            }}
+            gruResetBeforePass(u, u, 1, gates, gOff + b * 3 * u, hPrev, hPrevOff + b * u, hOut, hOutOff + b * u);
         }}
+    }}
+
+    /** The reset-before update of {{@code n}} units of {{@code rows}} rows, gates {{@code u}} apart. */
+    private static void gruResetBeforePass(int u, int n, int rows, float[] gates, int go, float[] hPrev, int po, float[] hOut, int oo) {{
+        int j = 0;
+        for (int upper = S.loopBound(n); j < upper; j += L) {{
+            FloatVector zz = {LOAD('gates','go','j','u')};
+            FloatVector zn = {LOAD('gates','go + 2 * u','j','u')};
+{ind(sigmoid_fast('zz','z','sz'),12)}{ind(tanh('zn','nn','tn'),12)}            FloatVector hp = {LOAD('hPrev','po','j','u')};
+            FloatVector hn = z.fma(hp.sub(nn), nn);
+{ind(STORE('hn','hOut','oo','j','u'),12)}        }}
     }}
 
 '''
@@ -297,12 +305,14 @@ src = ''.join(parts)
 
 SA='ScalarApprox'
 tails={
- 'lstmInputPass': f'gates[gi + 2 * u + j] = {SA}.sigmoid(Math.fma(p[j], c[co + j], gates[gi + j])) * {SA}.tanh(gates[gi + 2 * u + j]);',
- 'lstmCellPass': f'float cp = c[co + j];\nfloat cn = Math.fma({SA}.sigmoid(Math.fma(p[u + j], cp, gates[gi + u + j]) + fb), cp, gates[gi + 2 * u + j]);\nc[co + j] = cn > clip ? clip : cn < -clip ? -clip : cn;',
- 'lstmOutputPass': f'float cn = c[co + j];\nh[ho + j] = {SA}.sigmoid(Math.fma(p[2 * u + j], cn, gates[go + j])) * {SA}.tanh(cn);',
+ 'lstmInputPass': f'gates[gi + 2 * u + j] = {SA}.sigmoid(Math.fma(p[pOff + j], c[co + j], gates[gi + j])) * {SA}.tanh(gates[gi + 2 * u + j]);',
+ 'lstmCellPass': f'float cp = c[co + j];\nfloat cn = Math.fma({SA}.sigmoid(Math.fma(p[pOff + u + j], cp, gates[gi + u + j]) + fb), cp, gates[gi + 2 * u + j]);\nc[co + j] = cn > clip ? clip : cn < -clip ? -clip : cn;',
+ 'lstmOutputPass': f'float cn = c[co + j];\nh[ho + j] = {SA}.sigmoid(Math.fma(p[pOff + 2 * u + j], cn, gates[go + j])) * {SA}.tanh(cn);',
  'sigmoidSumPass': f'gx[xo + j] = {SA}.sigmoid(gx[xo + j] + gh[ho + j]);',
  'gruResetPass': f'float r = {SA}.sigmoid(gx[xo + u + j] + gh[ho + u + j]);\ngx[xo + 2 * u + j] = Math.fma(r, gh[ho + 2 * u + j], gx[xo + 2 * u + j]);',
  'gruTanhBlendPass': f'float nn = {SA}.tanh(gates[go + 2 * u + j]);\nhOut[oo + j] = Math.fma(gates[go + j], hPrev[po + j] - nn, nn);',
+ 'gruResetHiddenPass': f'rh[oo + j] = {SA}.sigmoid(gates[ro + j]) * hPrev[po + j];',
+ 'gruResetBeforePass': f'float nn = {SA}.tanh(gates[go + 2 * u + j]);\nhOut[oo + j] = Math.fma({SA}.sigmoid(gates[go + j]), hPrev[po + j] - nn, nn);',
  'fmaInto': 'd[dOff + i] = Math.fma(a[aOff + i], b[bOff + i], d[dOff + i]);',
  'mulInto': 'd[dOff + i] = d[dOff + i] * a[aOff + i];',
  'addInto': 'd[dOff + i] = d[dOff + i] + a[aOff + i];',
@@ -322,21 +332,28 @@ for name,tail in tails.items():
         body=body.replace('        for (int i = 0; i < n; i += L) {','        int i = 0;\n        for (int upper = S.loopBound(n); i < upper; i += L) {',1)
         cond='i < n'; inc='i++'
     else:
-        cond='j < u'; inc='j++'
+        cond='j < n' if re.search(r'S\.loopBound\(n\)', body) else 'j < u'; inc='j++'
     body=body+f'\n        for (; {cond}; {inc}) {{\n'+ind2(tail,12)+'        }'
     src=src[:start]+body+src[end:]
-# nested loops in gruResetHiddenFused / gruResetBeforeFused
-for name,tail in {'gruResetHiddenFused': f'rh[oo + j] = {SA}.sigmoid(gates[ro + j]) * hPrev[po + j];',
-                  'gruResetBeforeFused': f'float nn = {SA}.tanh(gates[go + 2 * u + j]);\nhOut[oo + j] = Math.fma({SA}.sigmoid(gates[go + j]), hPrev[po + j] - nn, nn);'}.items():
-    start=src.index(f'private static void {name}(')
-    end=src.index('\n    }\n', start)
-    body=src[start:end]
-    body=body.replace('            for (int j = 0; j < u; j += L) {','            int j = 0;\n            for (int upper = S.loopBound(u); j < upper; j += L) {',1)
-    # loop end inside batch loop: last "            }\n        }" 
-    k=body.rindex('            }\n        }')
-    body=body[:k]+'            }\n            for (; j < u; j++) {\n'+ind2(tail,16)+'            }\n        }'+body[k+len('            }\n        }'):]
-    src=src[:start]+body+src[end:]
 
+
+# Row passes: the whole body (vector loop and tail) runs for each of `rows` rows, the offsets moving on by a row.
+ROW_ADVANCE = {
+    'lstmInputPass': 'gi += 4 * u, co += u',
+    'lstmCellPass': 'gi += 4 * u, co += u',
+    'lstmOutputPass': 'go += 4 * u, co += u, ho += u',
+    'sigmoidSumPass': 'xo += 3 * u, ho += 3 * u',
+    'gruResetPass': 'xo += 3 * u, ho += 3 * u',
+    'gruTanhBlendPass': 'go += 3 * u, po += u, oo += u',
+    'gruResetHiddenPass': 'ro += 3 * u, po += u, oo += u',
+    'gruResetBeforePass': 'go += 3 * u, po += u, oo += u',
+}
+for name, advance in ROW_ADVANCE.items():
+    start = src.index(f'private static void {name}(')
+    open_brace = src.index('{\n', start) + 2
+    end = src.index('\n    }\n', start)
+    inner = src[open_brace:end + 1]
+    src = src[:open_brace] + f'        for (int b = 0; b < rows; b++, {advance}) {{\n' + ind2(inner.rstrip('\n'), 4) + '        }\n' + src[end + 1:]
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))

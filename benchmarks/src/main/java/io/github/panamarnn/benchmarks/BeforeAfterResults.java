@@ -49,6 +49,14 @@ final class BeforeAfterResults {
                 + "kernel); `after`: the change with `-Dpanamarnn.vectorBits=256 -Dpanamarnn.blockRows=6` (6-row blocks read k-major, every\n"
                 + "row in a block), as an AVX2 machine runs it. Measured on the AVX-512 machine (its 32 registers and double-pumped FMAs\n"
                 + "are not Zen 3's): an indication for AVX2, not its measurement. `RooflineBench.fmaPeak12` is the control."},
+        {"step-tiles", "Recurrent steps tile by tile: the gate math applied to each 2L-unit tile of the products while it is in L1",
+            "One jar, two settings: `before` is no tiles (`panamarnn.stepTiles=off`: a step runs `x@Wx` into the `[B, 4h]` (GRU:\n"
+                + "`[B, 3h]`) gate buffer, adds `h@Wh`, then updates the whole buffer); `after` is every step in tiles (`all`: both\n"
+                + "products' columns of every gate for 2L units and the whole batch, 16 KB for an LSTM at batch 32 and 512 bits, then\n"
+                + "the update of those units; bit for bit the same). Measured with the jar of this change's last draft, where the\n"
+                + "property was a switch (`false` / `true`); the code is otherwise the commit's. `PeerStepBench.ours` is one whole step\n"
+                + "at batch 32 (tiles by default since), `PeerSequenceBench.ours` 100 steps at batch 32 whose input projection is\n"
+                + "hoisted, so only the recurrent halves run in tiles (`all` only); `RooflineBench.fmaPeak12` is the control."},
         {"head-columns", "Products narrower than one vector (dense heads) in lanes instead of the scalar loop",
             "`before`: commit c65344a, where a float32 product with fewer columns than one vector (a `Dense(1)` head) ran the scalar\n"
                 + "loop; `after`: it is packed one column per panel and each output is a dot product along the rows in lanes. The three\n"

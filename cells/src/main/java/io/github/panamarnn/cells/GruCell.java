@@ -258,29 +258,30 @@ public final class GruCell implements InputProjectedCell {
     public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
         StepChecks.step(this, x, xOff, in, state, State.class, units, -1, output, outOff, units);
         State s = (State) state;
-        k.matMul(wx, x, xOff, in, s.batch, s.gx, 0, 3 * units, false);
-        recurrent(s.gx, 0, s, output, outOff);
+        recurrent(x, xOff, s.gx, 0, s, output, outOff);
     }
 
     @Override
     public void stepProjected(float[] gx, int gxOff, CellState state, float[] output, int outOff) {
         StepChecks.step(this, gx, gxOff, 3 * units, state, State.class, units, -1, output, outOff, units);
-        recurrent(gx, gxOff, (State) state, output, outOff);
+        recurrent(null, 0, gx, gxOff, (State) state, output, outOff);
     }
 
-    /** The recurrent half from projected inputs {@code gx[gOff ..]} (consumed). */
-    private void recurrent(float[] gx, int gOff, State s, float[] output, int outOff) {
+    /**
+     * The step from {@code x} ({@code gx} is scratch) or, when {@code x} is null, from its projection in {@code gx}
+     * (consumed): the products and the update in one kernel call.
+     */
+    private void recurrent(float[] x, int xOff, float[] gx, int gOff, State s, float[] output, int outOff) {
         final int batch = s.batch;
         final float[] h = s.parts[0];
-        final int n3 = 3 * units;
-        if (resetAfter) {
-            k.matMul(wh, h, 0, units, batch, s.gh, 0, n3, false);
-            k.gruUpdateResetAfter(gates, batch, gx, gOff, s.gh, 0, h, 0, h, 0);
+        if (resetAfter && x != null) {
+            k.gruStepResetAfter(gates, wx, x, xOff, wh, h, 0, batch, gx, gOff, s.gh, 0, h, 0);
+        } else if (resetAfter) {
+            k.gruStepResetAfter(gates, wh, h, 0, batch, gx, gOff, s.gh, 0, h, 0);
+        } else if (x != null) {
+            k.gruStepResetBefore(gates, wx, x, xOff, wh, whn, h, 0, batch, gx, gOff, s.gh, 0, h, 0);
         } else {
-            k.matMul(wh, h, 0, units, batch, gx, gOff, n3, true);
-            k.gruResetHidden(gates, batch, gx, gOff, h, 0, s.gh, 0);
-            k.matMul(whn, s.gh, 0, units, batch, gx, gOff + 2 * units, n3, true);
-            k.gruUpdateResetBefore(gates, batch, gx, gOff, h, 0, h, 0);
+            k.gruStepResetBefore(gates, wh, whn, h, 0, batch, gx, gOff, s.gh, 0, h, 0);
         }
         System.arraycopy(h, 0, output, outOff, batch * units);
     }

@@ -358,26 +358,30 @@ public final class LstmCell implements InputProjectedCell {
     public void step(float[] x, int xOff, CellState state, float[] output, int outOff) {
         StepChecks.step(this, x, xOff, in, state, State.class, units, out, output, outOff, out);
         State s = (State) state;
-        k.matMul(wx, x, xOff, in, s.batch, s.gateBuf, 0, 4 * units, false);
-        recurrent(s.gateBuf, 0, s, output, outOff);
+        recurrent(x, xOff, s.gateBuf, 0, s, output, outOff);
     }
 
     @Override
     public void stepProjected(float[] gx, int gxOff, CellState state, float[] output, int outOff) {
         StepChecks.step(this, gx, gxOff, 4 * units, state, State.class, units, out, output, outOff, out);
-        recurrent(gx, gxOff, (State) state, output, outOff);
+        recurrent(null, 0, gx, gxOff, (State) state, output, outOff);
     }
 
-    /** The recurrent half: gates += h@Wh, the update, the projection. {@code gates} is consumed. */
-    private void recurrent(float[] gates, int gOff, State s, float[] output, int outOff) {
+    /**
+     * The step from {@code x} ({@code gates} is scratch) or, when {@code x} is null, from its projection in {@code gates}
+     * (consumed): the products and the update in one kernel call, then the projection.
+     */
+    private void recurrent(float[] x, int xOff, float[] gates, int gOff, State s, float[] output, int outOff) {
         final int batch = s.batch;
         final float[] c = s.parts[0];
         final float[] h = s.parts[1];
-        k.matMul(wh, h, 0, out, batch, gates, gOff, 4 * units, true);
-        if (proj == null) {
-            k.lstmUpdate(this.gates, batch, gates, gOff, c, 0, h, 0);
+        final float[] hOut = proj == null ? h : s.m;
+        if (x != null) {
+            k.lstmStep(this.gates, wx, x, xOff, wh, h, 0, batch, gates, gOff, c, 0, hOut, 0);
         } else {
-            k.lstmUpdate(this.gates, batch, gates, gOff, c, 0, s.m, 0);
+            k.lstmStep(this.gates, wh, h, 0, batch, gates, gOff, c, 0, hOut, 0);
+        }
+        if (proj != null) {
             k.matMul(proj, s.m, 0, units, batch, h, 0, out, false);
             if (projClip != Float.POSITIVE_INFINITY) {
                 k.clamp(h, 0, batch * out, -projClip, projClip);

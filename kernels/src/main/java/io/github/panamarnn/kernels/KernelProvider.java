@@ -16,7 +16,9 @@ import java.util.List;
  * <li>{@value #VECTOR_BITS_PROPERTY}{@code =128|256|512}: force a vector width (tests use 128 on a
  *     256-bit machine);</li>
  * <li>{@value #REQUIRE_VECTOR_PROPERTY}{@code =true}: throw instead of falling back, so that a test
- *     or a service cannot silently run the scalar path.</li>
+ *     or a service cannot silently run the scalar path;</li>
+ * <li>{@value #BLOCK_ROWS_PROPERTY} and {@value #STEP_TILES_PROPERTY}: the register blocks and the recurrent steps'
+ *     loop order (see each).</li>
  * </ul>
  */
 public final class KernelProvider {
@@ -30,6 +32,15 @@ public final class KernelProvider {
      * AVX-512 machine with it.
      */
     public static final String BLOCK_ROWS_PROPERTY = "panamarnn.blockRows";
+    /**
+     * System property: which recurrent steps of a batch ({@link Kernels#lstmStep} and the GRU steps) run tile by tile,
+     * the gate math applied to each 2L-unit tile of the products while it is in L1, instead of the whole products and
+     * then the update (bit for bit the same results): {@code whole} (the default: steps from their input, both products
+     * in the tiles), {@code all} (also the recurrent halves of steps whose input projection was hoisted, as a sequence
+     * runner's), {@code off}. On the Zen 4 machine whole steps ran 1-8% faster in tiles, recurrent halves alone no
+     * faster (jmh-results/step-tiles).
+     */
+    public static final String STEP_TILES_PROPERTY = "panamarnn.stepTiles";
     /** System property: {@code true} makes the scalar fallback an error instead of a warning. */
     public static final String REQUIRE_VECTOR_PROPERTY = "panamarnn.requireVector";
 

@@ -114,6 +114,75 @@ public sealed interface Kernels permits PanamaKernels, ParallelKernels, ScalarKe
     void gruUpdateResetBefore(GruGates g, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff,
                               float[] hOut, int hOutOff);
 
+    // ---------------------------------------------------------------------------------------------
+    // Recurrent steps: the product and its update in one call, so an implementation may apply the update to each
+    // tile of the product while it is in L1 (the defaults run the product, then the update: the specification).
+
+    /**
+     * An LSTM step's recurrent half: {@code gates += h @ wh} (with {@code wh}'s bias; {@code h} rows of
+     * {@code wh.rows()} floats at {@code hOff + b*wh.rows()}, {@code wh} of {@code 4*units} columns), then
+     * {@link #lstmUpdate} into {@code c} and {@code hOut}. {@code hOut} may be {@code h} at the same offset (the state
+     * updated in place); otherwise the two must not overlap. The result is bit for bit the default's.
+     */
+    default void lstmStep(LstmGates g, PackedMatrix wh, float[] h, int hOff, int batch, float[] gates, int gOff,
+                          float[] c, int cOff, float[] hOut, int hOutOff) {
+        matMul(wh, h, hOff, wh.rows(), batch, gates, gOff, 4 * g.units(), true);
+        lstmUpdate(g, batch, gates, gOff, c, cOff, hOut, hOutOff);
+    }
+
+    /**
+     * A whole LSTM step: {@code gates = x @ wx} (with its bias; {@code x} rows of {@code wx.rows()} floats at
+     * {@code xOff + b*wx.rows()}; {@code gates} is scratch), then the recurrent half as above. Bit for bit the default's.
+     */
+    default void lstmStep(LstmGates g, PackedMatrix wx, float[] x, int xOff, PackedMatrix wh, float[] h, int hOff, int batch,
+                          float[] gates, int gOff, float[] c, int cOff, float[] hOut, int hOutOff) {
+        matMul(wx, x, xOff, wx.rows(), batch, gates, gOff, 4 * g.units(), false);
+        lstmStep(g, wh, h, hOff, batch, gates, gOff, c, cOff, hOut, hOutOff);
+    }
+
+    /**
+     * A reset-after GRU step's recurrent half: {@code gh = h @ wh} (with its bias; {@code wh} is
+     * {@code [units, 3*units]}, {@code gh} is scratch of row stride {@code 3*units}), then {@link #gruUpdateResetAfter}
+     * from {@code gx} into {@code hOut}, which may be {@code h} at the same offset; otherwise they must not overlap.
+     * Bit for bit the default's.
+     */
+    default void gruStepResetAfter(GruGates g, PackedMatrix wh, float[] h, int hOff, int batch, float[] gx, int gxOff,
+                                   float[] gh, int ghOff, float[] hOut, int hOutOff) {
+        final int u = g.units();
+        matMul(wh, h, hOff, u, batch, gh, ghOff, 3 * u, false);
+        gruUpdateResetAfter(g, batch, gx, gxOff, gh, ghOff, h, hOff, hOut, hOutOff);
+    }
+
+    /** A whole reset-after GRU step: {@code gx = x @ wx} (with its bias; scratch), then the recurrent half as above. */
+    default void gruStepResetAfter(GruGates g, PackedMatrix wx, float[] x, int xOff, PackedMatrix wh, float[] h, int hOff,
+                                   int batch, float[] gx, int gxOff, float[] gh, int ghOff, float[] hOut, int hOutOff) {
+        matMul(wx, x, xOff, wx.rows(), batch, gx, gxOff, 3 * g.units(), false);
+        gruStepResetAfter(g, wh, h, hOff, batch, gx, gxOff, gh, ghOff, hOut, hOutOff);
+    }
+
+    /**
+     * A reset-before GRU step's recurrent half: {@code gates[z | r] += h @ wzr} ({@code [units, 2*units]}),
+     * {@link #gruResetHidden} into {@code rh} (scratch, row stride {@code units}), {@code gates[n] += rh @ wn}
+     * ({@code [units, units]}), then {@link #gruUpdateResetBefore} into {@code hOut}, which may be {@code h} at the same
+     * offset; otherwise they must not overlap. Bit for bit the default's.
+     */
+    default void gruStepResetBefore(GruGates g, PackedMatrix wzr, PackedMatrix wn, float[] h, int hOff, int batch,
+                                    float[] gates, int gOff, float[] rh, int rhOff, float[] hOut, int hOutOff) {
+        final int u = g.units();
+        matMul(wzr, h, hOff, u, batch, gates, gOff, 3 * u, true);
+        gruResetHidden(g, batch, gates, gOff, h, hOff, rh, rhOff);
+        matMul(wn, rh, rhOff, u, batch, gates, gOff + 2 * u, 3 * u, true);
+        gruUpdateResetBefore(g, batch, gates, gOff, h, hOff, hOut, hOutOff);
+    }
+
+    /** A whole reset-before GRU step: {@code gates = x @ wx} (with its bias; scratch), then the recurrent half as above. */
+    default void gruStepResetBefore(GruGates g, PackedMatrix wx, float[] x, int xOff, PackedMatrix wzr, PackedMatrix wn,
+                                    float[] h, int hOff, int batch, float[] gates, int gOff, float[] rh, int rhOff,
+                                    float[] hOut, int hOutOff) {
+        matMul(wx, x, xOff, wx.rows(), batch, gates, gOff, 3 * g.units(), false);
+        gruStepResetBefore(g, wzr, wn, h, hOff, batch, gates, gOff, rh, rhOff, hOut, hOutOff);
+    }
+
     /** {@code a[off+i] = min(max(a[off+i], lo), hi)} for {@code i < n}. */
     void clamp(float[] a, int off, int n, float lo, float hi);
 

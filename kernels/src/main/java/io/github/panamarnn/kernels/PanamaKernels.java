@@ -1,6 +1,11 @@
 package io.github.panamarnn.kernels;
 
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -27,6 +32,10 @@ final class PanamaKernels implements Kernels {
     private static final VectorSpecies<Float> S = PanamaSpecies.FLOAT;
     private static final int L = PanamaSpecies.LANES;
     private static final int P = PanamaSpecies.PANEL;
+    private static final VectorSpecies<Integer> I = PanamaSpecies.INT;
+    private static final VectorSpecies<Byte> B = PanamaSpecies.BYTE;
+    /** The high half of an int: the odd row of a bfloat16 pair, already a float's bits. */
+    private static final int HI = 0xFFFF0000;
 
     private final Precision precision;
 
@@ -48,7 +57,17 @@ final class PanamaKernels implements Kernels {
     @Override
     public String name() {
         return "panama (FloatVector " + S.vectorBitSize() + " bits, " + L + " lanes, panels of " + P + ", batches in blocks of up to "
-                + (precision == Precision.FP32 ? MAX_BLOCK_ROWS : ROW_BLOCK) + " rows)" + (precision == Precision.FP32 ? "" : ", " + precision.label() + " weights");
+                + (precision == Precision.FP32 ? MAX_BLOCK_ROWS + " rows" + tilesName() : ROW_BLOCK + " rows")
+                + ")" + (precision == Precision.FP32 ? "" : ", " + precision.label() + " weights");
+    }
+
+    /** What {@link #name()} says of the tiles: the steps that run in them. */
+    private static String tilesName() {
+        return switch (STEP_TILES) {
+            case "whole" -> ", whole recurrent steps in tiles of " + 2 * L + " units";
+            case "all" -> ", recurrent steps and their halves in tiles of " + 2 * L + " units";
+            default -> "";
+        };
     }
 
     @Override
@@ -68,13 +87,12 @@ final class PanamaKernels implements Kernels {
 
     /**
      * The panels a product of {@code cols} columns is packed in: four vectors; one vector when narrower than that (see
-     * {@link #pack}); one column when narrower than a vector and float32 (column-major: {@link #columns} sums each
-     * output along the rows in lanes). bfloat16 and int8 products narrower than a vector keep one zero-padded panel and
-     * the scalar loop.
+     * {@link #pack}); one column when narrower than a vector, in every precision (column-major: {@link #columns} sums
+     * each output along the rows in lanes).
      */
     private static int panelWidth(int cols, Precision precision) {
         if (cols < L) {
-            return precision == Precision.FP32 ? 1 : P;
+            return 1;
         }
         return cols < P ? L : P;
     }
@@ -101,12 +119,12 @@ final class PanamaKernels implements Kernels {
     @Override
     public PackedMatrix pack(int rows, int cols, PackedMatrix.Source w, float[] bias) {
         // Narrower than one panel but at least one vector wide: panels of one vector, so the product still runs in
-        // vector lanes (narrower still, it is the scalar loop's: a vector would be mostly padding).
+        // vector lanes; narrower still, one column per panel, summed along the rows in lanes (panelWidth).
         return PackedMatrix.pack(rows, cols, panelWidth(cols, precision), precision, w, bias);
     }
 
     private static void checkPanel(PackedMatrix w) {
-        if (w.panelWidth != P && !(w.panelWidth == L && w.cols < P) && !(w.panelWidth == 1 && w.cols < L && w.precision == Precision.FP32)) {
+        if (w.panelWidth != P && !(w.panelWidth == L && w.cols < P) && !(w.panelWidth == 1 && w.cols < L)) {
             throw new IllegalArgumentException("matrix packed with panels of " + w.panelWidth + " but these kernels read panels of "
                     + P + ": pack it with this Kernels instance (or PackedMatrix.repack)");
         }
@@ -176,29 +194,70 @@ final class PanamaKernels implements Kernels {
     }
 
     /**
-     * A float32 product narrower than one vector ({@code cols < L}: a dense head of a few outputs), packed one column
-     * per panel (column-major), one batch row: each output is a dot product along the rows in lanes (four accumulators,
-     * one reduction, the leftover rows in order), then the bias, then the output added when accumulating. Every row of a
-     * batch runs it alike.
+     * A product narrower than one vector ({@code cols < L}: a dense head of a few outputs), packed one column per panel
+     * (column-major), one batch row: each output is a dot product along the rows in lanes (four accumulators, one
+     * reduction, the leftover rows in order), then the bias (int8: the scale, then the bias, as {@link ScalarKernels}),
+     * then the output added when accumulating. Every row of a batch runs it alike. bfloat16: each int holds two rows of a
+     * column, widened into an even-row and an odd-row vector, so the row is first split into its even and odd elements
+     * ({@link #evenOdd}, once per call for every column). int8: bytes widened into float lanes.
      */
     private static void columns(PackedMatrix w, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
-        final float[] a = w.data;
         final int rows = w.rows;
+        final int depth = w.depth;
+        final float[] xd = w.precision == Precision.BF16 ? evenOdd(x, xOff, rows, depth) : null;
         for (int j = 0; j < w.cols; j++) {
-            final int base = j * rows;
             FloatVector s0 = FloatVector.zero(S);
             FloatVector s1 = s0;
             FloatVector s2 = s0;
             FloatVector s3 = s0;
             int k = 0;
-            for (; k + 4 * L <= rows; k += 4 * L) {
-                s0 = FloatVector.fromArray(S, a, base + k).fma(FloatVector.fromArray(S, x, xOff + k), s0);
-                s1 = FloatVector.fromArray(S, a, base + k + L).fma(FloatVector.fromArray(S, x, xOff + k + L), s1);
-                s2 = FloatVector.fromArray(S, a, base + k + 2 * L).fma(FloatVector.fromArray(S, x, xOff + k + 2 * L), s2);
-                s3 = FloatVector.fromArray(S, a, base + k + 3 * L).fma(FloatVector.fromArray(S, x, xOff + k + 3 * L), s3);
-            }
-            for (; k + L <= rows; k += L) {
-                s0 = FloatVector.fromArray(S, a, base + k).fma(FloatVector.fromArray(S, x, xOff + k), s0);
+            switch (w.precision) {
+                case FP32 -> {
+                    final float[] a = w.data;
+                    final int base = j * rows;
+                    for (; k + 4 * L <= rows; k += 4 * L) {
+                        s0 = FloatVector.fromArray(S, a, base + k).fma(FloatVector.fromArray(S, x, xOff + k), s0);
+                        s1 = FloatVector.fromArray(S, a, base + k + L).fma(FloatVector.fromArray(S, x, xOff + k + L), s1);
+                        s2 = FloatVector.fromArray(S, a, base + k + 2 * L).fma(FloatVector.fromArray(S, x, xOff + k + 2 * L), s2);
+                        s3 = FloatVector.fromArray(S, a, base + k + 3 * L).fma(FloatVector.fromArray(S, x, xOff + k + 3 * L), s3);
+                    }
+                    for (; k + L <= rows; k += L) {
+                        s0 = FloatVector.fromArray(S, a, base + k).fma(FloatVector.fromArray(S, x, xOff + k), s0);
+                    }
+                }
+                case BF16 -> {
+                    // Ints m of the column hold rows 2m (low half) and 2m + 1; xd holds x's even rows, then its odd rows.
+                    final int[] a = w.packed;
+                    final int base = j * depth;
+                    int m = 0;
+                    for (; m + 2 * L <= depth; m += 2 * L) {
+                        final IntVector v0 = IntVector.fromArray(I, a, base + m);
+                        final IntVector v1 = IntVector.fromArray(I, a, base + m + L);
+                        s0 = v0.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, m), s0);
+                        s1 = v0.and(HI).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, depth + m), s1);
+                        s2 = v1.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, m + L), s2);
+                        s3 = v1.and(HI).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, depth + m + L), s3);
+                    }
+                    for (; m + L <= depth; m += L) {
+                        final IntVector v0 = IntVector.fromArray(I, a, base + m);
+                        s0 = v0.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, m), s0);
+                        s1 = v0.and(HI).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, depth + m), s1);
+                    }
+                    k = Math.min(2 * m, rows); // an odd last row's pair holds a zero weight and a zero x: it added 0
+                }
+                case INT8 -> {
+                    final byte[] a = w.bytes;
+                    final int base = j * rows;
+                    for (; k + 4 * L <= rows; k += 4 * L) {
+                        s0 = ((FloatVector) ByteVector.fromArray(B, a, base + k).convertShape(B2F, S, 0)).fma(FloatVector.fromArray(S, x, xOff + k), s0);
+                        s1 = ((FloatVector) ByteVector.fromArray(B, a, base + k + L).convertShape(B2F, S, 0)).fma(FloatVector.fromArray(S, x, xOff + k + L), s1);
+                        s2 = ((FloatVector) ByteVector.fromArray(B, a, base + k + 2 * L).convertShape(B2F, S, 0)).fma(FloatVector.fromArray(S, x, xOff + k + 2 * L), s2);
+                        s3 = ((FloatVector) ByteVector.fromArray(B, a, base + k + 3 * L).convertShape(B2F, S, 0)).fma(FloatVector.fromArray(S, x, xOff + k + 3 * L), s3);
+                    }
+                    for (; k + L <= rows; k += L) {
+                        s0 = ((FloatVector) ByteVector.fromArray(B, a, base + k).convertShape(B2F, S, 0)).fma(FloatVector.fromArray(S, x, xOff + k), s0);
+                    }
+                }
             }
             // A fixed tree of lanewise additions (lane i plus lane i + L/2, then + L/4, ...): the same additions in every
             // JIT tier, which reduceLanes(ADD) does not promise (its order differs between the interpreter and C2).
@@ -212,15 +271,52 @@ final class PanamaKernels implements Kernels {
             v = v.add(v.rearrange(HALF_4));
             v = v.add(v.rearrange(HALF_2));
             float s = v.lane(0);
-            for (; k < rows; k++) {
-                s = Math.fma(x[xOff + k], a[base + k], s);
+            switch (w.precision) {
+                case FP32 -> {
+                    for (; k < rows; k++) {
+                        s = Math.fma(x[xOff + k], w.data[j * rows + k], s);
+                    }
+                    s += w.bias[j];
+                }
+                case BF16 -> {
+                    for (; k < rows; k++) {
+                        s = Math.fma(x[xOff + k], Precision.fromBf16(w.packed[j * depth + (k >> 1)] >>> ((k & 1) * 16)), s);
+                    }
+                    s += w.bias[j];
+                }
+                case INT8 -> {
+                    for (; k < rows; k++) {
+                        s = Math.fma(x[xOff + k], w.bytes[j * rows + k], s);
+                    }
+                    s = Math.fma(s, w.scale[j], w.bias[j]);
+                }
             }
-            s += w.bias[j];
             if (accumulate) {
                 s += y[yOff + j];
             }
             y[yOff + j] = s;
         }
+    }
+
+    /** Per thread, a bfloat16 column product's row split into its even and odd elements ({@link #evenOdd}). */
+    private static final ThreadLocal<float[][]> EVEN_ODD = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * {@code x[xOff ..]}'s {@code rows} elements split into this thread's buffer: the even rows at {@code 0 .. depth},
+     * the odd rows at {@code depth .. 2 depth} ({@code depth = ceil(rows / 2)}; the odd row past an odd {@code rows} is 0).
+     */
+    private static float[] evenOdd(float[] x, int xOff, int rows, int depth) {
+        float[][] holder = EVEN_ODD.get();
+        float[] xd = holder[0];
+        if (xd.length < 2 * depth) {
+            xd = new float[2 * depth];
+            holder[0] = xd;
+        }
+        for (int m = 0; m < depth; m++) {
+            xd[m] = x[xOff + 2 * m];
+            xd[depth + m] = 2 * m + 1 < rows ? x[xOff + 2 * m + 1] : 0f;
+        }
+        return xd;
     }
 
     /**
@@ -482,8 +578,13 @@ final class PanamaKernels implements Kernels {
         return rows;
     }
 
-    /** Per thread, the k-major copy of X that {@link #fp32Blocks} reads (grown when a product needs more; never shrunk). */
-    private static final ThreadLocal<float[][]> ROWS_K_MAJOR = ThreadLocal.withInitial(() -> new float[1][0]);
+    /**
+     * Per thread, the k-major copies of X the products read (each grown when a product needs more; never shrunk): slot
+     * {@link #STATE} for {@link #fp32Blocks} and a step's state rows, slot {@link #INPUT} for a whole step's input rows.
+     */
+    private static final ThreadLocal<float[][]> ROWS_K_MAJOR = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final int STATE = 0;
+    private static final int INPUT = 1;
 
     /**
      * A float32 product of {@code batch >= 2} rows, panels {@code [lo, hi)} as {@link #panels}: the rows are split into
@@ -494,15 +595,31 @@ final class PanamaKernels implements Kernels {
      */
     private static void fp32Blocks(PackedMatrix w, float[] x, int xOff, int xStride, int batch,
                                    float[] y, int yOff, int yStride, boolean accumulate, int lo, int hi) {
-        final int k = w.rows; // the rows of W a block sums over (w.depth, the panel stride, may be padded beyond them)
+        final float[] xp = kMajor(STATE, x, xOff, xStride, batch, w.rows);
+        for (int q = lo; q < hi; q++) {
+            final int p = hi == w.panels ? (q == lo ? w.panels - 1 : q - 1) : q;
+            final int start = panelStart(w, p);
+            for (int half = 0; half < P; half += 2 * L) {
+                halfPanel(w, p, half, start + half, xp, batch, y, yOff, yStride, accumulate);
+            }
+        }
+    }
+
+    /**
+     * Copies {@code batch} rows of {@code k} floats ({@code x[xOff + b*xStride ..]}) k-major block by block (the blocks of
+     * {@link #fp32Blocks}: block {@code i} of {@code n} rows at {@code at_i}, element {@code (r, k)} at
+     * {@code at_i + k*n + r}) into this thread's buffer, and returns it. Once copied, the rows of {@code x} may be
+     * overwritten: the products read only the copy. {@code slot}: {@link #STATE} or {@link #INPUT}.
+     */
+    private static float[] kMajor(int slot, float[] x, int xOff, int xStride, int batch, int k) {
         final int blocks = (batch + MAX_BLOCK_ROWS - 1) / MAX_BLOCK_ROWS;
         final int small = batch / blocks;
         final int big = batch % blocks; // the first `big` blocks have one row more
         float[][] holder = ROWS_K_MAJOR.get();
-        float[] xp = holder[0];
+        float[] xp = holder[slot];
         if (xp.length < batch * k) {
             xp = new float[batch * k];
-            holder[0] = xp;
+            holder[slot] = xp;
         }
         int row = 0;
         int at = 0;
@@ -517,22 +634,201 @@ final class PanamaKernels implements Kernels {
             row += n;
             at += n * k;
         }
-        for (int q = lo; q < hi; q++) {
-            final int p = hi == w.panels ? (q == lo ? w.panels - 1 : q - 1) : q;
-            final int start = panelStart(w, p);
-            for (int half = 0; half < P; half += 2 * L) {
-                final int base = p * w.depth * P + half;
-                final int biasAt = p * P + half;
-                final int col = start + half;
-                row = 0;
-                at = 0;
-                for (int bl = 0; bl < blocks; bl++) {
-                    final int n = bl < big ? small + 1 : small;
-                    PanamaBlocks.block(n, w.data, base, k, xp, at, w.bias, biasAt, y, yOff + row * yStride + col, yStride, accumulate);
-                    row += n;
-                    at += n * k;
-                }
+        return xp;
+    }
+
+    /**
+     * Half panel {@code half} of panel {@code p} of {@code w} (its 2 vectors of columns start at {@code col} of the
+     * product) for every block of the batch, the rows read from {@link #kMajor}'s copy.
+     */
+    private static void halfPanel(PackedMatrix w, int p, int half, int col, float[] xp, int batch,
+                                  float[] y, int yOff, int yStride, boolean accumulate) {
+        final int k = w.rows; // the rows of W a block sums over (w.depth, the panel stride, may be padded beyond them)
+        final int blocks = (batch + MAX_BLOCK_ROWS - 1) / MAX_BLOCK_ROWS;
+        final int small = batch / blocks;
+        final int big = batch % blocks;
+        final int base = p * w.depth * P + half;
+        final int biasAt = p * P + half;
+        int row = 0;
+        int at = 0;
+        for (int bl = 0; bl < blocks; bl++) {
+            final int n = bl < big ? small + 1 : small;
+            PanamaBlocks.block(n, w.data, base, k, xp, at, w.bias, biasAt, y, yOff + row * yStride + col, yStride, accumulate);
+            row += n;
+            at += n * k;
+        }
+    }
+
+    /**
+     * Columns {@code [col, col + 2L)} of the product ({@code col} and {@code w.cols} multiples of {@code 2L}): the half
+     * panel that holds them, the last (right-aligned) panel only for columns past the one before it, so every output is
+     * the one chain {@link #fp32Blocks} computes for it.
+     */
+    private static void columnsAt(PackedMatrix w, int col, float[] xp, int batch, float[] y, int yOff, int yStride, boolean accumulate) {
+        final int p = Math.min(col / P, w.panels - 1);
+        halfPanel(w, p, col - panelStart(w, p), col, xp, batch, y, yOff, yStride, accumulate);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Recurrent steps, tile by tile: for each 2L units, the products' columns of every gate for the whole batch (a
+    // [batch, gates x 2L] tile, 16 KB for an LSTM at batch 32 and 512 bits: the input's product, then the state's added
+    // to it), then the update of those units while the tile is in L1. The rows are copied k-major first (kMajor), so
+    // the update may write the state in place. Every output is the same chain as the separate product's, every update
+    // the same lane-wise math: bit for bit the defaults. A null wx: the gates already hold the input's projection.
+
+    /** Which steps run tile by tile ({@link KernelProvider#STEP_TILES_PROPERTY}): {@code whole}, {@code all} or {@code off}. */
+    static final String STEP_TILES = stepTiles();
+    /** Whole steps (both products) in tiles: on unless {@code off}. */
+    private static final boolean TILE_STEPS = !STEP_TILES.equals("off");
+    /** Recurrent halves (the input's projection hoisted) in tiles: only with {@code all}. */
+    private static final boolean TILE_HALVES = STEP_TILES.equals("all");
+
+    private static String stepTiles() {
+        String v = System.getProperty(KernelProvider.STEP_TILES_PROPERTY, "whole");
+        if (!v.equals("whole") && !v.equals("all") && !v.equals("off")) {
+            throw new IllegalArgumentException(KernelProvider.STEP_TILES_PROPERTY + " must be whole, all or off, got " + v);
+        }
+        return v;
+    }
+
+    /**
+     * Whether a step's product over {@code w} can run tile by tile: float32 in whole panels, a batch of register blocks,
+     * and gate blocks that start on a half panel ({@code units} a multiple of {@code 2L}).
+     */
+    private static boolean tiled(PackedMatrix w, int units, int batch) {
+        return batch > 1 && w.precision == Precision.FP32 && panelled(w) && units % (2 * L) == 0;
+    }
+
+    @Override
+    public void lstmStep(LstmGates g, PackedMatrix wh, float[] h, int hOff, int batch, float[] gates, int gOff,
+                         float[] c, int cOff, float[] hOut, int hOutOff) {
+        if (TILE_HALVES && g.fused && tiled(wh, g.units, batch)) {
+            lstmTiles(g, null, null, 0, wh, h, hOff, batch, gates, gOff, c, cOff, hOut, hOutOff);
+        } else {
+            Kernels.super.lstmStep(g, wh, h, hOff, batch, gates, gOff, c, cOff, hOut, hOutOff);
+        }
+    }
+
+    @Override
+    public void lstmStep(LstmGates g, PackedMatrix wx, float[] x, int xOff, PackedMatrix wh, float[] h, int hOff, int batch,
+                         float[] gates, int gOff, float[] c, int cOff, float[] hOut, int hOutOff) {
+        if (TILE_STEPS && g.fused && tiled(wh, g.units, batch) && tiled(wx, g.units, batch)) {
+            lstmTiles(g, wx, x, xOff, wh, h, hOff, batch, gates, gOff, c, cOff, hOut, hOutOff);
+        } else {
+            Kernels.super.lstmStep(g, wx, x, xOff, wh, h, hOff, batch, gates, gOff, c, cOff, hOut, hOutOff);
+        }
+    }
+
+    private static void lstmTiles(LstmGates g, PackedMatrix wx, float[] x, int xOff, PackedMatrix wh, float[] h, int hOff,
+                                  int batch, float[] gates, int gOff, float[] c, int cOff, float[] hOut, int hOutOff) {
+        final int u = g.units;
+        final float[] xs = wx == null ? null : kMajor(INPUT, x, xOff, wx.rows, batch, wx.rows);
+        final float[] hs = kMajor(STATE, h, hOff, wh.rows, batch, wh.rows);
+        final int gs = 4 * u;
+        final int n = 2 * L;
+        for (int u0 = 0; u0 < u; u0 += n) {
+            for (int gate = 0; wx != null && gate < 4; gate++) {
+                columnsAt(wx, gate * u + u0, xs, batch, gates, gOff, gs, false);
             }
+            for (int gate = 0; gate < 4; gate++) {
+                columnsAt(wh, gate * u + u0, hs, batch, gates, gOff, gs, true);
+            }
+            final int gi = gOff + u0;
+            final int co = cOff + u0;
+            PanamaLoops.lstmInputPass(u, n, batch, gates, gi, g.peepholes, u0, c, co);
+            PanamaLoops.lstmCellPass(u, n, batch, gates, gi, g.peepholes, u0, g.forgetBias, g.cellClip, c, co);
+            PanamaLoops.lstmOutputPass(u, n, batch, gates, gi + 3 * u, g.peepholes, u0, c, co, hOut, hOutOff + u0);
+        }
+    }
+
+    @Override
+    public void gruStepResetAfter(GruGates g, PackedMatrix wh, float[] h, int hOff, int batch, float[] gx, int gxOff,
+                                  float[] gh, int ghOff, float[] hOut, int hOutOff) {
+        if (TILE_HALVES && g.fused && tiled(wh, g.units, batch)) {
+            gruAfterTiles(g, null, null, 0, wh, h, hOff, batch, gx, gxOff, gh, ghOff, hOut, hOutOff);
+        } else {
+            Kernels.super.gruStepResetAfter(g, wh, h, hOff, batch, gx, gxOff, gh, ghOff, hOut, hOutOff);
+        }
+    }
+
+    @Override
+    public void gruStepResetAfter(GruGates g, PackedMatrix wx, float[] x, int xOff, PackedMatrix wh, float[] h, int hOff,
+                                  int batch, float[] gx, int gxOff, float[] gh, int ghOff, float[] hOut, int hOutOff) {
+        if (TILE_STEPS && g.fused && tiled(wh, g.units, batch) && tiled(wx, g.units, batch)) {
+            gruAfterTiles(g, wx, x, xOff, wh, h, hOff, batch, gx, gxOff, gh, ghOff, hOut, hOutOff);
+        } else {
+            Kernels.super.gruStepResetAfter(g, wx, x, xOff, wh, h, hOff, batch, gx, gxOff, gh, ghOff, hOut, hOutOff);
+        }
+    }
+
+    private static void gruAfterTiles(GruGates g, PackedMatrix wx, float[] x, int xOff, PackedMatrix wh, float[] h, int hOff,
+                                      int batch, float[] gx, int gxOff, float[] gh, int ghOff, float[] hOut, int hOutOff) {
+        final int u = g.units;
+        final float[] xs = wx == null ? null : kMajor(INPUT, x, xOff, wx.rows, batch, wx.rows);
+        final float[] hs = kMajor(STATE, h, hOff, u, batch, u);
+        final int gs = 3 * u;
+        final int n = 2 * L;
+        for (int u0 = 0; u0 < u; u0 += n) {
+            for (int gate = 0; wx != null && gate < 3; gate++) {
+                columnsAt(wx, gate * u + u0, xs, batch, gx, gxOff, gs, false);
+            }
+            for (int gate = 0; gate < 3; gate++) {
+                columnsAt(wh, gate * u + u0, hs, batch, gh, ghOff, gs, false);
+            }
+            final int xo = gxOff + u0;
+            final int ho = ghOff + u0;
+            PanamaLoops.sigmoidSumPass(u, n, batch, gx, xo, gh, ho);
+            PanamaLoops.gruResetPass(u, n, batch, gx, xo, gh, ho);
+            PanamaLoops.gruTanhBlendPass(u, n, batch, gx, xo, h, hOff + u0, hOut, hOutOff + u0);
+        }
+    }
+
+    @Override
+    public void gruStepResetBefore(GruGates g, PackedMatrix wzr, PackedMatrix wn, float[] h, int hOff, int batch,
+                                   float[] gates, int gOff, float[] rh, int rhOff, float[] hOut, int hOutOff) {
+        if (TILE_HALVES && g.fused && tiled(wzr, g.units, batch) && tiled(wn, g.units, batch)) {
+            gruBeforeTiles(g, null, null, 0, wzr, wn, h, hOff, batch, gates, gOff, rh, rhOff, hOut, hOutOff);
+        } else {
+            Kernels.super.gruStepResetBefore(g, wzr, wn, h, hOff, batch, gates, gOff, rh, rhOff, hOut, hOutOff);
+        }
+    }
+
+    @Override
+    public void gruStepResetBefore(GruGates g, PackedMatrix wx, float[] x, int xOff, PackedMatrix wzr, PackedMatrix wn,
+                                   float[] h, int hOff, int batch, float[] gates, int gOff, float[] rh, int rhOff,
+                                   float[] hOut, int hOutOff) {
+        if (TILE_STEPS && g.fused && tiled(wzr, g.units, batch) && tiled(wn, g.units, batch) && tiled(wx, g.units, batch)) {
+            gruBeforeTiles(g, wx, x, xOff, wzr, wn, h, hOff, batch, gates, gOff, rh, rhOff, hOut, hOutOff);
+        } else {
+            Kernels.super.gruStepResetBefore(g, wx, x, xOff, wzr, wn, h, hOff, batch, gates, gOff, rh, rhOff, hOut, hOutOff);
+        }
+    }
+
+    /** Two sweeps: z and r with {@code r*h} (which the candidate's product needs whole), then the candidate and the blend. */
+    private static void gruBeforeTiles(GruGates g, PackedMatrix wx, float[] x, int xOff, PackedMatrix wzr, PackedMatrix wn,
+                                       float[] h, int hOff, int batch, float[] gates, int gOff, float[] rh, int rhOff,
+                                       float[] hOut, int hOutOff) {
+        final int u = g.units;
+        final int gs = 3 * u;
+        final int n = 2 * L;
+        final float[] xs = wx == null ? null : kMajor(INPUT, x, xOff, wx.rows, batch, wx.rows);
+        float[] hs = kMajor(STATE, h, hOff, u, batch, u);
+        for (int u0 = 0; u0 < u; u0 += n) {
+            for (int gate = 0; wx != null && gate < 2; gate++) {
+                columnsAt(wx, gate * u + u0, xs, batch, gates, gOff, gs, false);
+            }
+            for (int gate = 0; gate < 2; gate++) {
+                columnsAt(wzr, gate * u + u0, hs, batch, gates, gOff, gs, true);
+            }
+            PanamaLoops.gruResetHiddenPass(u, n, batch, gates, gOff + u + u0, h, hOff + u0, rh, rhOff + u0);
+        }
+        hs = kMajor(STATE, rh, rhOff, u, batch, u);
+        for (int u0 = 0; u0 < u; u0 += n) {
+            if (wx != null) {
+                columnsAt(wx, 2 * u + u0, xs, batch, gates, gOff, gs, false);
+            }
+            columnsAt(wn, u0, hs, batch, gates, gOff + 2 * u, gs, true);
+            PanamaLoops.gruResetBeforePass(u, n, batch, gates, gOff + u0, h, hOff + u0, hOut, hOutOff + u0);
         }
     }
 

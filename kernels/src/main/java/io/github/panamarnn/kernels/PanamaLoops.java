@@ -360,99 +360,109 @@ final class PanamaLoops {
         for (int b = 0; b < batch; b++) {
             final int gi = gOff + b * 4 * u;
             final int co = cOff + b * u;
-            lstmInputPass(u, gates, gi, g.peepholes, c, co);
-            lstmCellPass(u, gates, gi, g.peepholes, g.forgetBias, g.cellClip, c, co);
-            lstmOutputPass(u, gates, gi + 3 * u, g.peepholes, c, co, h, hOff + b * u);
+            lstmInputPass(u, u, 1, gates, gi, g.peepholes, 0, c, co);
+            lstmCellPass(u, u, 1, gates, gi, g.peepholes, 0, g.forgetBias, g.cellClip, c, co);
+            lstmOutputPass(u, u, 1, gates, gi + 3 * u, g.peepholes, 0, c, co, h, hOff + b * u);
         }
     }
 
-    /** {@code sigmoid(zi + pi*c) * tanh(zg)} into the g block. */
-    static void lstmInputPass(int u, float[] gates, int gi, float[] p, float[] c, int co) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector zi = FloatVector.fromArray(S, p, 0 + j).fma(FloatVector.fromArray(S, c, co + j), FloatVector.fromArray(S, gates, gi + j));
-            FloatVector zg = FloatVector.fromArray(S, gates, gi + 2 * u + j);
-            FloatVector sim = zi.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector sic = sim.blend(SIG_CLAMP, sim.compare(LT, SIG_CLAMP));
-            FloatVector sit = sic.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sin = sit.sub(ROUND_MAGIC);
-            FloatVector sir = sin.fma(FloatVector.broadcast(S, -LN2_HI), sic);
-            sir = sin.fma(FloatVector.broadcast(S, -LN2_LO), sir);
-            FloatVector sie = sir.fma(EP0, EP1).fma(sir, FloatVector.broadcast(S, EP2)).fma(sir, FloatVector.broadcast(S, EP3)).fma(sir, FloatVector.broadcast(S, EP4)).fma(sir, FloatVector.broadcast(S, EP5))
-                    .fma(sir.mul(sir), sir).add(1f)
-                    .mul(sit.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector ig = FloatVector.broadcast(S, 1f).blend(sie, zi.compare(LT, 0f)).div(sie.add(1f));
-            FloatVector tgx2 = zg.mul(zg);
-            FloatVector tgp = tgx2.fma(TA13, TA11).fma(tgx2, FloatVector.broadcast(S, TA9)).fma(tgx2, FloatVector.broadcast(S, TA7)).fma(tgx2, FloatVector.broadcast(S, TA5))
-                    .fma(tgx2, FloatVector.broadcast(S, TA3)).fma(tgx2, FloatVector.broadcast(S, TA1)).mul(zg);
-            FloatVector tgq = tgx2.fma(TB6, TB4).fma(tgx2, FloatVector.broadcast(S, TB2)).fma(tgx2, FloatVector.broadcast(S, TB0));
-            FloatVector tga = zg.abs();
-            FloatVector gg = tgp.div(tgq).blend(zg, tga.compare(LT, TANH_TINY))
-                    .blend(zg.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), tga.compare(GE, TANH_SATURATE));
-            FloatVector v = ig.mul(gg);
-            v.intoArray(gates, gi + 2 * u + j);
-        }
-        for (; j < u; j++) {
-            gates[gi + 2 * u + j] = ScalarApprox.sigmoid(Math.fma(p[j], c[co + j], gates[gi + j])) * ScalarApprox.tanh(gates[gi + 2 * u + j]);
+    /**
+     * {@code sigmoid(zi + pi*c) * tanh(zg)} into the g block, for {@code n} units of gates {@code u} apart, in
+     * {@code rows} consecutive rows (gate rows {@code 4u} apart, state rows {@code u}); the passes below alike: a whole row
+     * is {@code n == u}; peepholes from {@code p[pOff ..]}. Several rows per call load the constants once for them all.
+     */
+    static void lstmInputPass(int u, int n, int rows, float[] gates, int gi, float[] p, int pOff, float[] c, int co) {
+        for (int b = 0; b < rows; b++, gi += 4 * u, co += u) {
+            int j = 0;
+            for (int upper = S.loopBound(n); j < upper; j += L) {
+                FloatVector zi = FloatVector.fromArray(S, p, pOff + j).fma(FloatVector.fromArray(S, c, co + j), FloatVector.fromArray(S, gates, gi + j));
+                FloatVector zg = FloatVector.fromArray(S, gates, gi + 2 * u + j);
+                FloatVector sim = zi.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+                FloatVector sic = sim.blend(SIG_CLAMP, sim.compare(LT, SIG_CLAMP));
+                FloatVector sit = sic.fma(LOG2E, ROUND_MAGIC);
+                FloatVector sin = sit.sub(ROUND_MAGIC);
+                FloatVector sir = sin.fma(FloatVector.broadcast(S, -LN2_HI), sic);
+                sir = sin.fma(FloatVector.broadcast(S, -LN2_LO), sir);
+                FloatVector sie = sir.fma(EP0, EP1).fma(sir, FloatVector.broadcast(S, EP2)).fma(sir, FloatVector.broadcast(S, EP3)).fma(sir, FloatVector.broadcast(S, EP4)).fma(sir, FloatVector.broadcast(S, EP5))
+                        .fma(sir.mul(sir), sir).add(1f)
+                        .mul(sit.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
+                FloatVector ig = FloatVector.broadcast(S, 1f).blend(sie, zi.compare(LT, 0f)).div(sie.add(1f));
+                FloatVector tgx2 = zg.mul(zg);
+                FloatVector tgp = tgx2.fma(TA13, TA11).fma(tgx2, FloatVector.broadcast(S, TA9)).fma(tgx2, FloatVector.broadcast(S, TA7)).fma(tgx2, FloatVector.broadcast(S, TA5))
+                        .fma(tgx2, FloatVector.broadcast(S, TA3)).fma(tgx2, FloatVector.broadcast(S, TA1)).mul(zg);
+                FloatVector tgq = tgx2.fma(TB6, TB4).fma(tgx2, FloatVector.broadcast(S, TB2)).fma(tgx2, FloatVector.broadcast(S, TB0));
+                FloatVector tga = zg.abs();
+                FloatVector gg = tgp.div(tgq).blend(zg, tga.compare(LT, TANH_TINY))
+                        .blend(zg.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), tga.compare(GE, TANH_SATURATE));
+                FloatVector v = ig.mul(gg);
+                v.intoArray(gates, gi + 2 * u + j);
+            }
+            for (; j < n; j++) {
+                gates[gi + 2 * u + j] = ScalarApprox.sigmoid(Math.fma(p[pOff + j], c[co + j], gates[gi + j])) * ScalarApprox.tanh(gates[gi + 2 * u + j]);
+            }
         }
     }
 
     /** {@code c' = clip(sigmoid(zf + fb + pf*c) * c + i*g)}, in place. */
-    static void lstmCellPass(int u, float[] gates, int gi, float[] p, float fb, float clip, float[] c, int co) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector cp = FloatVector.fromArray(S, c, co + j);
-            FloatVector zf = FloatVector.fromArray(S, p, u + j).fma(cp, FloatVector.fromArray(S, gates, gi + u + j)).add(fb);
-            FloatVector sfm = zf.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector sfc = sfm.blend(SIG_CLAMP, sfm.compare(LT, SIG_CLAMP));
-            FloatVector sft = sfc.fma(LOG2E, ROUND_MAGIC);
-            FloatVector sfn = sft.sub(ROUND_MAGIC);
-            FloatVector sfr = sfn.fma(FloatVector.broadcast(S, -LN2_HI), sfc);
-            sfr = sfn.fma(FloatVector.broadcast(S, -LN2_LO), sfr);
-            FloatVector sfe = sfr.fma(EP0, EP1).fma(sfr, FloatVector.broadcast(S, EP2)).fma(sfr, FloatVector.broadcast(S, EP3)).fma(sfr, FloatVector.broadcast(S, EP4)).fma(sfr, FloatVector.broadcast(S, EP5))
-                    .fma(sfr.mul(sfr), sfr).add(1f)
-                    .mul(sft.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector fg = FloatVector.broadcast(S, 1f).blend(sfe, zf.compare(LT, 0f)).div(sfe.add(1f));
-            FloatVector cn = fg.fma(cp, FloatVector.fromArray(S, gates, gi + 2 * u + j));
-            cn = cn.blend(clip, cn.compare(GT, clip)).blend(-clip, cn.compare(LT, -clip));
-            cn.intoArray(c, co + j);
-        }
-        for (; j < u; j++) {
-            float cp = c[co + j];
-            float cn = Math.fma(ScalarApprox.sigmoid(Math.fma(p[u + j], cp, gates[gi + u + j]) + fb), cp, gates[gi + 2 * u + j]);
-            c[co + j] = cn > clip ? clip : cn < -clip ? -clip : cn;
+    static void lstmCellPass(int u, int n, int rows, float[] gates, int gi, float[] p, int pOff, float fb, float clip, float[] c, int co) {
+        for (int b = 0; b < rows; b++, gi += 4 * u, co += u) {
+            int j = 0;
+            for (int upper = S.loopBound(n); j < upper; j += L) {
+                FloatVector cp = FloatVector.fromArray(S, c, co + j);
+                FloatVector zf = FloatVector.fromArray(S, p, pOff + u + j).fma(cp, FloatVector.fromArray(S, gates, gi + u + j)).add(fb);
+                FloatVector sfm = zf.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+                FloatVector sfc = sfm.blend(SIG_CLAMP, sfm.compare(LT, SIG_CLAMP));
+                FloatVector sft = sfc.fma(LOG2E, ROUND_MAGIC);
+                FloatVector sfn = sft.sub(ROUND_MAGIC);
+                FloatVector sfr = sfn.fma(FloatVector.broadcast(S, -LN2_HI), sfc);
+                sfr = sfn.fma(FloatVector.broadcast(S, -LN2_LO), sfr);
+                FloatVector sfe = sfr.fma(EP0, EP1).fma(sfr, FloatVector.broadcast(S, EP2)).fma(sfr, FloatVector.broadcast(S, EP3)).fma(sfr, FloatVector.broadcast(S, EP4)).fma(sfr, FloatVector.broadcast(S, EP5))
+                        .fma(sfr.mul(sfr), sfr).add(1f)
+                        .mul(sft.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
+                FloatVector fg = FloatVector.broadcast(S, 1f).blend(sfe, zf.compare(LT, 0f)).div(sfe.add(1f));
+                FloatVector cn = fg.fma(cp, FloatVector.fromArray(S, gates, gi + 2 * u + j));
+                cn = cn.blend(clip, cn.compare(GT, clip)).blend(-clip, cn.compare(LT, -clip));
+                cn.intoArray(c, co + j);
+            }
+            for (; j < n; j++) {
+                float cp = c[co + j];
+                float cn = Math.fma(ScalarApprox.sigmoid(Math.fma(p[pOff + u + j], cp, gates[gi + u + j]) + fb), cp, gates[gi + 2 * u + j]);
+                c[co + j] = cn > clip ? clip : cn < -clip ? -clip : cn;
+            }
         }
     }
 
     /** {@code h = sigmoid(zo + po*c') * tanh(c')}. */
-    static void lstmOutputPass(int u, float[] gates, int go, float[] p, float[] c, int co, float[] h, int ho) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector cn = FloatVector.fromArray(S, c, co + j);
-            FloatVector zo = FloatVector.fromArray(S, p, 2 * u + j).fma(cn, FloatVector.fromArray(S, gates, go + j));
-            FloatVector som = zo.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector soc = som.blend(SIG_CLAMP, som.compare(LT, SIG_CLAMP));
-            FloatVector sot = soc.fma(LOG2E, ROUND_MAGIC);
-            FloatVector son = sot.sub(ROUND_MAGIC);
-            FloatVector sor = son.fma(FloatVector.broadcast(S, -LN2_HI), soc);
-            sor = son.fma(FloatVector.broadcast(S, -LN2_LO), sor);
-            FloatVector soe = sor.fma(EP0, EP1).fma(sor, FloatVector.broadcast(S, EP2)).fma(sor, FloatVector.broadcast(S, EP3)).fma(sor, FloatVector.broadcast(S, EP4)).fma(sor, FloatVector.broadcast(S, EP5))
-                    .fma(sor.mul(sor), sor).add(1f)
-                    .mul(sot.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector og = FloatVector.broadcast(S, 1f).blend(soe, zo.compare(LT, 0f)).div(soe.add(1f));
-            FloatVector tcx2 = cn.mul(cn);
-            FloatVector tcp = tcx2.fma(TA13, TA11).fma(tcx2, FloatVector.broadcast(S, TA9)).fma(tcx2, FloatVector.broadcast(S, TA7)).fma(tcx2, FloatVector.broadcast(S, TA5))
-                    .fma(tcx2, FloatVector.broadcast(S, TA3)).fma(tcx2, FloatVector.broadcast(S, TA1)).mul(cn);
-            FloatVector tcq = tcx2.fma(TB6, TB4).fma(tcx2, FloatVector.broadcast(S, TB2)).fma(tcx2, FloatVector.broadcast(S, TB0));
-            FloatVector tca = cn.abs();
-            FloatVector tc = tcp.div(tcq).blend(cn, tca.compare(LT, TANH_TINY))
-                    .blend(cn.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), tca.compare(GE, TANH_SATURATE));
-            FloatVector hn = og.mul(tc);
-            hn.intoArray(h, ho + j);
-        }
-        for (; j < u; j++) {
-            float cn = c[co + j];
-            h[ho + j] = ScalarApprox.sigmoid(Math.fma(p[2 * u + j], cn, gates[go + j])) * ScalarApprox.tanh(cn);
+    static void lstmOutputPass(int u, int n, int rows, float[] gates, int go, float[] p, int pOff, float[] c, int co, float[] h, int ho) {
+        for (int b = 0; b < rows; b++, go += 4 * u, co += u, ho += u) {
+            int j = 0;
+            for (int upper = S.loopBound(n); j < upper; j += L) {
+                FloatVector cn = FloatVector.fromArray(S, c, co + j);
+                FloatVector zo = FloatVector.fromArray(S, p, pOff + 2 * u + j).fma(cn, FloatVector.fromArray(S, gates, go + j));
+                FloatVector som = zo.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+                FloatVector soc = som.blend(SIG_CLAMP, som.compare(LT, SIG_CLAMP));
+                FloatVector sot = soc.fma(LOG2E, ROUND_MAGIC);
+                FloatVector son = sot.sub(ROUND_MAGIC);
+                FloatVector sor = son.fma(FloatVector.broadcast(S, -LN2_HI), soc);
+                sor = son.fma(FloatVector.broadcast(S, -LN2_LO), sor);
+                FloatVector soe = sor.fma(EP0, EP1).fma(sor, FloatVector.broadcast(S, EP2)).fma(sor, FloatVector.broadcast(S, EP3)).fma(sor, FloatVector.broadcast(S, EP4)).fma(sor, FloatVector.broadcast(S, EP5))
+                        .fma(sor.mul(sor), sor).add(1f)
+                        .mul(sot.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
+                FloatVector og = FloatVector.broadcast(S, 1f).blend(soe, zo.compare(LT, 0f)).div(soe.add(1f));
+                FloatVector tcx2 = cn.mul(cn);
+                FloatVector tcp = tcx2.fma(TA13, TA11).fma(tcx2, FloatVector.broadcast(S, TA9)).fma(tcx2, FloatVector.broadcast(S, TA7)).fma(tcx2, FloatVector.broadcast(S, TA5))
+                        .fma(tcx2, FloatVector.broadcast(S, TA3)).fma(tcx2, FloatVector.broadcast(S, TA1)).mul(cn);
+                FloatVector tcq = tcx2.fma(TB6, TB4).fma(tcx2, FloatVector.broadcast(S, TB2)).fma(tcx2, FloatVector.broadcast(S, TB0));
+                FloatVector tca = cn.abs();
+                FloatVector tc = tcp.div(tcq).blend(cn, tca.compare(LT, TANH_TINY))
+                        .blend(cn.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), tca.compare(GE, TANH_SATURATE));
+                FloatVector hn = og.mul(tc);
+                hn.intoArray(h, ho + j);
+            }
+            for (; j < n; j++) {
+                float cn = c[co + j];
+                h[ho + j] = ScalarApprox.sigmoid(Math.fma(p[pOff + 2 * u + j], cn, gates[go + j])) * ScalarApprox.tanh(cn);
+            }
         }
     }
 
@@ -467,88 +477,98 @@ final class PanamaLoops {
         for (int b = 0; b < batch; b++) {
             final int xo = gxOff + b * 3 * u;
             final int ho = ghOff + b * 3 * u;
-            sigmoidSumPass(u, gx, xo, gh, ho);
-            gruResetPass(u, gx, xo, gh, ho);
-            gruTanhBlendPass(u, gx, xo, hPrev, hPrevOff + b * u, hOut, hOutOff + b * u);
+            sigmoidSumPass(u, u, 1, gx, xo, gh, ho);
+            gruResetPass(u, u, 1, gx, xo, gh, ho);
+            gruTanhBlendPass(u, u, 1, gx, xo, hPrev, hPrevOff + b * u, hOut, hOutOff + b * u);
         }
     }
 
-    /** {@code gx[xo+j] = sigmoid(gx[xo+j] + gh[ho+j])}. */
-    static void sigmoidSumPass(int u, float[] gx, int xo, float[] gh, int ho) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector zz = FloatVector.fromArray(S, gx, xo + j).add(FloatVector.fromArray(S, gh, ho + j));
-            FloatVector szm = zz.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector szc = szm.blend(SIG_CLAMP, szm.compare(LT, SIG_CLAMP));
-            FloatVector szt = szc.fma(LOG2E, ROUND_MAGIC);
-            FloatVector szn = szt.sub(ROUND_MAGIC);
-            FloatVector szr = szn.fma(FloatVector.broadcast(S, -LN2_HI), szc);
-            szr = szn.fma(FloatVector.broadcast(S, -LN2_LO), szr);
-            FloatVector sze = szr.fma(EP0, EP1).fma(szr, FloatVector.broadcast(S, EP2)).fma(szr, FloatVector.broadcast(S, EP3)).fma(szr, FloatVector.broadcast(S, EP4)).fma(szr, FloatVector.broadcast(S, EP5))
-                    .fma(szr.mul(szr), szr).add(1f)
-                    .mul(szt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector z = FloatVector.broadcast(S, 1f).blend(sze, zz.compare(LT, 0f)).div(sze.add(1f));
-            z.intoArray(gx, xo + j);
-        }
-        for (; j < u; j++) {
-            gx[xo + j] = ScalarApprox.sigmoid(gx[xo + j] + gh[ho + j]);
-        }
-    }
-
-    /** {@code xn + sigmoid(xr + hr) * hn} into the n block of {@code gx}. */
-    static void gruResetPass(int u, float[] gx, int xo, float[] gh, int ho) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector zr = FloatVector.fromArray(S, gx, xo + u + j).add(FloatVector.fromArray(S, gh, ho + u + j));
-            FloatVector srm = zr.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
-            FloatVector src = srm.blend(SIG_CLAMP, srm.compare(LT, SIG_CLAMP));
-            FloatVector srt = src.fma(LOG2E, ROUND_MAGIC);
-            FloatVector srn = srt.sub(ROUND_MAGIC);
-            FloatVector srr = srn.fma(FloatVector.broadcast(S, -LN2_HI), src);
-            srr = srn.fma(FloatVector.broadcast(S, -LN2_LO), srr);
-            FloatVector sre = srr.fma(EP0, EP1).fma(srr, FloatVector.broadcast(S, EP2)).fma(srr, FloatVector.broadcast(S, EP3)).fma(srr, FloatVector.broadcast(S, EP4)).fma(srr, FloatVector.broadcast(S, EP5))
-                    .fma(srr.mul(srr), srr).add(1f)
-                    .mul(srt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
-            FloatVector r = FloatVector.broadcast(S, 1f).blend(sre, zr.compare(LT, 0f)).div(sre.add(1f));
-            FloatVector zn = r.fma(FloatVector.fromArray(S, gh, ho + 2 * u + j), FloatVector.fromArray(S, gx, xo + 2 * u + j));
-            zn.intoArray(gx, xo + 2 * u + j);
-        }
-        for (; j < u; j++) {
-            float r = ScalarApprox.sigmoid(gx[xo + u + j] + gh[ho + u + j]);
-            gx[xo + 2 * u + j] = Math.fma(r, gh[ho + 2 * u + j], gx[xo + 2 * u + j]);
+    /** {@code gx[xo+j] = sigmoid(gx[xo+j] + gh[ho+j])} for {@code n} units of {@code rows} rows ({@code 3u} apart). */
+    static void sigmoidSumPass(int u, int n, int rows, float[] gx, int xo, float[] gh, int ho) {
+        for (int b = 0; b < rows; b++, xo += 3 * u, ho += 3 * u) {
+            int j = 0;
+            for (int upper = S.loopBound(n); j < upper; j += L) {
+                FloatVector zz = FloatVector.fromArray(S, gx, xo + j).add(FloatVector.fromArray(S, gh, ho + j));
+                FloatVector szm = zz.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+                FloatVector szc = szm.blend(SIG_CLAMP, szm.compare(LT, SIG_CLAMP));
+                FloatVector szt = szc.fma(LOG2E, ROUND_MAGIC);
+                FloatVector szn = szt.sub(ROUND_MAGIC);
+                FloatVector szr = szn.fma(FloatVector.broadcast(S, -LN2_HI), szc);
+                szr = szn.fma(FloatVector.broadcast(S, -LN2_LO), szr);
+                FloatVector sze = szr.fma(EP0, EP1).fma(szr, FloatVector.broadcast(S, EP2)).fma(szr, FloatVector.broadcast(S, EP3)).fma(szr, FloatVector.broadcast(S, EP4)).fma(szr, FloatVector.broadcast(S, EP5))
+                        .fma(szr.mul(szr), szr).add(1f)
+                        .mul(szt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
+                FloatVector z = FloatVector.broadcast(S, 1f).blend(sze, zz.compare(LT, 0f)).div(sze.add(1f));
+                z.intoArray(gx, xo + j);
+            }
+            for (; j < n; j++) {
+                gx[xo + j] = ScalarApprox.sigmoid(gx[xo + j] + gh[ho + j]);
+            }
         }
     }
 
-    /** {@code h' = n + z*(h - n)}, {@code z} activated at {@code go}, {@code n = tanh(gates[go+2u..])}. */
-    static void gruTanhBlendPass(int u, float[] gates, int go, float[] hPrev, int po, float[] hOut, int oo) {
-        int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
-            FloatVector zn = FloatVector.fromArray(S, gates, go + 2 * u + j);
-            FloatVector tnx2 = zn.mul(zn);
-            FloatVector tnp = tnx2.fma(TA13, TA11).fma(tnx2, FloatVector.broadcast(S, TA9)).fma(tnx2, FloatVector.broadcast(S, TA7)).fma(tnx2, FloatVector.broadcast(S, TA5))
-                    .fma(tnx2, FloatVector.broadcast(S, TA3)).fma(tnx2, FloatVector.broadcast(S, TA1)).mul(zn);
-            FloatVector tnq = tnx2.fma(TB6, TB4).fma(tnx2, FloatVector.broadcast(S, TB2)).fma(tnx2, FloatVector.broadcast(S, TB0));
-            FloatVector tna = zn.abs();
-            FloatVector nn = tnp.div(tnq).blend(zn, tna.compare(LT, TANH_TINY))
-                    .blend(zn.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), tna.compare(GE, TANH_SATURATE));
-            FloatVector hp = FloatVector.fromArray(S, hPrev, po + j);
-            FloatVector hn = FloatVector.fromArray(S, gates, go + j).fma(hp.sub(nn), nn);
-            hn.intoArray(hOut, oo + j);
+    /** {@code xn + sigmoid(xr + hr) * hn} into the n block of {@code gx}, for {@code n} units of gates {@code u} apart. */
+    static void gruResetPass(int u, int n, int rows, float[] gx, int xo, float[] gh, int ho) {
+        for (int b = 0; b < rows; b++, xo += 3 * u, ho += 3 * u) {
+            int j = 0;
+            for (int upper = S.loopBound(n); j < upper; j += L) {
+                FloatVector zr = FloatVector.fromArray(S, gx, xo + u + j).add(FloatVector.fromArray(S, gh, ho + u + j));
+                FloatVector srm = zr.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
+                FloatVector src = srm.blend(SIG_CLAMP, srm.compare(LT, SIG_CLAMP));
+                FloatVector srt = src.fma(LOG2E, ROUND_MAGIC);
+                FloatVector srn = srt.sub(ROUND_MAGIC);
+                FloatVector srr = srn.fma(FloatVector.broadcast(S, -LN2_HI), src);
+                srr = srn.fma(FloatVector.broadcast(S, -LN2_LO), srr);
+                FloatVector sre = srr.fma(EP0, EP1).fma(srr, FloatVector.broadcast(S, EP2)).fma(srr, FloatVector.broadcast(S, EP3)).fma(srr, FloatVector.broadcast(S, EP4)).fma(srr, FloatVector.broadcast(S, EP5))
+                        .fma(srr.mul(srr), srr).add(1f)
+                        .mul(srt.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(LSHL, 23).reinterpretAsFloats());
+                FloatVector r = FloatVector.broadcast(S, 1f).blend(sre, zr.compare(LT, 0f)).div(sre.add(1f));
+                FloatVector zn = r.fma(FloatVector.fromArray(S, gh, ho + 2 * u + j), FloatVector.fromArray(S, gx, xo + 2 * u + j));
+                zn.intoArray(gx, xo + 2 * u + j);
+            }
+            for (; j < n; j++) {
+                float r = ScalarApprox.sigmoid(gx[xo + u + j] + gh[ho + u + j]);
+                gx[xo + 2 * u + j] = Math.fma(r, gh[ho + 2 * u + j], gx[xo + 2 * u + j]);
+            }
         }
-        for (; j < u; j++) {
-            float nn = ScalarApprox.tanh(gates[go + 2 * u + j]);
-            hOut[oo + j] = Math.fma(gates[go + j], hPrev[po + j] - nn, nn);
+    }
+
+    /** {@code h' = n + z*(h - n)}, {@code z} activated at {@code go}, {@code n = tanh(gates[go+2u..])}, for {@code n} units. */
+    static void gruTanhBlendPass(int u, int n, int rows, float[] gates, int go, float[] hPrev, int po, float[] hOut, int oo) {
+        for (int b = 0; b < rows; b++, go += 3 * u, po += u, oo += u) {
+            int j = 0;
+            for (int upper = S.loopBound(n); j < upper; j += L) {
+                FloatVector zn = FloatVector.fromArray(S, gates, go + 2 * u + j);
+                FloatVector tnx2 = zn.mul(zn);
+                FloatVector tnp = tnx2.fma(TA13, TA11).fma(tnx2, FloatVector.broadcast(S, TA9)).fma(tnx2, FloatVector.broadcast(S, TA7)).fma(tnx2, FloatVector.broadcast(S, TA5))
+                        .fma(tnx2, FloatVector.broadcast(S, TA3)).fma(tnx2, FloatVector.broadcast(S, TA1)).mul(zn);
+                FloatVector tnq = tnx2.fma(TB6, TB4).fma(tnx2, FloatVector.broadcast(S, TB2)).fma(tnx2, FloatVector.broadcast(S, TB0));
+                FloatVector tna = zn.abs();
+                FloatVector nn = tnp.div(tnq).blend(zn, tna.compare(LT, TANH_TINY))
+                        .blend(zn.reinterpretAsInts().and(SIGN_BIT).or(ONE_BITS).reinterpretAsFloats(), tna.compare(GE, TANH_SATURATE));
+                FloatVector hp = FloatVector.fromArray(S, hPrev, po + j);
+                FloatVector hn = FloatVector.fromArray(S, gates, go + j).fma(hp.sub(nn), nn);
+                hn.intoArray(hOut, oo + j);
+            }
+            for (; j < n; j++) {
+                float nn = ScalarApprox.tanh(gates[go + 2 * u + j]);
+                hOut[oo + j] = Math.fma(gates[go + j], hPrev[po + j] - nn, nn);
+            }
         }
     }
 
     /** Reset-before GRU, first half: {@code rh = sigmoid(zr) * h}. */
     static void gruResetHiddenFused(int u, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff, float[] rh, int rhOff) {
         for (int b = 0; b < batch; b++) {
-            final int ro = gOff + b * 3 * u + u;
-            final int po = hPrevOff + b * u;
-            final int oo = rhOff + b * u;
+            gruResetHiddenPass(u, u, 1, gates, gOff + b * 3 * u + u, hPrev, hPrevOff + b * u, rh, rhOff + b * u);
+        }
+    }
+
+    /** {@code rh = sigmoid(zr) * h} for {@code n} units of {@code rows} rows. */
+    static void gruResetHiddenPass(int u, int n, int rows, float[] gates, int ro, float[] hPrev, int po, float[] rh, int oo) {
+        for (int b = 0; b < rows; b++, ro += 3 * u, po += u, oo += u) {
             int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
+            for (int upper = S.loopBound(n); j < upper; j += L) {
                 FloatVector zr = FloatVector.fromArray(S, gates, ro + j);
                 FloatVector srm = zr.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
                 FloatVector src = srm.blend(SIG_CLAMP, srm.compare(LT, SIG_CLAMP));
@@ -563,7 +583,7 @@ final class PanamaLoops {
                 FloatVector v = r.mul(FloatVector.fromArray(S, hPrev, po + j));
                 v.intoArray(rh, oo + j);
             }
-            for (; j < u; j++) {
+            for (; j < n; j++) {
                 rh[oo + j] = ScalarApprox.sigmoid(gates[ro + j]) * hPrev[po + j];
             }
         }
@@ -572,11 +592,15 @@ final class PanamaLoops {
     /** Reset-before GRU, second half: {@code h' = n + z*(h - n)} with {@code z = sigmoid(zz)}, {@code n = tanh(zn)}. */
     static void gruResetBeforeFused(int u, int batch, float[] gates, int gOff, float[] hPrev, int hPrevOff, float[] hOut, int hOutOff) {
         for (int b = 0; b < batch; b++) {
-            final int go = gOff + b * 3 * u;
-            final int po = hPrevOff + b * u;
-            final int oo = hOutOff + b * u;
+            gruResetBeforePass(u, u, 1, gates, gOff + b * 3 * u, hPrev, hPrevOff + b * u, hOut, hOutOff + b * u);
+        }
+    }
+
+    /** The reset-before update of {@code n} units of {@code rows} rows, gates {@code u} apart. */
+    static void gruResetBeforePass(int u, int n, int rows, float[] gates, int go, float[] hPrev, int po, float[] hOut, int oo) {
+        for (int b = 0; b < rows; b++, go += 3 * u, po += u, oo += u) {
             int j = 0;
-        for (int upper = S.loopBound(u); j < upper; j += L) {
+            for (int upper = S.loopBound(n); j < upper; j += L) {
                 FloatVector zz = FloatVector.fromArray(S, gates, go + j);
                 FloatVector zn = FloatVector.fromArray(S, gates, go + 2 * u + j);
                 FloatVector szm = zz.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats();
@@ -600,7 +624,7 @@ final class PanamaLoops {
                 FloatVector hn = z.fma(hp.sub(nn), nn);
                 hn.intoArray(hOut, oo + j);
             }
-            for (; j < u; j++) {
+            for (; j < n; j++) {
                 float nn = ScalarApprox.tanh(gates[go + 2 * u + j]);
                 hOut[oo + j] = Math.fma(ScalarApprox.sigmoid(gates[go + j]), hPrev[po + j] - nn, nn);
             }

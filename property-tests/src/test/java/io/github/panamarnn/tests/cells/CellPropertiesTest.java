@@ -43,7 +43,7 @@ class CellPropertiesTest {
 
     @Provide
     Arbitrary<Integer> sizes() {
-        return Arbitraries.of(1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 24, 31, 33, 40);
+        return Arbitraries.of(1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 24, 31, 32, 33, 40, 64); // 32, 64: whole step tiles at every width
     }
 
     @Provide

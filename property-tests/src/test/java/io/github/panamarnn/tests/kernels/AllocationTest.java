@@ -56,6 +56,31 @@ class AllocationTest {
             tests.add(test("matMul batch 7 " + p, () -> kp.matMul(wp, x, 0, 2 * u + 3, 7, y, 0, 4 * u, false)));
             tests.add(test("matVec narrow " + p, () -> kp.matVec(np, x, 1, y, 2, true)));
             tests.add(test("matMul narrow batch 7 " + p, () -> kp.matMul(np, x, 0, 2 * u + 3, 7, y, 0, u, false)));
+            PackedMatrix hp = kp.repack(head);
+            tests.add(test("matVec head of 3 " + p, () -> kp.matVec(hp, x, 1, y, 2, true)));
+            tests.add(test("matMul head of 3, batch 7 " + p, () -> kp.matMul(hp, x, 0, 2 * u + 3, 7, y, 0, 3, false)));
+        }
+        // Whole recurrent steps, tile by tile (64 units: whole tiles at every width), and at 37 units (separate calls).
+        for (int units : new int[] {64, u}) {
+            PackedMatrix wx4 = K.pack(u, 4 * units, (i, j) -> (float) Math.sin(i * 3 + j), TestData.uniform(r, 4 * units, -1, 1));
+            PackedMatrix wh4 = K.pack(units, 4 * units, (i, j) -> (float) Math.cos(i * 3 + j) / units, null);
+            PackedMatrix wx3 = K.pack(u, 3 * units, (i, j) -> (float) Math.sin(i * 5 + j), TestData.uniform(r, 3 * units, -1, 1));
+            PackedMatrix wh3 = K.pack(units, 3 * units, (i, j) -> (float) Math.cos(i * 5 + j) / units, null);
+            PackedMatrix wzr = K.pack(units, 2 * units, (i, j) -> (float) Math.cos(i * 7 + j) / units, null);
+            PackedMatrix wn = K.pack(units, units, (i, j) -> (float) Math.sin(i * 7 + j) / units, null);
+            LstmGates lg = LstmGates.builder(units).forgetBias(1f).build();
+            GruGates gg = GruGates.standard(units);
+            float[] sg = new float[7 * 4 * units];
+            float[] sgh = new float[7 * 3 * units];
+            float[] sc = new float[7 * units];
+            float[] sh = new float[7 * units];
+            float[] srh = new float[7 * units];
+            tests.add(test("lstmStep " + units + " units, batch 7", () -> K.lstmStep(lg, wx4, x, 0, wh4, sh, 0, 7, sg, 0, sc, 0, sh, 0)));
+            tests.add(test("lstmStep recurrent half " + units + " units, batch 7", () -> K.lstmStep(lg, wh4, sh, 0, 7, sg, 0, sc, 0, sh, 0)));
+            tests.add(test("gruStepResetAfter " + units + " units, batch 7",
+                    () -> K.gruStepResetAfter(gg, wx3, x, 0, wh3, sh, 0, 7, sg, 0, sgh, 0, sh, 0)));
+            tests.add(test("gruStepResetBefore " + units + " units, batch 7",
+                    () -> K.gruStepResetBefore(gg, wx3, x, 0, wzr, wn, sh, 0, 7, sg, 0, srh, 0, sh, 0)));
         }
         for (Activation a : ActivationPropertiesTest.all()) {
             tests.add(test("activate " + a, () -> K.activate(a, gates, 1, y, 0, 3 * u + 5)));
