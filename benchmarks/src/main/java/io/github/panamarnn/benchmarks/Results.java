@@ -103,7 +103,8 @@ public final class Results {
           .append("A `[rows, cols]` product with `cols` below the lane count (a regression or class head), float32, bfloat16 and int8\n")
           .append("weights: `vector` packs it one column per panel and sums each output along the rows in lanes; `scalar` is the scalar\n")
           .append("specification, which bfloat16 and int8 heads ran until they had lanes (float32 heads had them already). Times in ns\n")
-          .append("per call (`batch` rows), mean ± JMH's 99.9% error; B/op net of JMH's background, as in `kernels.md`.\n\n")
+          .append("per call (`batch` rows), mean ± JMH's 99.9% error; B/op net of JMH's background, as in `kernels.md`. CPU, flags and\n")
+          .append("species: `heads.machine.txt`.\n\n")
           .append("| precision | rows | cols | batch | vector (ns) | scalar (ns) | scalar / vector | vector B/op |\n")
           .append("|---|---|---|---|---|---|---|---|\n");
         for (String p : new String[] {"fp32", "bf16", "int8"}) {
